@@ -1,0 +1,539 @@
+//! Parsing and validating argument values: domains, ports, durations, cron
+//! schedules, image references, URLs, paths, sysctl keys. Pure functions:
+//! `Err` carries what is wrong, in words, for the diagnostic's label.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// A DNS name (RFC 1123 labels), optionally with a leading `*.` wildcard.
+pub fn domain(s: &str) -> Result<(), String> {
+    if s.contains("://") {
+        return Err("a domain has no scheme: write the name only".into());
+    }
+    if s.contains('/') {
+        return Err("a domain has no path".into());
+    }
+    if s.contains(':') {
+        return Err("a domain has no port".into());
+    }
+    let name = s.strip_prefix("*.").unwrap_or(s);
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() {
+        return Err("empty domain name".into());
+    }
+    if s.len() > 253 {
+        return Err(format!("{} characters; a domain has at most 253", s.len()));
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Err("empty label (two dots in a row)".into());
+        }
+        if label.len() > 63 {
+            return Err(format!("label `{label}` is longer than 63 characters"));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!("`{c}` is not allowed in a domain name"));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("label `{label}` starts or ends with `-`"));
+        }
+    }
+    if name
+        .split('.')
+        .next_back()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err("the last label is all digits (an IP address is not a domain)".into());
+    }
+    Ok(())
+}
+
+pub fn port(s: &str) -> Result<u16, String> {
+    match s.parse::<u32>() {
+        Ok(0) => Err("port 0 is not a port".into()),
+        Ok(p) if p <= 65535 => Ok(u16::try_from(p).unwrap_or(u16::MAX)),
+        Ok(p) => Err(format!("{p} is above 65535")),
+        Err(_) => Err("not a number".into()),
+    }
+}
+
+/// `15m`, `1h30m`, `10s`, `2d` → seconds.
+pub fn duration(s: &str) -> Result<u64, String> {
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return Err(format!("`{c}` is not a unit (s, m, h, d)")),
+        };
+        if digits.is_empty() {
+            return Err(format!("`{c}` has no number before it"));
+        }
+        let n: u64 = digits.parse().map_err(|_| "number too large".to_owned())?;
+        total = total
+            .checked_add(n.checked_mul(unit).ok_or("duration too large")?)
+            .ok_or("duration too large")?;
+        digits.clear();
+    }
+    if !digits.is_empty() {
+        return Err(format!(
+            "`{digits}` has no unit: write `{digits}s`, `{digits}m` or `{digits}h`"
+        ));
+    }
+    if total == 0 {
+        return Err("a duration of zero".into());
+    }
+    Ok(total)
+}
+
+/// `every 15m` as a cron schedule: the interval must divide an hour or a day.
+pub fn every_to_cron(seconds: u64) -> Result<String, String> {
+    if !seconds.is_multiple_of(60) {
+        return Err("cron runs at most once a minute: use whole minutes".into());
+    }
+    let minutes = seconds / 60;
+    match minutes {
+        1 => Ok("* * * * *".into()),
+        m if m < 60 && 60 % m == 0 => Ok(format!("*/{m} * * * *")),
+        60 => Ok("0 * * * *".into()),
+        m if m % 60 == 0 && m < 1440 && 1440 % m == 0 => Ok(format!("0 */{} * * *", m / 60)),
+        1440 => Ok("0 0 * * *".into()),
+        10080 => Ok("0 0 * * 0".into()),
+        _ => Err(format!(
+            "{minutes} minutes does not divide an hour or a day evenly; write a `schedule`"
+        )),
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/// A five-field cron schedule or an `@` macro. `Err((field, why))` names the
+/// field (0-based) that is wrong, or `usize::MAX` for the whole schedule.
+pub fn schedule(s: &str) -> Result<(), (usize, String)> {
+    if let Some(name) = s.strip_prefix('@') {
+        return match name {
+            "reboot" | "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight"
+            | "hourly" => Ok(()),
+            _ => Err((usize::MAX, format!("`@{name}` is not a cron macro"))),
+        };
+    }
+    let fields: Vec<&str> = s.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Err((
+            usize::MAX,
+            format!(
+                "{} fields; a schedule has 5: minute hour day month weekday",
+                fields.len()
+            ),
+        ));
+    }
+    const LIMITS: [(&str, u32, u32); 5] = [
+        ("minute", 0, 59),
+        ("hour", 0, 23),
+        ("day of month", 1, 31),
+        ("month", 1, 12),
+        ("day of week", 0, 7),
+    ];
+    for (i, field) in fields.iter().enumerate() {
+        let (what, lo, hi) = LIMITS[i];
+        let names: &[&str] = match i {
+            3 => &MONTHS,
+            4 => &DAYS,
+            _ => &[],
+        };
+        cron_field(field, lo, hi, names).map_err(|why| (i, format!("{what}: {why}")))?;
+    }
+    Ok(())
+}
+
+fn cron_field(field: &str, lo: u32, hi: u32, names: &[&str]) -> Result<(), String> {
+    let value = |v: &str| -> Result<u32, String> {
+        if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(v)) {
+            // Months are 1-based, days 0-based.
+            return Ok(u32::try_from(i).unwrap_or(0) + u32::from(names.len() == 12));
+        }
+        let n: u32 = v.parse().map_err(|_| format!("`{v}` is not a number"))?;
+        if n < lo || n > hi {
+            return Err(format!("{n} is outside {lo}-{hi}"));
+        }
+        Ok(n)
+    };
+    for part in field.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (r, Some(s)),
+            None => (part, None),
+        };
+        if let Some(step) = step {
+            let n: u32 = step
+                .parse()
+                .map_err(|_| format!("step `{step}` is not a number"))?;
+            if n == 0 || n > hi {
+                return Err(format!("step {n} is outside 1-{hi}"));
+            }
+        }
+        if range == "*" {
+            continue;
+        }
+        match range.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (value(a)?, value(b)?);
+                if a > b {
+                    return Err(format!("range {a}-{b} runs backwards"));
+                }
+            }
+            None => {
+                value(range)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A container image reference: `[registry[:port]/]path[:tag][@digest]`.
+pub fn image(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("empty image reference".into());
+    }
+    if s.chars().any(char::is_whitespace) {
+        return Err("an image reference has no spaces".into());
+    }
+    let (rest, digest) = match s.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (s, None),
+    };
+    if let Some(d) = digest {
+        let valid = d.split_once(':').is_some_and(|(alg, hex)| {
+            !alg.is_empty()
+                && alg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+._-".contains(c))
+                && hex.len() >= 32
+                && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
+        if !valid {
+            return Err(format!(
+                "`@{d}` is not a digest (`sha256:` and 64 hex digits)"
+            ));
+        }
+    }
+    // A tag is after the last `:` that follows the last `/`.
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].rfind(':') {
+        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+        None => (rest, None),
+    };
+    if let Some(tag) = tag {
+        let ok = !tag.is_empty()
+            && tag.len() <= 128
+            && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !ok {
+            return Err(format!("`{tag}` is not a valid tag"));
+        }
+    }
+    let mut components: Vec<&str> = name.split('/').collect();
+    // A first component with a `.` or `:` or `localhost` is a registry.
+    if components.len() > 1 && (components[0].contains(['.', ':']) || components[0] == "localhost")
+    {
+        let registry = components.remove(0);
+        if registry.starts_with(['.', ':', '-']) {
+            return Err(format!("`{registry}` is not a registry host"));
+        }
+    }
+    for c in components {
+        if c.is_empty() {
+            return Err("empty path component (`//`)".into());
+        }
+        if c.chars().any(|ch| ch.is_ascii_uppercase()) {
+            return Err(format!(
+                "`{c}` has upper-case letters; image names are lower case"
+            ));
+        }
+        if let Some(bad) = c
+            .chars()
+            .find(|ch| !(ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-".contains(*ch)))
+        {
+            return Err(format!("`{bad}` is not allowed in an image name"));
+        }
+        if c.starts_with(['.', '_', '-']) || c.ends_with(['.', '_', '-']) {
+            return Err(format!("`{c}` starts or ends with a separator"));
+        }
+    }
+    Ok(())
+}
+
+/// A parsed `http(s)://host[:port][/path]`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Url {
+    pub scheme: String,
+    pub host: String,
+    pub port: Option<u16>,
+    pub path: String,
+}
+
+pub fn url(s: &str) -> Result<Url, String> {
+    let (scheme, rest) = s
+        .split_once("://")
+        .ok_or_else(|| "no scheme: write `http://` or `https://`".to_owned())?;
+    if scheme != "http" && scheme != "https" {
+        return Err(format!(
+            "`{scheme}://` is not supported: use `http://` or `https://`"
+        ));
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (addr, after) = v6.split_once(']').ok_or("unclosed `[` in the address")?;
+        addr.parse::<std::net::Ipv6Addr>()
+            .map_err(|_| format!("`{addr}` is not an IPv6 address"))?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(port(p)?),
+            None if after.is_empty() => None,
+            None => return Err(format!("unexpected `{after}` after the address")),
+        };
+        (format!("[{addr}]"), port)
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (
+                h.to_owned(),
+                Some(port(p).map_err(|e| format!("port: {e}"))?),
+            ),
+            None => (authority.to_owned(), None),
+        }
+    };
+    if host.is_empty() {
+        return Err("no host".into());
+    }
+    if !host.starts_with('[') && host.parse::<std::net::Ipv4Addr>().is_err() {
+        // Container names (`opam_live`) may have underscores.
+        let dns_like = host.replace('_', "-");
+        domain(&dns_like).map_err(|e| format!("host `{host}`: {e}"))?;
+    }
+    Ok(Url {
+        scheme: scheme.to_owned(),
+        host,
+        port,
+        path: path.to_owned(),
+    })
+}
+
+/// An absolute path on a host, without `..` components.
+pub fn absolute_path(s: &str) -> Result<(), PathProblem> {
+    if !s.starts_with('/') {
+        return Err(PathProblem::NotAbsolute);
+    }
+    no_parent(s)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum PathProblem {
+    NotAbsolute,
+    Escapes,
+    Invalid(String),
+}
+
+/// No `..` components and no NUL or newline.
+pub fn no_parent(s: &str) -> Result<(), PathProblem> {
+    if let Some(c) = s.chars().find(|c| *c == '\0' || *c == '\n') {
+        return Err(PathProblem::Invalid(format!(
+            "{c:?} is not allowed in a path"
+        )));
+    }
+    if s.split('/').any(|c| c == "..") {
+        return Err(PathProblem::Escapes);
+    }
+    Ok(())
+}
+
+/// A URL path (`/old/*`, `/docs/`), which must start with `/`.
+pub fn url_path(s: &str) -> Result<(), PathProblem> {
+    if !s.starts_with('/') {
+        return Err(PathProblem::NotAbsolute);
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_whitespace() || "\"'`<>\\".contains(*c))
+    {
+        return Err(PathProblem::Invalid(format!(
+            "`{c}` is not allowed in a URL path"
+        )));
+    }
+    no_parent(s)
+}
+
+pub fn email(s: &str) -> Result<(), String> {
+    match s.split_once('@') {
+        Some((user, host)) if !user.is_empty() && domain(host).is_ok() => Ok(()),
+        _ => Err("not an email address (`name@example.org`)".into()),
+    }
+}
+
+static SYSCTL_KEYS: LazyLock<(HashSet<&'static str>, Vec<&'static str>)> = LazyLock::new(|| {
+    let all: Vec<&str> = include_str!("../../data/sysctl-keys.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    (all.iter().copied().collect(), all)
+});
+
+/// Whether `key` is a Linux kernel setting (dots or slashes as separators);
+/// per-interface keys match `*` in the table.
+#[must_use]
+pub fn sysctl_key_known(key: &str) -> bool {
+    let key = key.replace('/', ".");
+    let (set, _) = &*SYSCTL_KEYS;
+    if set.contains(key.as_str()) {
+        return true;
+    }
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.len() > 4 {
+        let mut generic = parts.clone();
+        generic[3] = "*";
+        if set.contains(generic.join(".").as_str()) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Every known sysctl key, for "did you mean".
+pub fn sysctl_keys() -> impl Iterator<Item = &'static str> {
+    SYSCTL_KEYS.1.iter().copied()
+}
+
+/// Placeholders in a redirect target or try-files candidate: `{name}`.
+pub fn placeholders(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('{') {
+        let Some(j) = rest[i..].find('}') else { break };
+        out.push(&rest[i + 1..i + j]);
+        rest = &rest[i + j + 1..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains() {
+        assert!(domain("opam.ocaml.org").is_ok());
+        assert!(domain("*.ocaml.org").is_ok());
+        assert!(domain("xn--bcher-kva.example").is_ok());
+        assert!(domain("https://ocaml.org").is_err());
+        assert!(domain("ocaml..org").is_err());
+        assert!(domain("-ocaml.org").is_err());
+        assert!(domain("oc_aml.org").is_err());
+        assert!(domain("10.0.0.1").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("15m"), Ok(900));
+        assert_eq!(duration("1h30m"), Ok(5400));
+        assert!(duration("15").is_err());
+        assert!(duration("15x").is_err());
+        assert!(duration("m").is_err());
+    }
+
+    #[test]
+    fn every() {
+        assert_eq!(every_to_cron(900).as_deref(), Ok("*/15 * * * *"));
+        assert_eq!(every_to_cron(3600).as_deref(), Ok("0 * * * *"));
+        assert_eq!(every_to_cron(6 * 3600).as_deref(), Ok("0 */6 * * *"));
+        assert_eq!(every_to_cron(86400).as_deref(), Ok("0 0 * * *"));
+        assert!(every_to_cron(7 * 60).is_err());
+        assert!(every_to_cron(90).is_err());
+    }
+
+    #[test]
+    fn schedules() {
+        assert!(schedule("*/15 * * * *").is_ok());
+        assert!(schedule("0 3 * * mon-fri").is_ok());
+        assert!(schedule("0,30 1-5/2 1 jan *").is_ok());
+        assert!(schedule("@daily").is_ok());
+        assert_eq!(schedule("60 * * * *").unwrap_err().0, 0);
+        assert_eq!(schedule("* 24 * * *").unwrap_err().0, 1);
+        assert_eq!(schedule("* * * * * *").unwrap_err().0, usize::MAX);
+        assert!(schedule("@sometimes").is_err());
+        assert!(schedule("*/0 * * * *").is_err());
+    }
+
+    #[test]
+    fn images() {
+        for ok in [
+            "caddy",
+            "caddy:2.11",
+            "ocurrent/opam.ocaml.org:live",
+            "ghcr.io/org/app:v1.2",
+            "localhost:5000/app",
+            "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(image(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "Caddy",
+            "caddy:",
+            "caddy::1",
+            "org//app",
+            "app:-x",
+            "a b",
+            "nginx@sha256:xyz",
+        ] {
+            assert!(image(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls() {
+        let u = url("https://opam-5.ocaml.org:8443/x").unwrap();
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("opam-5.ocaml.org", Some(8443), "/x")
+        );
+        assert_eq!(url("http://[::1]:8080").unwrap().host, "[::1]");
+        assert!(url("http://opam_live").is_ok());
+        assert!(url("ftp://x.org").is_err());
+        assert!(url("x.org").is_err());
+        assert!(url("http://x.org:99999").is_err());
+    }
+
+    #[test]
+    fn sysctl_keys_table() {
+        assert!(sysctl_key_known("net.core.default_qdisc"));
+        assert!(sysctl_key_known("net.ipv4.tcp_keepalive_time"));
+        assert!(sysctl_key_known("net.ipv4.conf.eth1.rp_filter"));
+        assert!(sysctl_key_known("net/ipv4/tcp_congestion_control"));
+        assert!(!sysctl_key_known("net.ipv4.tcp_keepalive"));
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(absolute_path("/var/www"), Ok(()));
+        assert_eq!(absolute_path("var/www"), Err(PathProblem::NotAbsolute));
+        assert_eq!(absolute_path("/var/../etc"), Err(PathProblem::Escapes));
+        assert_eq!(no_parent("docs/../../etc"), Err(PathProblem::Escapes));
+    }
+}

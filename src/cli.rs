@@ -1,0 +1,262 @@
+//! The command line: clap → a validated configuration → one stage driver.
+//! This module and `apply` are where infrac does IO and prints.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use camino::Utf8PathBuf;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diag::{self, Code, ColorChoice, Diagnostic, Severity};
+use crate::program;
+use crate::source::SourceMap;
+
+/// Exit codes scripts can rely on.
+pub mod exit {
+    /// Success (warnings allowed).
+    pub const OK: u8 = 0;
+    /// The input has errors.
+    pub const INPUT: u8 = 1;
+    /// Usage or IO problem: infrac could not do its job.
+    pub const FAILURE: u8 = 2;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "infrac", version, about = "Compile web hosting declarations into server configs", long_about = None)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Input {
+    /// Folder of `*.infra` files (one program), or a single file.
+    #[arg(default_value = "sites")]
+    pub dir: Utf8PathBuf,
+    /// `json`: one object per line per diagnostic, on standard output.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// Colour in diagnostics: `auto` colours on a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse, resolve and check every file; report every problem.
+    Check {
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Explain a diagnostic code (`infrac explain unknown-service`).
+    Explain {
+        /// A code such as `infrac::unknown-service`; omit to list all codes.
+        code: Option<String>,
+    },
+    /// Print an intermediate form, for debugging infrac itself.
+    Debug {
+        #[arg(value_enum)]
+        stage: DebugStage,
+        #[command(flatten)]
+        input: Input,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DebugStage {
+    /// The syntax trees.
+    Parse,
+    /// The checked model, as JSON.
+    Model,
+}
+
+/// Runs the command line; the whole binary is this function.
+#[must_use]
+pub fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() {
+                exit::FAILURE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    ExitCode::from(run(args))
+}
+
+/// Runs parsed arguments and returns the exit code.
+#[must_use]
+pub fn run(args: Args) -> u8 {
+    match args.command {
+        Command::Check { input } => check(&input),
+        Command::Explain { code } => explain(code.as_deref()),
+        Command::Debug { stage, input } => debug(stage, &input),
+    }
+}
+
+fn color_choice(color: Color) -> ColorChoice {
+    let on = match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    if on {
+        ColorChoice::Always
+    } else {
+        ColorChoice::Never
+    }
+}
+
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+fn load(input: &Input) -> Result<SourceMap, u8> {
+    program::load_dir(&input.dir).map_err(|err| {
+        eprintln!("error: {err}");
+        exit::FAILURE
+    })
+}
+
+/// Prints diagnostics in the chosen format; returns whether any is an error.
+fn emit(diags: &[Diagnostic], sources: &SourceMap, input: &Input) -> bool {
+    match input.message_format {
+        MessageFormat::Json => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(diag::to_json(diags, sources).as_bytes());
+        }
+        MessageFormat::Human => {
+            let text = diag::to_human(diags, sources, color_choice(input.color), width());
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let errors = diags
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            let warnings = diags.len() - errors;
+            if !diags.is_empty() {
+                let _ = writeln!(err, "{}", summary(errors, warnings));
+            }
+        }
+    }
+    diags.iter().any(Diagnostic::is_error)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    match (errors, warnings) {
+        (0, w) => plural(w, "warning").to_string(),
+        (e, 0) => plural(e, "error").to_string(),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+fn check(input: &Input) -> u8 {
+    let sources = match load(input) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let checked = program::analyze(&sources);
+    if emit(&checked.diagnostics, &sources, input) {
+        return exit::INPUT;
+    }
+    if input.message_format == MessageFormat::Human
+        && let Some(model) = &checked.model
+    {
+        eprintln!(
+            "checked {}: {}, {}, {}, {}",
+            plural(sources.len(), "file"),
+            plural(model.hosts.len(), "host"),
+            plural(model.sites.len(), "site"),
+            plural(model.services.len(), "service"),
+            plural(model.jobs.len() + model.units.len(), "job and unit")
+                .replace("job and units", "jobs and units"),
+        );
+    }
+    exit::OK
+}
+
+fn explain(code: Option<&str>) -> u8 {
+    match code {
+        None => {
+            for c in Code::ALL {
+                let first = c.explain().lines().next().unwrap_or("");
+                println!("{c:<36} {first}");
+            }
+            exit::OK
+        }
+        Some(name) => match Code::from_name(name) {
+            Some(c) => {
+                let severity = match c.severity() {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                println!("{c} ({severity})\n\n{}", c.explain());
+                exit::OK
+            }
+            None => {
+                eprintln!("error: no diagnostic code `{name}`; `infrac explain` lists them");
+                exit::FAILURE
+            }
+        },
+    }
+}
+
+fn debug(stage: DebugStage, input: &Input) -> u8 {
+    let sources = match load(input) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match stage {
+        DebugStage::Parse => {
+            for (id, file) in sources.iter() {
+                match crate::syntax::parse(id, &file.text) {
+                    Ok(ast) => println!("# {}\n{:#?}", file.name, ast.items),
+                    Err(d) => {
+                        emit(&[d], &sources, input);
+                        return exit::INPUT;
+                    }
+                }
+            }
+            exit::OK
+        }
+        DebugStage::Model => {
+            let checked = program::analyze(&sources);
+            if emit(&checked.diagnostics, &sources, input) {
+                return exit::INPUT;
+            }
+            if let Some(model) = checked.model {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&model).unwrap_or_default()
+                );
+            }
+            exit::OK
+        }
+    }
+}

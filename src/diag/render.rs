@@ -1,0 +1,246 @@
+//! Showing diagnostics: miette's graphical report (people) and JSON (tools).
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+use serde::Serialize;
+
+use super::{Diagnostic, Label, Severity};
+use crate::source::SourceMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Always,
+    Never,
+}
+
+/// Renders diagnostics as miette reports, `width` columns wide, without
+/// links. Deterministic for a given input (what the snapshot tests rely on).
+#[must_use]
+pub fn to_human(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    color: ColorChoice,
+    width: usize,
+) -> String {
+    let theme = match color {
+        ColorChoice::Always => GraphicalTheme::unicode(),
+        ColorChoice::Never => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let mut out = String::new();
+    for diag in diags {
+        let view = View::new(diag, sources);
+        // Writing into a String cannot fail.
+        let _ = handler.render_report(&mut out, &view);
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    /// Byte offsets into the file.
+    span: [usize; 2],
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: String,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    span: [usize; 2],
+    help: Option<&'a str>,
+    labels: Vec<JsonLabel<'a>>,
+}
+
+fn json_label<'a>(label: &'a Label, sources: &'a SourceMap) -> JsonLabel<'a> {
+    let file = sources.get(label.span.file);
+    let (line, column) = file.line_col(label.span.start);
+    let (end_line, end_column) = file.line_col(label.span.end);
+    JsonLabel {
+        file: file.name.as_str(),
+        line,
+        column,
+        end_line,
+        end_column,
+        span: [label.span.start, label.span.end],
+        message: &label.text,
+    }
+}
+
+/// One JSON object per line per diagnostic (the `--message-format json`
+/// stream). Fields: code, severity, message, file, line, column (1-based),
+/// end_line, end_column, span (byte offsets), help, labels.
+#[must_use]
+pub fn to_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for diag in diags {
+        let primary = json_label(&diag.labels[0], sources);
+        let json = JsonDiagnostic {
+            code: diag.code.to_string(),
+            severity: diag.severity,
+            message: &diag.message,
+            file: primary.file,
+            line: primary.line,
+            column: primary.column,
+            end_line: primary.end_line,
+            end_column: primary.end_column,
+            span: primary.span,
+            help: diag.help.as_deref(),
+            labels: diag.labels.iter().map(|l| json_label(l, sources)).collect(),
+        };
+        out.push_str(&serde_json::to_string(&json).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
+/// A source file as miette sees it: named, borrowed.
+struct FileCode<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl SourceCode for FileCode<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A [`Diagnostic`] seen through miette's trait. Labels in the primary
+/// label's file are shown in the snippet; labels in other files become
+/// related notes with their own snippet.
+struct View<'a> {
+    message: &'a str,
+    code: Option<String>,
+    severity: miette::Severity,
+    help: Option<&'a str>,
+    labels: Vec<&'a Label>,
+    source: FileCode<'a>,
+    bare_labels: bool,
+    related: Vec<View<'a>>,
+}
+
+impl<'a> View<'a> {
+    fn new(diag: &'a Diagnostic, sources: &'a SourceMap) -> Self {
+        let file = diag.labels[0].span.file;
+        let (here, elsewhere): (Vec<&Label>, Vec<&Label>) =
+            diag.labels.iter().partition(|l| l.span.file == file);
+        let related = elsewhere
+            .into_iter()
+            .map(|label| View {
+                message: &label.text,
+                code: None,
+                severity: miette::Severity::Advice,
+                help: None,
+                labels: vec![label],
+                source: file_code(sources, label.span.file),
+                // The note's message is the label's text: do not repeat it.
+                bare_labels: true,
+                related: Vec::new(),
+            })
+            .collect();
+        View {
+            message: &diag.message,
+            code: Some(diag.code.to_string()),
+            severity: match diag.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            },
+            help: diag.help.as_deref(),
+            labels: here,
+            source: file_code(sources, file),
+            bare_labels: false,
+            related,
+        }
+    }
+}
+
+fn file_code(sources: &SourceMap, file: crate::source::FileId) -> FileCode<'_> {
+    let f = sources.get(file);
+    FileCode {
+        name: f.name.as_str(),
+        text: &f.text,
+    }
+}
+
+impl fmt::Debug for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl fmt::Display for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for View<'_> {}
+
+impl miette::Diagnostic for View<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().map(|l| {
+            let text = (!l.text.is_empty() && !self.bare_labels).then(|| l.text.clone());
+            LabeledSpan::new(text, l.span.start, l.span.len())
+        })))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}

@@ -1,0 +1,125 @@
+//! Where each generated file goes on its host. The checker uses this to find
+//! two artifacts aimed at one path (and containers mounting a generated file);
+//! the renderers write exactly these paths.
+
+use camino::Utf8PathBuf;
+
+use crate::model::{ContainerMode, HostId, Model, ProxyKind, RunMode};
+use crate::source::Span;
+
+/// A file infrac will write on a host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    /// Relative to the host's root (`etc/caddy/Caddyfile`).
+    pub path: Utf8PathBuf,
+    /// The declaration it comes from.
+    pub origin: Span,
+}
+
+pub const CADDYFILE: &str = "etc/caddy/Caddyfile";
+
+#[must_use]
+pub fn nginx_site(site: &str) -> Utf8PathBuf {
+    format!("etc/nginx/conf.d/{site}.conf").into()
+}
+
+#[must_use]
+pub fn nginx_webhook(webhook: &str) -> Utf8PathBuf {
+    format!("etc/nginx/conf.d/webhook-{webhook}.conf").into()
+}
+
+#[must_use]
+pub fn sysctl(profile: &str) -> Utf8PathBuf {
+    format!("etc/sysctl.d/01-{profile}.conf").into()
+}
+
+#[must_use]
+pub fn compose(stack: &str) -> Utf8PathBuf {
+    format!("etc/infrac/{stack}/docker-compose.yml").into()
+}
+
+#[must_use]
+pub fn stack(stack: &str) -> Utf8PathBuf {
+    format!("etc/infrac/{stack}/stack.yml").into()
+}
+
+#[must_use]
+pub fn cron_entry(job: &str) -> Utf8PathBuf {
+    format!("etc/cron.d/{job}").into()
+}
+
+#[must_use]
+pub fn cron_script(job: &str) -> Utf8PathBuf {
+    format!("usr/local/lib/infrac/{job}.sh").into()
+}
+
+#[must_use]
+pub fn unit(name: &str, suffix: &str) -> Utf8PathBuf {
+    format!("etc/systemd/system/{name}.{suffix}").into()
+}
+
+#[must_use]
+pub fn webhook_unit(webhook: &str) -> String {
+    format!("infrac-webhook-{webhook}")
+}
+
+#[must_use]
+pub fn webhook_hooks(webhook: &str) -> Utf8PathBuf {
+    format!("etc/infrac/webhook/{webhook}.json").into()
+}
+
+/// Every file planned for `host`, in a stable order.
+#[must_use]
+pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
+    let host = model.host(id);
+    let at = |path: Utf8PathBuf, origin: Span| Planned { path, origin };
+    let mut out = Vec::new();
+    match host.proxy.kind {
+        ProxyKind::Caddy => {
+            if !host.sites.is_empty() || !host.webhooks.is_empty() {
+                out.push(at(CADDYFILE.into(), host.origin.span));
+            }
+        }
+        ProxyKind::Nginx => {
+            for s in &host.sites {
+                let site = model.site(*s);
+                out.push(at(nginx_site(&site.name), site.origin.span));
+            }
+            for w in &host.webhooks {
+                let webhook = model.webhook(*w);
+                out.push(at(nginx_webhook(&webhook.name), webhook.origin.span));
+            }
+        }
+    }
+    for p in &host.profiles {
+        out.push(at(sysctl(&model.profile(*p).name), host.origin.span));
+    }
+    if !host.services.is_empty() || host.proxy.mode != RunMode::Systemd {
+        let path = match host.containers {
+            ContainerMode::Compose => compose(&host.stack),
+            ContainerMode::Swarm => stack(&host.stack),
+        };
+        out.push(at(path, host.origin.span));
+    }
+    for j in &host.jobs {
+        let job = model.job(*j);
+        out.push(at(cron_entry(&job.name), job.origin.span));
+        out.push(at(cron_script(&job.name), job.origin.span));
+    }
+    for u in &host.units {
+        let unit_decl = model.unit(*u);
+        out.push(at(unit(&unit_decl.name, "service"), unit_decl.origin.span));
+        if unit_decl.schedule.is_some() {
+            out.push(at(unit(&unit_decl.name, "timer"), unit_decl.origin.span));
+        }
+    }
+    for w in &host.webhooks {
+        let webhook = model.webhook(*w);
+        out.push(at(
+            unit(&webhook_unit(&webhook.name), "service"),
+            webhook.origin.span,
+        ));
+        out.push(at(webhook_hooks(&webhook.name), webhook.origin.span));
+    }
+    out
+}

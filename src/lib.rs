@@ -1,0 +1,15 @@
+//! infrac: a compiler from a small declarative language describing web
+//! hosting to the files servers run. See ARCHITECTURE.md for the stages.
+//!
+//! ```text
+//! parse (syntax) → check (check) → model → render → write / apply
+//! ```
+
+pub mod check;
+pub mod cli;
+pub mod diag;
+pub mod layout;
+pub mod model;
+pub mod program;
+pub mod source;
+pub mod syntax;

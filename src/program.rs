@@ -1,0 +1,97 @@
+//! A whole program: every `*.infra` file under a folder, parsed and checked.
+//! [`load_dir`] is the only IO; [`analyze`] is pure.
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::check::{self, Checked};
+use crate::source::SourceMap;
+use crate::syntax;
+
+/// The extension of infrac source files.
+pub const EXTENSION: &str = "infra";
+
+/// Why a folder could not be read (a usage or IO problem, exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: Utf8PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid UTF-8")]
+    NotUtf8 { path: Utf8PathBuf },
+    #[error("no `*.{EXTENSION}` files under {path}")]
+    Empty { path: Utf8PathBuf },
+}
+
+/// Reads every `*.infra` file under `dir` (recursively, sorted by path; names
+/// are shown relative to `dir`'s parent so that `sites/opam.infra` reads as
+/// written). A single file may be given instead of a folder.
+pub fn load_dir(dir: &Utf8Path) -> Result<SourceMap, LoadError> {
+    let io = |path: &Utf8Path| {
+        let path = path.to_owned();
+        move |source| LoadError::Io { path, source }
+    };
+    let mut files = Vec::new();
+    let meta = std::fs::metadata(dir).map_err(io(dir))?;
+    if meta.is_file() {
+        files.push(dir.to_owned());
+    } else {
+        let mut stack = vec![dir.to_owned()];
+        while let Some(folder) = stack.pop() {
+            for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
+                let entry = entry.map_err(io(&folder))?;
+                let path =
+                    Utf8PathBuf::from_path_buf(entry.path()).map_err(|p| LoadError::NotUtf8 {
+                        path: p.to_string_lossy().into_owned().into(),
+                    })?;
+                let kind = entry.file_type().map_err(io(&path))?;
+                if kind.is_dir() {
+                    if !path.file_name().is_some_and(|n| n.starts_with('.')) {
+                        stack.push(path);
+                    }
+                } else if path.extension() == Some(EXTENSION) {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(LoadError::Empty {
+            path: dir.to_owned(),
+        });
+    }
+    let base = dir.parent().unwrap_or(Utf8Path::new(""));
+    let mut sources = SourceMap::new();
+    for path in files {
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: path.clone() })?;
+        let name = path.strip_prefix(base).unwrap_or(&path).to_owned();
+        sources.add(name, text);
+    }
+    Ok(sources)
+}
+
+/// Parses and checks every file of a program. Syntax errors in any file
+/// stop before the checks (which would report names from the broken file
+/// as unknown); all files' syntax errors are reported together.
+#[must_use]
+pub fn analyze(sources: &SourceMap) -> Checked {
+    let mut asts = Vec::with_capacity(sources.len());
+    let mut diagnostics = Vec::new();
+    for (id, file) in sources.iter() {
+        match syntax::parse(id, &file.text) {
+            Ok(ast) => asts.push(ast),
+            Err(diag) => diagnostics.push(diag),
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Checked {
+            model: None,
+            diagnostics,
+        };
+    }
+    check::check(sources, &asts)
+}
