@@ -41,6 +41,12 @@ fn index(decls: &[Decl<'_>]) -> Index {
         .collect()
 }
 
+/// Whether a block has a directive `name`, accepted or not: a setting that
+/// was written but rejected is reported as such, not also as missing.
+fn written(d: &Directive, name: &str) -> bool {
+    block(d).iter().any(|i| i.name.value == name)
+}
+
 fn block(d: &Directive) -> &[Directive] {
     d.block.as_ref().map_or(&[], |b| b.items.as_slice())
 }
@@ -170,7 +176,9 @@ impl<'a> Checker<'a> {
         for (i, service) in model.services.iter_mut().enumerate() {
             service.hosts.sort();
             service.hosts.dedup();
-            if service.hosts.is_empty() && !explicit_on[i] {
+            // A misspelt reference to it is the real problem: say only that.
+            let misspelt = self.diags.iter().any(|d| d.code == Code::UnknownService);
+            if service.hosts.is_empty() && !explicit_on[i] && !misspelt {
                 self.report(
                     Diagnostic::new(
                         Code::Unused,
@@ -459,12 +467,10 @@ impl<'a> Checker<'a> {
         let mut prefix = None;
         let mut profiles = Vec::new();
         let mut tags = Vec::new();
-        let mut has_address = false;
         for item in self.items(Context::Host, block(decl.directive)) {
             let args = flat_args(item);
             match item.name.value.as_str() {
                 "address" => {
-                    has_address = true;
                     for arg in args {
                         let Some(text) = self.text(arg) else { continue };
                         match text.parse::<IpAddr>() {
@@ -541,7 +547,7 @@ impl<'a> Checker<'a> {
                 other => unreachable!("schema::HOST lists `{other}`"),
             }
         }
-        if !has_address {
+        if !written(decl.directive, "address") {
             self.report(
                 Diagnostic::new(Code::MissingSetting, decl.name_span, format!("host `{}` has no `address`", decl.name))
                     .label("infrac needs to know how to reach this host")
@@ -672,12 +678,10 @@ impl<'a> Checker<'a> {
     fn read_pool(&mut self, decl: &Decl<'_>, scope: &Scope) -> Pool {
         let mut members = Vec::new();
         let mut acme_forward = true;
-        let mut has_hosts = false;
         for item in self.items(Context::Pool, block(decl.directive)) {
             let args = flat_args(item);
             match item.name.value.as_str() {
                 "hosts" => {
-                    has_hosts = true;
                     for arg in args {
                         let Some(name) = self.text(arg) else { continue };
                         if let Some(&h) = scope.hosts.get(name) {
@@ -711,7 +715,7 @@ impl<'a> Checker<'a> {
         }
         members.sort();
         members.dedup();
-        if members.is_empty() && !has_hosts {
+        if !written(decl.directive, "hosts") {
             self.report(
                 Diagnostic::new(
                     Code::EmptyPool,
@@ -744,12 +748,10 @@ impl<'a> Checker<'a> {
         let mut mode_span = None;
         let mut placements = Vec::new();
         let mut explicit_on = false;
-        let mut has_image = false;
         for item in self.items(Context::Service, block(decl.directive)) {
             let args = flat_args(item);
             match item.name.value.as_str() {
                 "image" => {
-                    has_image = true;
                     image = self.image(args[0]);
                 }
                 "command" => command = self.text(args[0]).map(str::to_owned),
@@ -845,7 +847,7 @@ impl<'a> Checker<'a> {
                 other => unreachable!("schema::SERVICE lists `{other}`"),
             }
         }
-        if !has_image {
+        if !written(decl.directive, "image") {
             self.report(
                 Diagnostic::new(
                     Code::MissingSetting,
@@ -1057,10 +1059,8 @@ impl<'a> Checker<'a> {
             }
         }
         let mut domains = Vec::new();
-        let mut has_domains = false;
         let mut redirect_from = Vec::new();
         let mut placements = Vec::new();
-        let mut has_on = false;
         let mut tls = match defaults.tls {
             TlsKind::Acme => Tls::Acme,
             TlsKind::Certbot => Tls::Certbot {
@@ -1081,12 +1081,10 @@ impl<'a> Checker<'a> {
                 "root" => {}
                 "acme_email" => acme_email = self.email(args[0]),
                 "domains" => {
-                    has_domains = true;
                     domains.extend(args.iter().filter_map(|a| self.domain(a)));
                 }
                 "redirect_from" => redirect_from.extend(args.iter().filter_map(|a| self.domain(a))),
                 "on" => {
-                    has_on = true;
                     placements = self.placements(item, &scope.hosts, &scope.pools);
                 }
                 "tls" => {
@@ -1180,7 +1178,7 @@ impl<'a> Checker<'a> {
                 other => unreachable!("schema::SITE lists `{other}`"),
             }
         }
-        if !has_domains {
+        if !written(decl.directive, "domains") {
             self.report(
                 Diagnostic::new(
                     Code::MissingSetting,
@@ -1191,7 +1189,7 @@ impl<'a> Checker<'a> {
                 .help("add `domains example.org www.example.org`"),
             );
         }
-        if !has_on {
+        if !written(decl.directive, "on") {
             self.report(
                 Diagnostic::new(
                     Code::MissingSetting,
@@ -1221,7 +1219,13 @@ impl<'a> Checker<'a> {
                 served.insert(at.clone(), s.origin.span);
             }
         }
-        if routes.is_empty() && subprojects.iter().all(|s| s.serve_at.is_none()) && has_domains {
+        // An unknown directive may be a misspelt route: that error is enough.
+        let routes_written = block(decl.directive).iter().any(|d| {
+            Context::Site
+                .lookup(&d.name.value)
+                .is_none_or(|s| s.group == super::schema::Group::Route)
+        });
+        if !routes_written && written(decl.directive, "domains") {
             self.report(
                 Diagnostic::new(
                     Code::SiteWithoutRoutes,
@@ -1894,10 +1898,14 @@ impl<'a> Checker<'a> {
         let mut port = 9000;
         let mut sites = Vec::new();
         let mut secret = None;
-        let mut given: Vec<&str> = Vec::new();
+        // What was written, even if rejected: a bad `secret` is not a
+        // missing one.
+        let given: Vec<&str> = block(decl.directive)
+            .iter()
+            .map(|d| d.name.value.as_str())
+            .collect();
         for item in self.items(Context::Webhook, block(decl.directive)) {
             let args = flat_args(item);
-            given.push(item.name.value.as_str());
             match item.name.value.as_str() {
                 "domain" => domain = self.domain(args[0]),
                 "path" => {
@@ -2007,7 +2015,6 @@ impl<'a> Checker<'a> {
         let mut task: Option<(Task, Span)> = None;
         let mut user = "root".to_owned();
         let mut placements = Vec::new();
-        let mut has_on = false;
         if !decl
             .name
             .chars()
@@ -2023,10 +2030,12 @@ impl<'a> Checker<'a> {
                 .help("use letters, digits, `-` and `_`"),
             );
         }
-        let mut given: Vec<&str> = Vec::new();
+        let given: Vec<&str> = block(decl.directive)
+            .iter()
+            .map(|d| d.name.value.as_str())
+            .collect();
         for item in self.items(Context::Cron, block(decl.directive)) {
             let args = flat_args(item);
-            given.push(item.name.value.as_str());
             match item.name.value.as_str() {
                 "schedule" | "every" => {
                     let parsed = if item.name.value == "every" {
@@ -2071,7 +2080,6 @@ impl<'a> Checker<'a> {
                     }
                 }
                 "on" => {
-                    has_on = true;
                     placements = self.placements(item, &scope.hosts, &scope.pools);
                 }
                 other => unreachable!("schema::CRON lists `{other}`"),
@@ -2088,7 +2096,11 @@ impl<'a> Checker<'a> {
                 !given.iter().any(|g| *g == "run" || *g == "builtin"),
                 "add `run \"COMMAND\"` or `builtin certbot-renew|restart-proxy`",
             ),
-            ("on", !has_on, "add `on HOST` or `on POOL`"),
+            (
+                "on",
+                !written(decl.directive, "on"),
+                "add `on HOST` or `on POOL`",
+            ),
         ] {
             if missing {
                 self.report(
@@ -2155,11 +2167,11 @@ impl<'a> Checker<'a> {
         let mut schedule: Option<(String, Span)> = None;
         let mut settings = Vec::new();
         let mut placements = Vec::new();
-        let mut has_on = false;
-        let mut has_task = false;
+        let has_task = block(decl.directive)
+            .iter()
+            .any(|d| matches!(d.name.value.as_str(), "run" | "builtin"));
         for item in self.items(Context::Unit, block(decl.directive)) {
             let args = flat_args(item);
-            has_task |= matches!(item.name.value.as_str(), "run" | "builtin");
             match item.name.value.as_str() {
                 "description" => description = self.text(args[0]).map(str::to_owned),
                 "run" | "builtin" => {
@@ -2224,7 +2236,6 @@ impl<'a> Checker<'a> {
                     }
                 }
                 "on" => {
-                    has_on = true;
                     placements = self.placements(item, &scope.hosts, &scope.pools);
                 }
                 other => unreachable!("schema::UNIT lists `{other}`"),
@@ -2241,7 +2252,7 @@ impl<'a> Checker<'a> {
                 .help("add `run \"COMMAND\"` or `builtin stack-up`"),
             );
         }
-        if !has_on {
+        if !written(decl.directive, "on") {
             self.report(
                 Diagnostic::new(
                     Code::MissingSetting,

@@ -407,7 +407,7 @@ pub const WEBHOOK: &[Spec] = &[
     many("updates", "updates SITE …"),
     spec(
         "secret",
-        2,
+        1,
         Some(2),
         Never,
         false,

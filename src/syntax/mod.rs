@@ -126,18 +126,32 @@ fn syntax_error(file: FileId, text: &str, err: &pest::error::Error<Rule>) -> Dia
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { .. } => &[],
     };
-    let context = enclosing_block(&text[..pos]);
-    let expected = expected_words(positives, context.as_deref());
+    let open = enclosing_block(&text[..pos]);
+    let context = open.as_ref().map(|(name, _)| name.as_str());
+    let expected = expected_words(positives, context);
     let found = found_at(text, pos);
-    let end = (pos + found.len()).max(pos);
-    let mut diag = Diagnostic::new(
+    let message = format!("expected {expected}, found {}", describe_found(&found));
+    let help = help_for(positives, &found, context);
+    // A block left open at the end of the file: point at its `{`.
+    if found.is_empty() {
+        if let Some((name, brace)) = &open {
+            return Diagnostic::new(Code::Syntax, Span::new(file, *brace, brace + 1), message)
+                .label(format!("this `{name}` block is never closed"))
+                .help(help);
+        }
+    }
+    let label = if found.is_empty() || found.ends_with('\n') {
+        format!("expected {expected} here")
+    } else {
+        format!("unexpected {}", describe_found(&found))
+    };
+    Diagnostic::new(
         Code::Syntax,
-        Span::new(file, pos, end),
-        format!("expected {expected}, found {}", describe_found(&found)),
+        Span::new(file, pos, pos + found.len()),
+        message,
     )
-    .label(format!("expected {expected}"));
-    diag = diag.help(help_for(positives, &found, context.as_deref()));
-    diag
+    .label(label)
+    .help(help)
 }
 
 fn describe_found(found: &str) -> String {
@@ -162,64 +176,73 @@ fn found_at(text: &str, pos: usize) -> String {
         Some(_) => rest
             .chars()
             .take_while(|c| !c.is_whitespace() && !"{}[]\";,#".contains(*c))
-            .collect::<String>()
-            .chars()
             .take(40)
             .collect(),
     }
 }
 
+/// Only a closing quote can follow: the error is inside a string.
+fn in_string(positives: &[Rule]) -> bool {
+    positives == [Rule::quote]
+}
+
 fn expected_words(positives: &[Rule], context: Option<&str>) -> String {
+    if in_string(positives) {
+        return "a closing `\"`".to_owned();
+    }
+    let has = |rules: &[Rule]| positives.iter().any(|r| rules.contains(r));
+    let in_list = has(&[Rule::list_close]);
     let mut words: Vec<String> = Vec::new();
-    let mut push = |w: String| {
-        if !words.contains(&w) {
-            words.push(w);
-        }
-    };
-    let wants_arg = positives
-        .iter()
-        .any(|r| matches!(r, Rule::word | Rule::string | Rule::list));
-    for rule in positives {
-        match rule {
-            Rule::directive | Rule::name => push(schema::expected_in(context)),
-            Rule::word | Rule::string | Rule::list => {
-                push("an argument".to_owned());
-            }
-            Rule::block | Rule::block_open => push("`{`".to_owned()),
-            Rule::block_close => push("`}`".to_owned()),
-            Rule::list_close => push("`]`".to_owned()),
-            Rule::list_open => push("`[`".to_owned()),
-            Rule::quote => push("a closing `\"`".to_owned()),
-            Rule::EOI => push("the end of the file".to_owned()),
-            Rule::placeholder => push("a placeholder such as `{path}`".to_owned()),
-            _ => {}
-        }
+    if has(&[Rule::directive, Rule::name]) {
+        words.push(schema::expected_in(context));
     }
-    if wants_arg {
-        push("the end of the line".to_owned());
+    if has(&[Rule::word, Rule::string, Rule::list, Rule::quote]) {
+        words.push(if in_list {
+            "a list item".into()
+        } else {
+            "an argument".into()
+        });
     }
-    if words.is_empty() {
-        return "a directive".to_owned();
+    if has(&[Rule::block, Rule::block_open]) {
+        words.push("`{`".into());
+    }
+    if in_list {
+        words.push("`]`".into());
+    } else if has(&[Rule::word, Rule::string, Rule::list]) {
+        words.push("the end of the line".into());
+    }
+    if has(&[Rule::block_close]) {
+        words.push("`}`".into());
+    }
+    if has(&[Rule::EOI]) {
+        words.push("the end of the file".into());
     }
     match words.as_slice() {
+        [] => "a directive".to_owned(),
         [one] => one.clone(),
         [init @ .., last] => format!("{}, or {last}", init.join(", ")),
-        [] => unreachable!(),
     }
 }
 
 fn help_for(positives: &[Rule], found: &str, context: Option<&str>) -> String {
-    if positives.contains(&Rule::quote) {
+    if in_string(positives) {
         return "a string ends on the line it starts on: close it with `\"`".to_owned();
     }
-    if positives.contains(&Rule::block_close) && found.is_empty() {
-        let what = context.map_or(String::new(), |c| format!(" of this `{c}`"));
-        return format!("the block{what} is not closed: add `}}`");
+    if positives.contains(&Rule::list_close) {
+        return "close the list with `]`".to_owned();
+    }
+    if found.is_empty() && context.is_some() {
+        return "add the `}` that closes it".to_owned();
     }
     if found == "}" {
         return "this `}` closes no block: remove it, or open the block it closes".to_owned();
     }
-    if found.starts_with(|c: char| c.is_ascii_digit() || c == '/' || c == '.' || c == '-') {
+    if found == "{" {
+        return "a block opens at the end of the line of the directive it belongs to".to_owned();
+    }
+    if found
+        .starts_with(|c: char| c.is_ascii_digit() || c == '/' || c == '.' || c == '-' || c == '"')
+    {
         return "each line starts with a directive name, then its arguments".to_owned();
     }
     match context {
@@ -230,10 +253,11 @@ fn help_for(positives: &[Rule], found: &str, context: Option<&str>) -> String {
     }
 }
 
-/// The directive name of the innermost block still open at the end of
-/// `before`: a small scan that skips strings, comments and placeholders.
-fn enclosing_block(before: &str) -> Option<String> {
-    let mut stack: Vec<String> = Vec::new();
+/// The directive name and `{` offset of the innermost block still open at
+/// the end of `before`: a small scan that skips strings, comments and
+/// placeholders.
+fn enclosing_block(before: &str) -> Option<(String, usize)> {
+    let mut stack: Vec<(String, usize)> = Vec::new();
     let mut line_head: Option<String> = None;
     let bytes = before.as_bytes();
     let mut i = 0;
@@ -264,8 +288,11 @@ fn enclosing_block(before: &str) -> Option<String> {
                     .unwrap_or(rest.len());
                 let is_placeholder =
                     !at_word_start && ident_len > 0 && rest[ident_len..].starts_with('}');
-                if !is_placeholder {
-                    stack.push(line_head.take().unwrap_or_default());
+                if is_placeholder {
+                    // Skip to the placeholder's `}`: it closes no block.
+                    i += ident_len + 1;
+                } else {
+                    stack.push((line_head.take().unwrap_or_default(), i));
                     at_word_start = true;
                 }
             }
@@ -286,27 +313,25 @@ fn enclosing_block(before: &str) -> Option<String> {
         }
         i += 1;
     }
-    stack.pop().filter(|s| !s.is_empty())
+    stack.pop().filter(|(s, _)| !s.is_empty())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn name_of(before: &str) -> Option<&'static str> {
+        enclosing_block(before).map(|(n, _)| &*n.leak())
+    }
+
     #[test]
     fn enclosing_block_skips_placeholders_strings_and_comments() {
         assert_eq!(
-            enclosing_block("site a {\n  redirect /x https://y{uri}\n  "),
-            Some("site".into())
+            name_of("site a {\n  redirect /x https://y{uri}\n  "),
+            Some("site")
         );
-        assert_eq!(
-            enclosing_block("site a {\n  x \"{\" # {\n"),
-            Some("site".into())
-        );
-        assert_eq!(
-            enclosing_block("site a {\n static {\n root /x\n }\n"),
-            Some("site".into())
-        );
-        assert_eq!(enclosing_block("site a { }\n"), None);
+        assert_eq!(name_of("site a {\n  x \"{\" # {\n"), Some("site"));
+        assert_eq!(name_of("site a {\n static {\n root /x\n }\n"), Some("site"));
+        assert_eq!(name_of("site a { }\n"), None);
     }
 }

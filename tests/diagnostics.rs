@@ -1,0 +1,168 @@
+//! Every diagnostic code, triggered by a minimal program in
+//! `tests/cases/diagnostics/<code>.infra`, with its rendered miette report
+//! and its JSON form snapshotted in `snapshots/diagnostics/`.
+
+mod common;
+
+use infrac::diag::{Code, Severity};
+use infrac::program::analyze;
+
+#[test]
+fn every_code_has_a_case() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/diagnostics");
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.name())
+        .filter(|name| !dir.join(format!("{name}.infra")).exists())
+        .collect();
+    assert!(missing.is_empty(), "codes without a test case: {missing:?}");
+}
+
+#[test]
+fn each_case_reports_its_code_and_nothing_else() {
+    insta::glob!("cases/diagnostics/*.infra", |path| {
+        let code_name = path.file_stem().unwrap().to_str().unwrap();
+        let code =
+            Code::from_name(code_name).unwrap_or_else(|| panic!("{code_name} is not a code"));
+        let sources = common::program_file(path);
+        let checked = analyze(&sources);
+        assert_eq!(
+            common::codes(&checked),
+            vec![code_name.to_owned()],
+            "{code_name}"
+        );
+        let diag = &checked.diagnostics[0];
+        assert_eq!(diag.severity, code.severity());
+        assert!(diag.help.is_some(), "{code_name} has no help");
+        // An error stops the model from being produced; a warning does not.
+        assert_eq!(
+            checked.model.is_some(),
+            code.severity() == Severity::Warning,
+            "{code_name}"
+        );
+        insta::with_settings!({
+            snapshot_path => "../snapshots/diagnostics",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(
+                "diagnostic",
+                format!("{}\n--- json ---\n{}", common::human(&checked, &sources), common::json(&checked, &sources))
+            );
+        });
+    });
+}
+
+#[test]
+fn explain_covers_every_code() {
+    for code in Code::ALL {
+        let text = code.explain();
+        assert!(
+            text.contains("Fix:") || text.contains("infrac handles"),
+            "{code} explanation has no fix"
+        );
+    }
+}
+
+#[test]
+fn several_independent_errors_are_all_reported_in_one_run() {
+    let sources = common::program(&[
+        (
+            "hosts.infra",
+            "host web1 {\n    address web1.example.org\n    sysctl bbbr\n}\n",
+        ),
+        (
+            "sites.infra",
+            "site blog {\n    domains exa_mple.org\n    on web2\n    proxy blgo\n    tls maybe\n}\n\
+             service shop {\n    image Shop:1\n    port 99999\n}\n\
+             cron backup {\n    schedule \"61 * * * *\"\n    run \"backup\"\n    on web1\n}\n",
+        ),
+    ]);
+    let checked = analyze(&sources);
+    let codes = common::codes(&checked);
+    for expected in [
+        "unknown-profile",
+        "invalid-domain",
+        "unknown-host",
+        "unknown-service",
+        "invalid-value",
+        "invalid-image",
+        "invalid-port",
+        "invalid-schedule",
+    ] {
+        assert!(
+            codes.iter().any(|c| c == expected),
+            "{expected} not reported; got {codes:?}"
+        );
+    }
+    assert!(checked.model.is_none());
+    // Sorted by file, then position: hosts.infra first.
+    let files: Vec<u32> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.span().file.0)
+        .collect();
+    assert!(files.windows(2).all(|w| w[0] <= w[1]), "{files:?}");
+}
+
+#[test]
+fn syntax_errors_in_several_files_are_all_reported() {
+    let sources = common::program(&[
+        ("a.infra", "site a {\n    domains a.org\n"),
+        ("b.infra", "host b {\n    address \"b.org\n}\n"),
+        ("c.infra", "host c {\n    address c.org\n}\n"),
+    ]);
+    let checked = analyze(&sources);
+    assert_eq!(common::codes(&checked), vec!["syntax", "syntax"]);
+    let human = common::human(&checked, &sources);
+    assert!(
+        human.contains("this `site` block is never closed"),
+        "{human}"
+    );
+    assert!(human.contains("expected a closing `\"`"), "{human}");
+}
+
+#[test]
+fn syntax_errors_name_what_the_block_expects_in_words() {
+    let sources = common::program(&[(
+        "s.infra",
+        "site s {\n    domains s.org\n    \"proxy\" app\n}\n",
+    )]);
+    let checked = analyze(&sources);
+    let message = &checked.diagnostics[0].message;
+    assert!(
+        message.starts_with("expected a route (`proxy`, `static`, `redirect`, …)"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("directive") && !message.contains("block_close"),
+        "{message}"
+    );
+}
+
+#[test]
+fn did_you_mean_suggests_close_names() {
+    let sources = common::program(&[(
+        "s.infra",
+        "host opam-4 {\n    address opam-4.ocaml.org\n}\nsite s {\n    domains s.org\n    on opam4\n    statik\n}\n",
+    )]);
+    let checked = analyze(&sources);
+    let helps: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.help.as_deref())
+        .collect();
+    assert!(helps.contains(&"did you mean `opam-4`?"), "{helps:?}");
+    assert!(helps.contains(&"did you mean `static`?"), "{helps:?}");
+}
+
+#[test]
+fn a_directive_in_the_wrong_block_says_where_it_belongs() {
+    let sources = common::program(&[(
+        "h.infra",
+        "host h {\n    address h.org\n    domains h.org\n}\n",
+    )]);
+    let checked = analyze(&sources);
+    let help = checked.diagnostics[0].help.as_deref().unwrap();
+    assert!(help.starts_with("`domains` belongs in a `site`"), "{help}");
+}
