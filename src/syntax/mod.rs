@@ -133,12 +133,12 @@ fn syntax_error(file: FileId, text: &str, err: &pest::error::Error<Rule>) -> Dia
     let message = format!("expected {expected}, found {}", describe_found(&found));
     let help = help_for(positives, &found, context);
     // A block left open at the end of the file: point at its `{`.
-    if found.is_empty() {
-        if let Some((name, brace)) = &open {
-            return Diagnostic::new(Code::Syntax, Span::new(file, *brace, brace + 1), message)
-                .label(format!("this `{name}` block is never closed"))
-                .help(help);
-        }
+    if found.is_empty()
+        && let Some((name, brace)) = &open
+    {
+        return Diagnostic::new(Code::Syntax, Span::new(file, *brace, brace + 1), message)
+            .label(format!("this `{name}` block is never closed"))
+            .help(help);
     }
     let label = if found.is_empty() || found.ends_with('\n') {
         format!("expected {expected} here")
