@@ -5,6 +5,9 @@
 //! parse (syntax) → check (check) → model → render → write / apply
 //! ```
 
+// pest_derive without `std` writes `alloc::` paths.
+extern crate alloc;
+
 pub mod check;
 pub mod cli;
 pub mod diag;

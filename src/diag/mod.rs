@@ -391,17 +391,28 @@ impl Diagnostic {
     }
 }
 
-/// "did you mean `x`?" for the candidate closest to `word`, if any is close.
+/// "did you mean `x`?" for the candidate closest to `word`, if any is close:
+/// within a few edits (transpositions count as one), or similar enough by
+/// Jaro-Winkler for longer names.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
+    let word = word.to_ascii_lowercase();
+    let max_edits = (word.chars().count() / 3).max(1);
+    let mut best: Option<((usize, u64), &str)> = None;
     for candidate in candidates {
-        let score =
-            strsim::jaro_winkler(&word.to_ascii_lowercase(), &candidate.to_ascii_lowercase());
-        if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, candidate));
+        let lower = candidate.to_ascii_lowercase();
+        let edits = strsim::osa_distance(&word, &lower);
+        let similarity = strsim::jaro_winkler(&word, &lower);
+        if edits > max_edits && similarity < 0.85 {
+            continue;
+        }
+        // Fewer edits first, then higher similarity, then name order.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let key = (edits, ((1.0 - similarity) * 1e6) as u64);
+        if best.is_none_or(|(k, c)| key < k || (key == k && candidate < c)) {
+            best = Some((key, candidate));
         }
     }
     best.map(|(_, c)| c)
@@ -414,6 +425,26 @@ pub fn one_of<S: AsRef<str>>(names: &[S]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(did_you_mean("vsp", ["vps", "web1"]), Some("vps"));
+        assert_eq!(did_you_mean("proxyy", ["proxy", "static"]), Some("proxy"));
+        assert_eq!(did_you_mean("opam4", ["opam-4", "opam-5"]), Some("opam-4"));
+        assert_eq!(
+            did_you_mean(
+                "net.ipv4.tcp_keepalive",
+                ["net.ipv4.tcp_keepalive_time", "net.core.somaxconn"]
+            ),
+            Some("net.ipv4.tcp_keepalive_time")
+        );
+        assert_eq!(did_you_mean("zzz", ["proxy", "static"]), None);
     }
 }
 

@@ -16,9 +16,19 @@ use crate::source::{FileId, Span, Spanned};
 #[grammar = "../grammar/infrac.pest"]
 struct InfracParser;
 
+/// How deep `{` and `[` may nest. The language needs three levels (a
+/// `static` block in a `site`, a list in it); the limit keeps the recursive
+/// parser's stack bounded whatever the input.
+const MAX_DEPTH: usize = 32;
+
 /// Parses one file. A syntax error is reported as one diagnostic at the
 /// first place the file stops making sense.
 pub fn parse(file: FileId, text: &str) -> Result<Ast, Diagnostic> {
+    if let Some(at) = too_deep(text) {
+        return Err(Diagnostic::new(Code::Syntax, Span::new(file, at, at + 1), "blocks nest too deeply")
+            .label(format!("more than {MAX_DEPTH} levels deep here"))
+            .help("infrac blocks nest at most a few levels (`site { static { … } }`): close the blocks above"));
+    }
     match InfracParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let file_pair = pairs
@@ -33,6 +43,39 @@ pub fn parse(file: FileId, text: &str) -> Result<Ast, Diagnostic> {
         }
         Err(err) => Err(syntax_error(file, text, &err)),
     }
+}
+
+/// The offset of the first `{` or `[` that opens a level deeper than
+/// [`MAX_DEPTH`], ignoring strings and comments. Placeholders (`{path}`)
+/// count as a level while open, which only makes the limit stricter by one.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn span_of(file: FileId, pair: &Pair<'_, Rule>) -> Span {

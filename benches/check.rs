@@ -1,0 +1,46 @@
+//! `cargo bench --bench check`: parse + check a generated program of 10,000
+//! sites over 500 hosts (target: under 100 ms on the 2-core CI machine).
+
+mod generate;
+
+use std::time::{Duration, Instant};
+
+use infrac::program::analyze;
+use infrac::source::SourceMap;
+
+fn main() {
+    let (hosts, sites) = (500, 10_000);
+    let files = generate::program(hosts, sites);
+    let mut sources = SourceMap::new();
+    let mut bytes = 0;
+    for (name, text) in &files {
+        bytes += text.len();
+        sources.add(name.as_str(), text.as_str());
+    }
+    // Warm up, and make sure the program is valid: a benchmark of the error
+    // path would measure something else.
+    let checked = analyze(&sources);
+    assert!(
+        checked.model.is_some(),
+        "generated program has errors: {:?}",
+        checked.diagnostics.iter().take(3).collect::<Vec<_>>()
+    );
+    let mut times: Vec<Duration> = (0..15)
+        .map(|_| {
+            let start = Instant::now();
+            let checked = analyze(&sources);
+            let elapsed = start.elapsed();
+            assert!(checked.model.is_some());
+            elapsed
+        })
+        .collect();
+    times.sort();
+    println!(
+        "check: {sites} sites, {hosts} hosts, {} files, {:.1} MiB: min {:.1} ms, median {:.1} ms, max {:.1} ms (15 runs)",
+        files.len(),
+        bytes as f64 / 1048576.0,
+        times[0].as_secs_f64() * 1e3,
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times[times.len() - 1].as_secs_f64() * 1e3,
+    );
+}

@@ -1,0 +1,30 @@
+//! Times each stage on the benchmark program: `cargo run --release --example profile_stages`.
+#[path = "../benches/generate/mod.rs"]
+mod generate;
+
+use std::time::Instant;
+
+fn main() {
+    let files = generate::program(500, 10_000);
+    let mut sources = infrac::source::SourceMap::new();
+    for (name, text) in &files {
+        sources.add(name.as_str(), text.as_str());
+    }
+    for _ in 0..3 {
+        let t = Instant::now();
+        let asts: Vec<_> = sources
+            .iter()
+            .map(|(id, f)| infrac::syntax::parse(id, &f.text).expect("valid"))
+            .collect();
+        let parsed = t.elapsed();
+        let t = Instant::now();
+        let checked = infrac::check::check(&sources, &asts);
+        let checked_in = t.elapsed();
+        assert!(checked.model.is_some());
+        println!(
+            "parse {:.1} ms, check {:.1} ms",
+            parsed.as_secs_f64() * 1e3,
+            checked_in.as_secs_f64() * 1e3
+        );
+    }
+}

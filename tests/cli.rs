@@ -1,0 +1,141 @@
+//! The command line as scripts and editors use it: exit codes, the JSON
+//! stream, colour only when asked for or on a terminal.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn infrac(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run infrac")
+}
+
+fn case(name: &str) -> String {
+    format!("tests/cases/diagnostics/{name}.infra")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn check_of_the_bundled_sites_is_clean() {
+    let out = infrac(&["check", "sites"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("checked 6 files: 7 hosts, 14 sites"),
+        "{err}"
+    );
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
+fn errors_exit_1_with_code_snippet_and_help() {
+    let out = infrac(&["check", &case("unknown-service"), "--color", "never"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("infrac::unknown-service"), "{err}");
+    assert!(
+        err.contains("proxy blgo"),
+        "the source line is shown: {err}"
+    );
+    assert!(err.contains("help: did you mean `blog`?"), "{err}");
+    assert!(err.trim_end().ends_with("1 error"), "{err}");
+}
+
+#[test]
+fn warnings_alone_exit_0() {
+    let out = infrac(&["check", &case("unused"), "--color", "never"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("infrac::unused"));
+}
+
+#[test]
+fn usage_and_io_problems_exit_2() {
+    assert_eq!(infrac(&["check", "no/such/folder"]).status.code(), Some(2));
+    assert_eq!(
+        infrac(&["check", "--message-format", "xml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(infrac(&["frobnicate"]).status.code(), Some(2));
+    let empty = tempdir("empty");
+    let out = infrac(&["check", empty.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no `*.infra` files"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn json_is_one_object_per_diagnostic_with_positions() {
+    let out = infrac(&["check", &case("unknown-host"), "--message-format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["code"], "infrac::unknown-host");
+    assert_eq!(v["severity"], "error");
+    assert_eq!(v["file"], "unknown-host.infra");
+    // `    on vsp` is line 6; `vsp` starts at column 8.
+    assert_eq!(
+        (v["line"].as_u64(), v["column"].as_u64()),
+        (Some(6), Some(8))
+    );
+    assert_eq!(v["help"], "did you mean `vps`?");
+    let [start, end] = [
+        v["span"][0].as_u64().unwrap(),
+        v["span"][1].as_u64().unwrap(),
+    ];
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(case("unknown-host")))
+            .unwrap();
+    assert_eq!(&text[start as usize..end as usize], "vsp");
+    assert!(out.stderr.is_empty(), "json mode prints nothing else");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let always = infrac(&["check", &case("unknown-host"), "--color", "always"]);
+    assert!(stderr(&always).contains('\u{1b}'), "--color always colours");
+    // Not a terminal (captured): auto means no colour.
+    let auto = infrac(&["check", &case("unknown-host")]);
+    assert!(!stderr(&auto).contains('\u{1b}'));
+}
+
+#[test]
+fn explain_prints_the_code_and_unknown_codes_exit_2() {
+    let out = infrac(&["explain", "infrac::port-conflict"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("infrac::port-conflict (error)"), "{text}");
+    assert!(text.contains("Fix:"));
+    assert_eq!(infrac(&["explain", "no-such-code"]).status.code(), Some(2));
+    let list = String::from_utf8(infrac(&["explain"]).stdout).unwrap();
+    assert_eq!(list.lines().count(), infrac::diag::Code::ALL.len());
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["check", "explain", "debug"] {
+        let out = infrac(&[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: infrac"),
+            "{sub}"
+        );
+    }
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("infrac-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
