@@ -43,11 +43,11 @@ fn index(decls: &[Decl<'_>]) -> Index {
 
 /// Whether a block has a directive `name`, accepted or not: a setting that
 /// was written but rejected is reported as such, not also as missing.
-fn written(d: &Directive, name: &str) -> bool {
+fn written(d: &Directive<'_>, name: &str) -> bool {
     block(d).iter().any(|i| i.name.value == name)
 }
 
-fn block(d: &Directive) -> &[Directive] {
+fn block<'d, 'a>(d: &'d Directive<'a>) -> &'d [Directive<'a>] {
     d.block.as_ref().map_or(&[], |b| b.items.as_slice())
 }
 
@@ -214,7 +214,7 @@ impl<'a> Checker<'a> {
         let Some(d) = d else { return defaults };
         for item in self.items(Context::Defaults, block(d)) {
             let args = flat_args(item);
-            match item.name.value.as_str() {
+            match item.name.value {
                 "acme_email" => defaults.acme_email = self.email(args[0]),
                 "site_root" => {
                     if let Some(p) = self.abs_path(args[0], "site root") {
@@ -271,7 +271,7 @@ impl<'a> Checker<'a> {
         defaults
     }
 
-    fn email(&mut self, arg: &Arg) -> Option<String> {
+    fn email(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         match values::email(text) {
             Ok(()) => Some(text.to_owned()),
@@ -290,7 +290,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn user(&mut self, arg: &Arg) -> Option<String> {
+    fn user(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let ok = text.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
             && text.len() <= 32
@@ -309,7 +309,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn stack_name(&mut self, arg: &Arg) -> Option<String> {
+    fn stack_name(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let ok = text.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
             && text
@@ -331,7 +331,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn proxy_kind(&mut self, args: &[&Arg]) -> Option<(ProxyKind, Option<RunMode>)> {
+    fn proxy_kind(&mut self, args: &[&Arg<'_>]) -> Option<(ProxyKind, Option<RunMode>)> {
         let kind = match self.choice(args[0], &["caddy", "nginx"], "proxy")? {
             "caddy" => ProxyKind::Caddy,
             _ => ProxyKind::Nginx,
@@ -375,7 +375,7 @@ impl<'a> Checker<'a> {
         &mut self,
         key: &str,
         key_span: Span,
-        args: &[&Arg],
+        args: &[&Arg<'_>],
         whole: Span,
     ) -> Option<(String, String)> {
         let (key, value) = match (key.split_once('='), args) {
@@ -425,7 +425,7 @@ impl<'a> Checker<'a> {
         Some((key.replace('/', "."), value))
     }
 
-    fn profile_ref(&mut self, arg: &Arg, scope: &Scope) -> Option<ProfileId> {
+    fn profile_ref(&mut self, arg: &Arg<'_>, scope: &Scope) -> Option<ProfileId> {
         let name = self.text(arg)?;
         if let Some(&i) = scope.profiles.get(name) {
             return Some(ProfileId(i));
@@ -469,7 +469,7 @@ impl<'a> Checker<'a> {
         let mut tags = Vec::new();
         for item in self.items(Context::Host, block(decl.directive)) {
             let args = flat_args(item);
-            match item.name.value.as_str() {
+            match item.name.value {
                 "address" => {
                     for arg in args {
                         let Some(text) = self.text(arg) else { continue };
@@ -603,7 +603,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn host_key(&mut self, kind: &Arg, key: &Arg) -> Option<String> {
+    fn host_key(&mut self, kind: &Arg<'_>, key: &Arg<'_>) -> Option<String> {
         let kind_text = self.choice(
             kind,
             &[
@@ -631,7 +631,7 @@ impl<'a> Checker<'a> {
         Some(format!("{kind_text} {key_text}"))
     }
 
-    fn resolver(&mut self, arg: &Arg) -> Option<String> {
+    fn resolver(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let addr = text
             .strip_prefix('[')
@@ -660,7 +660,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn image(&mut self, arg: &Arg) -> Option<String> {
+    fn image(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         match values::image(text) {
             Ok(()) => Some(text.to_owned()),
@@ -680,7 +680,7 @@ impl<'a> Checker<'a> {
         let mut acme_forward = true;
         for item in self.items(Context::Pool, block(decl.directive)) {
             let args = flat_args(item);
-            match item.name.value.as_str() {
+            match item.name.value {
                 "hosts" => {
                     for arg in args {
                         let Some(name) = self.text(arg) else { continue };
@@ -750,7 +750,7 @@ impl<'a> Checker<'a> {
         let mut explicit_on = false;
         for item in self.items(Context::Service, block(decl.directive)) {
             let args = flat_args(item);
-            match item.name.value.as_str() {
+            match item.name.value {
                 "image" => {
                     image = self.image(args[0]);
                 }
@@ -893,7 +893,7 @@ impl<'a> Checker<'a> {
         )
     }
 
-    fn env_name(&mut self, arg: &Arg) -> Option<String> {
+    fn env_name(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let ok = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -914,7 +914,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `publish HOST:CONTAINER[/udp] [host|ingress]` or `publish PORT`.
-    fn publish(&mut self, args: &[&Arg]) -> Option<Publish> {
+    fn publish(&mut self, args: &[&Arg<'_>]) -> Option<Publish> {
         let text = self.text(args[0])?;
         let span = args[0].span;
         let (ports, protocol) = match text.split_once('/') {
@@ -958,7 +958,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `volume NAME:/TARGET[:ro] [external]` or `volume /HOST/PATH:/TARGET[:ro]`.
-    fn volume(&mut self, args: &[&Arg]) -> Option<Volume> {
+    fn volume(&mut self, args: &[&Arg<'_>]) -> Option<Volume> {
         let text = self.text(args[0])?;
         let span = args[0].span;
         let parts: Vec<&str> = text.split(':').collect();
@@ -1077,7 +1077,7 @@ impl<'a> Checker<'a> {
         let mut acme_email = None;
         for item in items {
             let args = flat_args(item);
-            match item.name.value.as_str() {
+            match item.name.value {
                 "root" => {}
                 "acme_email" => acme_email = self.email(args[0]),
                 "domains" => {
@@ -1264,7 +1264,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn tls(&mut self, args: &[&Arg], item: &Directive, defaults: &Defaults) -> Option<Tls> {
+    fn tls(&mut self, args: &[&Arg<'_>], item: &Directive<'_>, defaults: &Defaults) -> Option<Tls> {
         let mode = self.choice(args[0], &["acme", "certbot", "files", "off"], "TLS mode")?;
         if mode == "files" {
             if args.len() != 3 {
@@ -1304,7 +1304,7 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn header(&mut self, args: &[&Arg]) -> Option<Header> {
+    fn header(&mut self, args: &[&Arg<'_>]) -> Option<Header> {
         let name = self.text(args[0])?;
         let (remove, bare) = match name.strip_prefix('-') {
             Some(n) => (true, n),
@@ -1372,7 +1372,7 @@ impl<'a> Checker<'a> {
 
     fn status(
         &mut self,
-        arg: &Arg,
+        arg: &Arg<'_>,
         range: std::ops::RangeInclusive<u16>,
         what: &str,
     ) -> Option<u16> {
@@ -1399,7 +1399,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A URL path (`/404.html`, `/gh/`), placeholders allowed.
-    fn url_path(&mut self, arg: &Arg, what: &str) -> Option<String> {
+    fn url_path(&mut self, arg: &Arg<'_>, what: &str) -> Option<String> {
         let text = self.text(arg)?;
         match values::url_path(text) {
             Ok(()) => Some(text.to_owned()),
@@ -1417,7 +1417,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `/exact` or `/prefix/*`.
-    fn pattern(&mut self, arg: &Arg) -> Option<PathPattern> {
+    fn pattern(&mut self, arg: &Arg<'_>) -> Option<PathPattern> {
         let text = self.url_path(arg, "path")?;
         if let Some(prefix) = text.strip_suffix('*') {
             if prefix.contains('*') || !prefix.ends_with('/') {
@@ -1448,7 +1448,7 @@ impl<'a> Checker<'a> {
     /// Reports unknown placeholders, and `{rest}` without a `/*` pattern.
     fn check_placeholders(
         &mut self,
-        arg: &Arg,
+        arg: &Arg<'_>,
         text: &str,
         from: &PathPattern,
         allowed: &[&str],
@@ -1494,7 +1494,7 @@ impl<'a> Checker<'a> {
         ok
     }
 
-    fn redirect(&mut self, args: &[&Arg]) -> Option<Route> {
+    fn redirect(&mut self, args: &[&Arg<'_>]) -> Option<Route> {
         let from = self.pattern(args[0]);
         let to_text = self.text(args[1])?;
         let to = if to_text.starts_with('/') {
@@ -1579,7 +1579,7 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn redirect_first(&mut self, args: &[&Arg], item: &Directive) -> Option<Route> {
+    fn redirect_first(&mut self, args: &[&Arg<'_>], item: &Directive<'_>) -> Option<Route> {
         let from = self.pattern(args[0])?;
         let mut status = 302;
         let mut candidates = Vec::new();
@@ -1617,8 +1617,8 @@ impl<'a> Checker<'a> {
 
     fn proxy_route(
         &mut self,
-        args: &[&Arg],
-        item: &Directive,
+        args: &[&Arg<'_>],
+        item: &Directive<'_>,
         scope: &Scope,
         model: &Model,
         site: SiteId,
@@ -1736,8 +1736,8 @@ impl<'a> Checker<'a> {
 
     fn static_route(
         &mut self,
-        args: &[&Arg],
-        item: &Directive,
+        args: &[&Arg<'_>],
+        item: &Directive<'_>,
         site_root: &Utf8PathBuf,
     ) -> Option<StaticFiles> {
         let path = match args.first() {
@@ -1749,7 +1749,7 @@ impl<'a> Checker<'a> {
         let mut fallback = None;
         for inner in self.items(Context::Static, block(item)) {
             let inner_args = flat_args(inner);
-            match inner.name.value.as_str() {
+            match inner.name.value {
                 "root" => root = self.path_under(inner_args[0], site_root, "static root")?,
                 "try" => {
                     for arg in inner_args {
@@ -1800,8 +1800,8 @@ impl<'a> Checker<'a> {
 
     fn subproject(
         &mut self,
-        args: &[&Arg],
-        item: &Directive,
+        args: &[&Arg<'_>],
+        item: &Directive<'_>,
         site_root: &Utf8PathBuf,
         defaults: &Defaults,
     ) -> Option<Subproject> {
@@ -1815,7 +1815,7 @@ impl<'a> Checker<'a> {
         let mut secret = None;
         for inner in self.items(Context::Subproject, block(item)) {
             let inner_args = flat_args(inner);
-            match inner.name.value.as_str() {
+            match inner.name.value {
                 "repo" => {
                     if repo.is_some() {
                         self.report(
@@ -1873,7 +1873,7 @@ impl<'a> Checker<'a> {
         })
     }
 
-    fn repo(&mut self, arg: &Arg) -> Option<String> {
+    fn repo(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let ok = values::url(text).is_ok() || (text.starts_with("git@") && text.contains(':'));
         if ok {
@@ -1900,13 +1900,10 @@ impl<'a> Checker<'a> {
         let mut secret = None;
         // What was written, even if rejected: a bad `secret` is not a
         // missing one.
-        let given: Vec<&str> = block(decl.directive)
-            .iter()
-            .map(|d| d.name.value.as_str())
-            .collect();
+        let given: Vec<&str> = block(decl.directive).iter().map(|d| d.name.value).collect();
         for item in self.items(Context::Webhook, block(decl.directive)) {
             let args = flat_args(item);
-            match item.name.value.as_str() {
+            match item.name.value {
                 "domain" => domain = self.domain(args[0]),
                 "path" => {
                     if let Some(p) = self.url_path(args[0], "webhook path") {
@@ -1987,9 +1984,9 @@ impl<'a> Checker<'a> {
     }
 
     /// `schedule` or `every`, `run` or `builtin`: shared by cron and units.
-    fn task(&mut self, item: &Directive, builtins: &[&'static str]) -> Option<Task> {
+    fn task(&mut self, item: &Directive<'_>, builtins: &[&'static str]) -> Option<Task> {
         let args = flat_args(item);
-        match item.name.value.as_str() {
+        match item.name.value {
             "run" => {
                 let cmd = self.text(args[0])?;
                 if cmd.trim().is_empty() {
@@ -2030,13 +2027,10 @@ impl<'a> Checker<'a> {
                 .help("use letters, digits, `-` and `_`"),
             );
         }
-        let given: Vec<&str> = block(decl.directive)
-            .iter()
-            .map(|d| d.name.value.as_str())
-            .collect();
+        let given: Vec<&str> = block(decl.directive).iter().map(|d| d.name.value).collect();
         for item in self.items(Context::Cron, block(decl.directive)) {
             let args = flat_args(item);
-            match item.name.value.as_str() {
+            match item.name.value {
                 "schedule" | "every" => {
                     let parsed = if item.name.value == "every" {
                         self.every(args[0])
@@ -2124,7 +2118,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn every(&mut self, arg: &Arg) -> Option<String> {
+    fn every(&mut self, arg: &Arg<'_>) -> Option<String> {
         let seconds = self.duration(arg)?;
         match values::every_to_cron(seconds) {
             Ok(s) => Some(s),
@@ -2139,7 +2133,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn cron_schedule(&mut self, arg: &Arg) -> Option<String> {
+    fn cron_schedule(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         match values::schedule(text) {
             Ok(()) => Some(text.split_whitespace().collect::<Vec<_>>().join(" ")),
@@ -2169,10 +2163,10 @@ impl<'a> Checker<'a> {
         let mut placements = Vec::new();
         let has_task = block(decl.directive)
             .iter()
-            .any(|d| matches!(d.name.value.as_str(), "run" | "builtin"));
+            .any(|d| matches!(d.name.value, "run" | "builtin"));
         for item in self.items(Context::Unit, block(decl.directive)) {
             let args = flat_args(item);
-            match item.name.value.as_str() {
+            match item.name.value {
                 "description" => description = self.text(args[0]).map(str::to_owned),
                 "run" | "builtin" => {
                     if let Some((_, first)) = &task {
@@ -2286,7 +2280,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unit_name(&mut self, arg: &Arg) -> Option<String> {
+    fn unit_name(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let ok = !text.is_empty()
             && text
@@ -2310,7 +2304,7 @@ impl<'a> Checker<'a> {
 
     /// A systemd calendar expression (`daily`, `*-*-* 03:00:00`); `@daily`
     /// is accepted as in cron.
-    fn calendar(&mut self, arg: &Arg) -> Option<String> {
+    fn calendar(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let text = text.strip_prefix('@').unwrap_or(text);
         let ok = !text.trim().is_empty()
@@ -2333,7 +2327,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unit_setting(&mut self, key: &Arg, value: &Arg) -> Option<(String, String, String)> {
+    fn unit_setting(&mut self, key: &Arg<'_>, value: &Arg<'_>) -> Option<(String, String, String)> {
         let key_text = self.text(key)?;
         let value_text = self.text(value)?;
         let parts = key_text.split_once('.');
@@ -2357,7 +2351,7 @@ impl<'a> Checker<'a> {
 
 /// The span of field `field` of a cron schedule written as a one-line string
 /// or word; the whole argument when it cannot be pinned down.
-fn field_span(arg: &Arg, text: &str, field: usize) -> Span {
+fn field_span(arg: &Arg<'_>, text: &str, field: usize) -> Span {
     if field == usize::MAX {
         return arg.span;
     }

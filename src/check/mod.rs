@@ -34,7 +34,7 @@ pub struct Checked {
 
 /// Checks a whole program.
 #[must_use]
-pub fn check(sources: &SourceMap, asts: &[Ast]) -> Checked {
+pub fn check<'a>(sources: &'a SourceMap, asts: &'a [Ast<'a>]) -> Checked {
     let mut checker = Checker {
         sources,
         diags: Vec::new(),
@@ -56,13 +56,13 @@ pub fn check(sources: &SourceMap, asts: &[Ast]) -> Checked {
 pub(crate) struct Decl<'a> {
     pub name: String,
     pub name_span: Span,
-    pub directive: &'a Directive,
+    pub directive: &'a Directive<'a>,
 }
 
 /// Declarations by kind, each sorted by name (ids are indices into these).
 #[derive(Default)]
 pub(crate) struct Decls<'a> {
-    pub defaults: Option<&'a Directive>,
+    pub defaults: Option<&'a Directive<'a>>,
     pub hosts: Vec<Decl<'a>>,
     pub pools: Vec<Decl<'a>>,
     pub sites: Vec<Decl<'a>>,
@@ -102,13 +102,13 @@ impl<'a> Checker<'a> {
 
     /// Pass 1: every top-level declaration, checked against the schema,
     /// grouped by kind, duplicates reported.
-    fn collect(&mut self, asts: &'a [Ast]) -> Decls<'a> {
+    fn collect(&mut self, asts: &'a [Ast<'a>]) -> Decls<'a> {
         let mut decls = Decls::default();
         // Hosts and pools share one namespace: `on NAME` may be either.
         let mut seen: HashMap<(&'static str, String), Span> = HashMap::new();
         for ast in asts {
             for directive in self.items(Context::Top, &ast.items) {
-                let kind = directive.name.value.as_str();
+                let kind = directive.name.value;
                 if kind == "defaults" {
                     if let Some(previous) = decls.defaults {
                         self.report(
@@ -191,11 +191,16 @@ impl<'a> Checker<'a> {
     /// The directives of a block that are known in `ctx`, have the right
     /// number of arguments and block, and are not repeated when they may
     /// not be. Everything else is reported and left out.
-    pub fn items<'d>(&mut self, ctx: Context, items: &'d [Directive]) -> Vec<&'d Directive> {
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+    pub fn items<'d, 'x>(
+        &mut self,
+        ctx: Context,
+        items: &'d [Directive<'x>],
+    ) -> Vec<&'d Directive<'x>> {
+        // Blocks are a few lines: a linear scan beats hashing.
+        let mut seen: Vec<(&str, Span)> = Vec::new();
         let mut out = Vec::with_capacity(items.len());
         for d in items {
-            let name = d.name.value.as_str();
+            let name = d.name.value;
             if ctx == Context::Sysctl {
                 // A profile's directives are kernel keys, checked by the reader.
                 if d.block.is_some() {
@@ -278,7 +283,7 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
             if !spec.repeat {
-                if let Some(&first) = seen.get(name) {
+                if let Some(&(_, first)) = seen.iter().find(|(n, _)| *n == name) {
                     self.report(
                         Diagnostic::new(
                             Code::DuplicateSetting,
@@ -291,14 +296,14 @@ impl<'a> Checker<'a> {
                     );
                     continue;
                 }
-                seen.insert(name, d.name.span);
+                seen.push((name, d.name.span));
             }
             out.push(d);
         }
         out
     }
 
-    fn unexpected_block(&mut self, d: &Directive, what: &str) {
+    fn unexpected_block(&mut self, d: &Directive<'_>, what: &str) {
         let span = d.block.as_ref().map_or(d.span, |b| b.span);
         self.report(
             Diagnostic::new(
@@ -311,8 +316,8 @@ impl<'a> Checker<'a> {
         );
     }
 
-    fn unknown_directive(&mut self, ctx: Context, d: &Directive) {
-        let name = d.name.value.as_str();
+    fn unknown_directive(&mut self, ctx: Context, d: &Directive<'_>) {
+        let name = d.name.value;
         let names = ctx.specs().iter().map(|s| s.name);
         let suggestion = did_you_mean(name, names.clone())
             // A directive that belongs in another block: say where.
@@ -356,7 +361,7 @@ impl<'a> Checker<'a> {
     }
 
     /// A declaration name: letters, digits, `-`, `_`, `.`.
-    fn name(&mut self, arg: &Arg, kind: &str) -> Option<String> {
+    fn name(&mut self, arg: &Arg<'_>, kind: &str) -> Option<String> {
         let text = self.text(arg)?;
         let valid = text.starts_with(|c: char| c.is_ascii_alphanumeric())
             && text
@@ -380,7 +385,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The text of a word or string; a list is reported.
-    pub fn text<'d>(&mut self, arg: &'d Arg) -> Option<&'d str> {
+    pub fn text<'d>(&mut self, arg: &'d Arg<'_>) -> Option<&'d str> {
         if let Some(t) = arg.text() {
             return Some(t);
         }
@@ -395,7 +400,7 @@ impl<'a> Checker<'a> {
     /// One of `choices`, or an `invalid-value` with a suggestion.
     pub fn choice(
         &mut self,
-        arg: &Arg,
+        arg: &Arg<'_>,
         choices: &[&'static str],
         what: &str,
     ) -> Option<&'static str> {
@@ -419,12 +424,12 @@ impl<'a> Checker<'a> {
         None
     }
 
-    pub fn flag(&mut self, arg: &Arg, what: &str) -> Option<bool> {
+    pub fn flag(&mut self, arg: &Arg<'_>, what: &str) -> Option<bool> {
         self.choice(arg, &["yes", "no", "on", "off", "true", "false"], what)
             .map(|c| matches!(c, "yes" | "on" | "true"))
     }
 
-    pub fn domain(&mut self, arg: &Arg) -> Option<String> {
+    pub fn domain(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         match values::domain(text) {
             Ok(()) => Some(text.to_ascii_lowercase()),
@@ -455,7 +460,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub fn port(&mut self, arg: &Arg) -> Option<u16> {
+    pub fn port(&mut self, arg: &Arg<'_>) -> Option<u16> {
         let text = self.text(arg)?;
         self.port_text(text, arg.span)
     }
@@ -478,7 +483,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub fn duration(&mut self, arg: &Arg) -> Option<u64> {
+    pub fn duration(&mut self, arg: &Arg<'_>) -> Option<u64> {
         let text = self.text(arg)?;
         match values::duration(text) {
             Ok(d) => Some(d),
@@ -498,7 +503,7 @@ impl<'a> Checker<'a> {
     }
 
     /// An absolute path on the host, without `..`.
-    pub fn abs_path(&mut self, arg: &Arg, what: &str) -> Option<Utf8PathBuf> {
+    pub fn abs_path(&mut self, arg: &Arg<'_>, what: &str) -> Option<Utf8PathBuf> {
         let text = self.text(arg)?;
         match values::absolute_path(text) {
             Ok(()) => Some(Utf8PathBuf::from(text)),
@@ -516,7 +521,12 @@ impl<'a> Checker<'a> {
     }
 
     /// A path relative to `root` (or absolute), without `..`.
-    pub fn path_under(&mut self, arg: &Arg, root: &Utf8PathBuf, what: &str) -> Option<Utf8PathBuf> {
+    pub fn path_under(
+        &mut self,
+        arg: &Arg<'_>,
+        root: &Utf8PathBuf,
+        what: &str,
+    ) -> Option<Utf8PathBuf> {
         let text = self.text(arg)?;
         match values::no_parent(text) {
             Ok(()) if text.starts_with('/') => Some(Utf8PathBuf::from(text)),
@@ -571,7 +581,7 @@ impl<'a> Checker<'a> {
     /// `on NAME…`: hosts and pools.
     pub fn placements(
         &mut self,
-        d: &Directive,
+        d: &Directive<'_>,
         hosts: &Index,
         pools: &Index,
     ) -> Vec<(Placement, Span)> {
@@ -605,7 +615,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `secret env NAME` / `secret file /PATH`; a literal is an error.
-    pub fn secret(&mut self, args: &[&Arg], whole: Span) -> Option<SecretRef> {
+    pub fn secret(&mut self, args: &[&Arg<'_>], whole: Span) -> Option<SecretRef> {
         let literal = |this: &mut Self, span: Span| {
             this.report(
                 Diagnostic::new(Code::LiteralSecret, span, "a secret is written into the source")
@@ -666,7 +676,7 @@ fn schema_kind(kind: &str) -> &'static str {
 
 /// A directive's arguments with lists flattened.
 #[must_use]
-pub fn flat_args(d: &Directive) -> Vec<&Arg> {
+pub fn flat_args<'d, 'a>(d: &'d Directive<'a>) -> Vec<&'d Arg<'a>> {
     let mut out = Vec::with_capacity(d.args.len());
     for arg in &d.args {
         match &arg.kind {

@@ -23,7 +23,7 @@ const MAX_DEPTH: usize = 32;
 
 /// Parses one file. A syntax error is reported as one diagnostic at the
 /// first place the file stops making sense.
-pub fn parse(file: FileId, text: &str) -> Result<Ast, Diagnostic> {
+pub fn parse(file: FileId, text: &str) -> Result<Ast<'_>, Diagnostic> {
     if let Some(at) = too_deep(text) {
         return Err(Diagnostic::new(Code::Syntax, Span::new(file, at, at + 1), "blocks nest too deeply")
             .label(format!("more than {MAX_DEPTH} levels deep here"))
@@ -83,7 +83,7 @@ fn span_of(file: FileId, pair: &Pair<'_, Rule>) -> Span {
     Span::new(file, s.start(), s.end())
 }
 
-fn directive(file: FileId, pair: Pair<'_, Rule>) -> Directive {
+fn directive(file: FileId, pair: Pair<'_, Rule>) -> Directive<'_> {
     let span = span_of(file, &pair);
     let mut name = None;
     let mut args = Vec::new();
@@ -91,10 +91,7 @@ fn directive(file: FileId, pair: Pair<'_, Rule>) -> Directive {
     for inner in pair.into_inner() {
         match inner.as_rule() {
             Rule::name => {
-                name = Some(Spanned::new(
-                    inner.as_str().to_owned(),
-                    span_of(file, &inner),
-                ))
+                name = Some(Spanned::new(inner.as_str(), span_of(file, &inner)));
             }
             Rule::block => block = Some(block_of(file, inner)),
             _ => args.push(arg(file, inner)),
@@ -108,7 +105,7 @@ fn directive(file: FileId, pair: Pair<'_, Rule>) -> Directive {
     }
 }
 
-fn block_of(file: FileId, pair: Pair<'_, Rule>) -> Block {
+fn block_of(file: FileId, pair: Pair<'_, Rule>) -> Block<'_> {
     let span = span_of(file, &pair);
     let items = pair
         .into_inner()
@@ -118,10 +115,10 @@ fn block_of(file: FileId, pair: Pair<'_, Rule>) -> Block {
     Block { items, span }
 }
 
-fn arg(file: FileId, pair: Pair<'_, Rule>) -> Arg {
+fn arg(file: FileId, pair: Pair<'_, Rule>) -> Arg<'_> {
     let span = span_of(file, &pair);
     let kind = match pair.as_rule() {
-        Rule::word => ArgKind::Word(pair.as_str().to_owned()),
+        Rule::word => ArgKind::Word(pair.as_str()),
         Rule::string => {
             let inner = pair
                 .into_inner()
@@ -140,7 +137,10 @@ fn arg(file: FileId, pair: Pair<'_, Rule>) -> Arg {
     Arg { kind, span }
 }
 
-fn unescape(s: &str) -> String {
+fn unescape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -155,7 +155,7 @@ fn unescape(s: &str) -> String {
             out.push(c);
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// Turns pest's error into a diagnostic that names what was expected in
