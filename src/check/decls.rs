@@ -358,7 +358,7 @@ impl<'a> Checker<'a> {
         for item in self.items(Context::Sysctl, block(decl.directive)) {
             let args = flat_args(item);
             if let Some(setting) =
-                self.sysctl_setting(&item.name.value, item.name.span, &args, item.span)
+                self.sysctl_setting(item.name.value, item.name.span, &args, item.span)
             {
                 settings.push(setting);
             }
@@ -1222,7 +1222,7 @@ impl<'a> Checker<'a> {
         // An unknown directive may be a misspelt route: that error is enough.
         let routes_written = block(decl.directive).iter().any(|d| {
             Context::Site
-                .lookup(&d.name.value)
+                .lookup(d.name.value)
                 .is_none_or(|s| s.group == super::schema::Group::Route)
         });
         if !routes_written && written(decl.directive, "domains") {
