@@ -166,3 +166,38 @@ fn a_directive_in_the_wrong_block_says_where_it_belongs() {
     let help = checked.diagnostics[0].help.as_deref().unwrap();
     assert!(help.starts_with("`domains` belongs in a `site`"), "{help}");
 }
+
+/// docs/LANGUAGE.md documents every directive of every block, as the
+/// schema writes its usage (a directive added without docs fails here).
+#[test]
+fn the_language_reference_documents_every_directive() {
+    use infrac::check::schema::Context;
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/LANGUAGE.md"),
+    )
+    .unwrap();
+    // Tables escape `|` as `\|`.
+    let doc = doc.replace("\\|", "|");
+    let mut missing = Vec::new();
+    for ctx in [
+        Context::Top,
+        Context::Defaults,
+        Context::Host,
+        Context::Pool,
+        Context::Site,
+        Context::Static,
+        Context::Subproject,
+        Context::Service,
+        Context::Cron,
+        Context::Unit,
+        Context::Webhook,
+    ] {
+        for spec in ctx.specs() {
+            let first = spec.usage.split(" | ").next().unwrap_or(spec.usage);
+            if !doc.contains(first) {
+                missing.push(format!("{:?}: {}", ctx, spec.usage));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not in docs/LANGUAGE.md: {missing:#?}");
+}

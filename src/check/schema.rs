@@ -221,11 +221,11 @@ pub const SITE: &[Spec] = &[
     spec(
         "static",
         0,
-        Some(2),
+        Some(1),
         Optional,
         true,
         Route,
-        "static [/PATH] [ROOT] [{ try …; fallback … }]",
+        "static [/PATH] [{ root …; try …; fallback … }]",
     ),
     spec(
         "redirect",

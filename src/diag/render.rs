@@ -34,7 +34,10 @@ pub fn to_human(
         .with_width(width)
         .with_links(false);
     let mut out = String::new();
-    for diag in diags {
+    for (i, diag) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
         let view = View::new(diag, sources);
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &view);
