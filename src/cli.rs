@@ -61,6 +61,16 @@ pub enum Command {
         #[command(flatten)]
         input: Input,
     },
+    /// Check, then write every host's files and manifest to `out/<host>/`.
+    ///
+    /// Nothing under the output folder changes unless the whole build succeeds.
+    Build {
+        #[command(flatten)]
+        input: Input,
+        /// Output folder.
+        #[arg(short, long, default_value = "out")]
+        out: Utf8PathBuf,
+    },
     /// Explain a diagnostic code (`infrac explain unknown-service`).
     Explain {
         /// A code such as `infrac::unknown-service`; omit to list all codes.
@@ -105,6 +115,7 @@ pub fn main() -> ExitCode {
 pub fn run(args: Args) -> u8 {
     match args.command {
         Command::Check { input } => check(&input),
+        Command::Build { input, out } => build(&input, &out),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Debug { stage, input } => debug(stage, &input),
     }
@@ -196,6 +207,40 @@ fn check(input: &Input) -> u8 {
             plural(model.services.len(), "service"),
             plural(model.jobs.len() + model.units.len(), "job and unit")
                 .replace("job and units", "jobs and units"),
+        );
+    }
+    exit::OK
+}
+
+fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
+    let sources = match load(input) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let checked = program::analyze(&sources);
+    if emit(&checked.diagnostics, &sources, input) {
+        return exit::INPUT;
+    }
+    let Some(model) = checked.model else {
+        return exit::INPUT;
+    };
+    let trees = match crate::render::render(&model) {
+        Ok(trees) => trees,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return exit::FAILURE;
+        }
+    };
+    if let Err(err) = crate::output::write(&trees, out) {
+        eprintln!("error: {err}");
+        return exit::FAILURE;
+    }
+    if input.message_format == MessageFormat::Human {
+        let files: usize = trees.iter().map(|t| t.files.len() + 1).sum();
+        eprintln!(
+            "built {} for {} into {out}/",
+            plural(files, "file"),
+            plural(trees.len(), "host")
         );
     }
     exit::OK

@@ -18,6 +18,9 @@ pub struct Planned {
 
 pub const CADDYFILE: &str = "etc/caddy/Caddyfile";
 
+/// Settings every NGINX site shares (the WebSocket upgrade map).
+pub const NGINX_COMMON: &str = "etc/nginx/conf.d/00-infrac.conf";
+
 #[must_use]
 pub fn nginx_site(site: &str) -> Utf8PathBuf {
     format!("etc/nginx/conf.d/{site}.conf").into()
@@ -81,6 +84,9 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
             }
         }
         ProxyKind::Nginx => {
+            if !host.sites.is_empty() || !host.webhooks.is_empty() {
+                out.push(at(NGINX_COMMON.into(), host.origin.span));
+            }
             for s in &host.sites {
                 let site = model.site(*s);
                 out.push(at(nginx_site(&site.name), site.origin.span));

@@ -13,6 +13,8 @@ pub mod cli;
 pub mod diag;
 pub mod layout;
 pub mod model;
+pub mod output;
 pub mod program;
+pub mod render;
 pub mod source;
 pub mod syntax;

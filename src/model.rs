@@ -172,8 +172,12 @@ pub struct Host {
     pub containers: ContainerMode,
     pub acme_email: Option<String>,
     pub stack: String,
-    /// Where the host's tree lands, like DESTDIR (tests, staging).
+    /// Where the host's tree lands, like DESTDIR (tests, staging). Every
+    /// absolute path in the generated files is under it too.
     pub prefix: Option<Utf8PathBuf>,
+    /// Ports the proxy listens on (80 and 443 unless behind something).
+    pub http_port: u16,
+    pub https_port: u16,
     pub tags: Vec<String>,
     pub profiles: Vec<ProfileId>,
     pub pools: Vec<PoolId>,
@@ -193,6 +197,15 @@ impl Host {
             .clone()
             .or_else(|| self.ipv4.first().map(ToString::to_string))
             .or_else(|| self.ipv6.first().map(|a| format!("[{a}]")))
+    }
+
+    /// An absolute path on this host, under its prefix.
+    #[must_use]
+    pub fn path(&self, path: &camino::Utf8Path) -> Utf8PathBuf {
+        match &self.prefix {
+            Some(prefix) => prefix.join(path.strip_prefix("/").unwrap_or(path)),
+            None => path.to_owned(),
+        }
     }
 
     /// Whether the host is reachable over IPv6 (it publishes an AAAA record

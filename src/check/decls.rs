@@ -465,6 +465,8 @@ impl<'a> Checker<'a> {
         let mut acme_email = defaults.acme_email.clone();
         let mut stack = defaults.stack.clone();
         let mut prefix = None;
+        let mut http_port = 80;
+        let mut https_port = 443;
         let mut profiles = Vec::new();
         let mut tags = Vec::new();
         for item in self.items(Context::Host, block(decl.directive)) {
@@ -542,6 +544,8 @@ impl<'a> Checker<'a> {
                     }
                 }
                 "prefix" => prefix = self.abs_path(args[0], "host prefix"),
+                "http_port" => http_port = self.port(args[0]).unwrap_or(http_port),
+                "https_port" => https_port = self.port(args[0]).unwrap_or(https_port),
                 "sysctl" => profiles.extend(args.iter().filter_map(|a| self.profile_ref(a, scope))),
                 "tags" => tags.extend(args.iter().filter_map(|a| a.text().map(str::to_owned))),
                 other => unreachable!("schema::HOST lists `{other}`"),
@@ -592,6 +596,8 @@ impl<'a> Checker<'a> {
             acme_email,
             stack,
             prefix,
+            http_port,
+            https_port,
             tags,
             profiles,
             pools: Vec::new(),
@@ -1333,7 +1339,19 @@ impl<'a> Checker<'a> {
             }),
             (false, Some(v)) => {
                 let value = self.text(v)?;
-                if value.contains(['\n', '\r']) {
+                if let Some(c) = value
+                    .chars()
+                    .find(|c| matches!(c, '$' | '{' | '}' | '\n' | '\r'))
+                {
+                    self.report(
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            v.span,
+                            format!("`{c}` is not allowed in a header value"),
+                        )
+                        .label("NGINX and Caddy would expand it as a variable")
+                        .help("write the value without `$`, `{` and `}`"),
+                    );
                     return None;
                 }
                 Some(Header {

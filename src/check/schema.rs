@@ -199,6 +199,8 @@ pub const HOST: &[Spec] = &[
     one("acme_email", "acme_email EMAIL"),
     one("stack", "stack NAME"),
     one("prefix", "prefix /srv/staging"),
+    one("http_port", "http_port 80"),
+    one("https_port", "https_port 443"),
     many("sysctl", "sysctl PROFILE …"),
     many("tags", "tags TAG …"),
 ];

@@ -1,0 +1,386 @@
+//! Stage 4: `Model` → the files of each host, rendered from the minijinja
+//! templates in `templates/`, with the manifest the applier works from.
+//!
+//! Rendering never fails on a checked model except for a template bug,
+//! which is reported as an internal error.
+
+mod caddy;
+mod nginx;
+pub mod plan;
+
+use std::collections::BTreeSet;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use minijinja::Environment;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::layout;
+use crate::model::{Backend, Host, HostId, Model, ProxyKind, RunMode, Site, Tls};
+
+/// What must happen on the host after a file changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reload {
+    Caddy,
+    Nginx,
+}
+
+/// One generated file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Artifact {
+    /// Relative to the host's root (`etc/caddy/Caddyfile`).
+    pub path: Utf8PathBuf,
+    pub mode: u32,
+    pub owner: String,
+    pub reload: Option<Reload>,
+    /// Source files it was generated from.
+    pub sources: Vec<Utf8PathBuf>,
+    #[serde(skip)]
+    pub content: String,
+}
+
+/// The files of one host.
+#[derive(Clone, Debug)]
+pub struct HostTree {
+    pub host: String,
+    pub files: Vec<Artifact>,
+    pub manifest: String,
+}
+
+/// An error in a template: a bug in infrac, not in the input.
+#[derive(Debug, thiserror::Error)]
+#[error("internal error rendering {path} for host `{host}`: {source}")]
+pub struct RenderError {
+    pub host: String,
+    pub path: Utf8PathBuf,
+    #[source]
+    pub source: minijinja::Error,
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // Templates trim white space explicitly (`{%-`), line by line.
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+        .expect("a valid syntax configuration");
+    env.set_syntax(syntax);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, text) in [
+        ("Caddyfile.j2", include_str!("../../templates/Caddyfile.j2")),
+        (
+            "nginx-site.conf.j2",
+            include_str!("../../templates/nginx-site.conf.j2"),
+        ),
+        (
+            "nginx-webhook.conf.j2",
+            include_str!("../../templates/nginx-webhook.conf.j2"),
+        ),
+        (
+            "nginx-common.conf.j2",
+            include_str!("../../templates/nginx-common.conf.j2"),
+        ),
+    ] {
+        env.add_template(name, text)
+            .expect("templates parse (checked by every test)");
+    }
+    env
+}
+
+/// What a renderer sees: the model, the host it renders for, and the
+/// templates.
+pub struct Context<'m> {
+    pub model: &'m Model,
+    pub host: &'m Host,
+    env: &'m Environment<'static>,
+    /// Source files named in the header of the file being rendered.
+    sources: String,
+}
+
+impl Context<'_> {
+    fn render<S: Serialize>(&self, template: &str, view: &S) -> Result<String, minijinja::Error> {
+        let tmpl = self.env.get_template(template)?;
+        let value = minijinja::Value::from(minijinja::value::Serde(view));
+        let ctx = minijinja::context! { sources => self.sources.clone(), ..value };
+        let mut out = tmpl.render(ctx)?;
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
+    /// The other members of the site's pool, by address, for forwarding
+    /// ACME challenges: only for certificates obtained over HTTP-01.
+    pub fn acme_peers(&self, site: &Site) -> Vec<String> {
+        let http01 = match site.tls {
+            Tls::Certbot { .. } => true,
+            Tls::Acme => true,
+            Tls::Files { .. } | Tls::Off => false,
+        };
+        let forward = site.pool.is_some_and(|p| self.model.pool(p).acme_forward);
+        if !http01 || !forward {
+            return Vec::new();
+        }
+        let me = self
+            .model
+            .hosts
+            .iter()
+            .position(|h| std::ptr::eq(h, self.host))
+            .map(HostId);
+        site.peers(self.model, me.unwrap_or(HostId(usize::MAX)))
+            .into_iter()
+            .filter_map(|p| {
+                let peer = self.model.host(p);
+                let port = if peer.http_port == 80 {
+                    String::new()
+                } else {
+                    format!(":{}", peer.http_port)
+                };
+                peer.address().map(|a| format!("http://{a}{port}"))
+            })
+            .collect()
+    }
+}
+
+/// `https://` or `http://`.
+fn https_url(_host: &Host, tls: bool) -> &'static str {
+    if tls { "https://" } else { "http://" }
+}
+
+/// Where the proxy on `host` reaches a backend: a container by its name
+/// when the proxy runs in a container on the same network, the service's
+/// port on loopback when the proxy runs on the host.
+fn proxy_address(b: &Backend, host: &Host, model: &Model) -> String {
+    match b {
+        Backend::Service {
+            name,
+            port,
+            service,
+        } => {
+            if host.proxy.mode.in_container() {
+                format!("{name}:{port}")
+            } else {
+                let published = model
+                    .service(*service)
+                    .publish
+                    .iter()
+                    .find(|p| p.container_port == *port)
+                    .map_or(*port, |p| p.host_port);
+                format!("127.0.0.1:{published}")
+            }
+        }
+        Backend::Url {
+            scheme, host, port, ..
+        } => match port {
+            Some(p) => format!("{scheme}://{host}:{p}"),
+            None => format!("{scheme}://{host}"),
+        },
+    }
+}
+
+/// Escapes regex metacharacters (for NGINX and Caddy regexps).
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn sha256(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The reload command of the host's proxy, run on the host: inside the
+/// container when the proxy runs in one.
+#[must_use]
+pub fn reload_command(host: &Host, reload: Reload) -> String {
+    let container = |service: &str| {
+        let filter = match host.proxy.mode {
+            RunMode::Swarm => format!(
+                "label=com.docker.swarm.service.name={}_{service}",
+                host.stack
+            ),
+            _ => format!("label=com.docker.compose.service={service}"),
+        };
+        format!("\"$(docker ps -q --filter {filter} --filter status=running | head -n 1)\"")
+    };
+    let prefix = host
+        .prefix
+        .as_ref()
+        .map_or(String::new(), |p| p.to_string());
+    match (reload, host.proxy.mode) {
+        (Reload::Caddy, RunMode::Systemd) => {
+            format!("caddy reload --config {prefix}/etc/caddy/Caddyfile --adapter caddyfile")
+        }
+        (Reload::Caddy, _) => format!(
+            "docker exec -w /etc/caddy {} caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile",
+            container("caddy")
+        ),
+        (Reload::Nginx, RunMode::Systemd) => "nginx -s reload".to_owned(),
+        (Reload::Nginx, _) => format!("docker exec {} nginx -s reload", container("nginx")),
+    }
+}
+
+#[derive(Serialize)]
+struct ManifestFile<'a> {
+    path: &'a Utf8Path,
+    mode: String,
+    owner: &'a str,
+    sha256: String,
+    reload: Option<Reload>,
+    sources: &'a [Utf8PathBuf],
+}
+
+#[derive(Serialize)]
+struct ManifestReload {
+    name: Reload,
+    command: String,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    host: &'a str,
+    /// Where the tree lands on the host (`/` unless `prefix` is set).
+    root: String,
+    ssh: &'a crate::model::Ssh,
+    files: Vec<ManifestFile<'a>>,
+    reloads: Vec<ManifestReload>,
+}
+
+fn manifest(host: &Host, files: &[Artifact]) -> String {
+    let reloads: BTreeSet<Reload> = files.iter().filter_map(|f| f.reload).collect();
+    let m = Manifest {
+        host: &host.name,
+        root: host
+            .prefix
+            .as_ref()
+            .map_or_else(|| "/".to_owned(), ToString::to_string),
+        ssh: &host.ssh,
+        files: files
+            .iter()
+            .map(|f| ManifestFile {
+                path: &f.path,
+                mode: format!("{:04o}", f.mode),
+                owner: &f.owner,
+                sha256: sha256(&f.content),
+                reload: f.reload,
+                sources: &f.sources,
+            })
+            .collect(),
+        reloads: reloads
+            .into_iter()
+            .map(|r| ManifestReload {
+                name: r,
+                command: reload_command(host, r),
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&m).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// Renders every host's files.
+pub fn render(model: &Model) -> Result<Vec<HostTree>, RenderError> {
+    let env = environment();
+    let mut trees = Vec::with_capacity(model.hosts.len());
+    for host in &model.hosts {
+        let mut files = Vec::new();
+        let host_file = host.origin.file.clone();
+        let mut emit =
+            |path: Utf8PathBuf,
+             sources: Vec<Utf8PathBuf>,
+             reload: Option<Reload>,
+             f: &dyn Fn(&Context<'_>) -> Result<String, minijinja::Error>| {
+                let mut sources = sources;
+                sources.sort();
+                sources.dedup();
+                let ctx = Context {
+                    model,
+                    host,
+                    env: &env,
+                    sources: sources
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                };
+                let content = f(&ctx).map_err(|source| RenderError {
+                    host: host.name.clone(),
+                    path: path.clone(),
+                    source,
+                })?;
+                files.push(Artifact {
+                    path,
+                    mode: 0o644,
+                    owner: "root:root".to_owned(),
+                    reload,
+                    sources,
+                    content,
+                });
+                Ok::<(), RenderError>(())
+            };
+        let web_sources: Vec<Utf8PathBuf> = std::iter::once(host_file.clone())
+            .chain(
+                host.sites
+                    .iter()
+                    .map(|s| model.site(*s).origin.file.clone()),
+            )
+            .chain(
+                host.webhooks
+                    .iter()
+                    .map(|w| model.webhook(*w).origin.file.clone()),
+            )
+            .collect();
+        if !host.sites.is_empty() || !host.webhooks.is_empty() {
+            match host.proxy.kind {
+                ProxyKind::Caddy => emit(
+                    layout::CADDYFILE.into(),
+                    web_sources,
+                    Some(Reload::Caddy),
+                    &caddy::render,
+                )?,
+                ProxyKind::Nginx => {
+                    emit(
+                        layout::NGINX_COMMON.into(),
+                        vec![host_file.clone()],
+                        Some(Reload::Nginx),
+                        &nginx::render_common,
+                    )?;
+                    for s in &host.sites {
+                        let site = model.site(*s);
+                        emit(
+                            layout::nginx_site(&site.name),
+                            vec![host_file.clone(), site.origin.file.clone()],
+                            Some(Reload::Nginx),
+                            &|ctx| nginx::render_site(ctx, site),
+                        )?;
+                    }
+                    for w in &host.webhooks {
+                        let webhook = model.webhook(*w);
+                        emit(
+                            layout::nginx_webhook(&webhook.name),
+                            vec![host_file.clone(), webhook.origin.file.clone()],
+                            Some(Reload::Nginx),
+                            &|ctx| nginx::render_webhook(ctx, webhook),
+                        )?;
+                    }
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let manifest = manifest(host, &files);
+        trees.push(HostTree {
+            host: host.name.clone(),
+            files,
+            manifest,
+        });
+    }
+    Ok(trees)
+}

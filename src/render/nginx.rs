@@ -1,0 +1,449 @@
+//! NGINX confs of an NGINX host: one file per site (and per webhook) in
+//! conf.d, translating the site plans, laid out by `templates/nginx-*.j2`.
+//!
+//! Every pattern location is a regex location in plan order: NGINX uses the
+//! first regex location that matches, which is the plan's precedence, and a
+//! named capture gives `{rest}` without `alias` (which misbehaves with
+//! `try_files`). The only `if` blocks hold a `return`.
+
+use serde::Serialize;
+
+use super::plan::{Files, Handler, SitePlan};
+use super::{Context, https_url, proxy_address, regex_escape};
+use crate::model::{Backend, Encoding, Host, PathPattern, Site, Tls, Webhook};
+
+#[derive(Serialize)]
+struct SiteView {
+    name: String,
+    listen_http: Vec<String>,
+    listen_https: Vec<String>,
+    server_names: String,
+    tls: bool,
+    cert: Option<(String, String)>,
+    gzip: bool,
+    zstd: bool,
+    headers: Vec<(String, String)>,
+    hide_headers: Vec<String>,
+    resolver: Option<String>,
+    hidden: Option<String>,
+    rewrites: Vec<(String, String)>,
+    locations: Vec<LocationView>,
+    named: Vec<NamedView>,
+    upstreams: Vec<UpstreamView>,
+    error_pages: Vec<(u16, String)>,
+    challenge: Option<ChallengeView>,
+    https_redirect: String,
+    aliases: Option<AliasView>,
+}
+
+#[derive(Serialize)]
+struct ChallengeView {
+    webroot: Option<String>,
+    peer: Option<String>,
+    /// Re-resolve the peer's name at request time (else at start-up).
+    resolver: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AliasView {
+    server_names: String,
+    redirect: String,
+}
+
+#[derive(Serialize)]
+struct LocationView {
+    selector: String,
+    handler: HandlerView,
+}
+
+#[derive(Serialize)]
+struct NamedView {
+    name: String,
+    root: String,
+    try_files: String,
+}
+
+#[derive(Serialize)]
+struct UpstreamView {
+    name: String,
+    servers: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum HandlerView {
+    Redirect {
+        to: String,
+        status: u16,
+        unless_query: Option<String>,
+        otherwise: Box<HandlerView>,
+    },
+    RedirectFirst {
+        candidates: Vec<(String, String)>,
+        status: u16,
+        otherwise: Box<HandlerView>,
+    },
+    Proxy {
+        set: Option<(String, String)>,
+        pass: String,
+        host_header: String,
+        tls_upstream: bool,
+    },
+    Files {
+        root: String,
+        try_files: String,
+    },
+    NotFound,
+}
+
+#[derive(Serialize)]
+struct WebhookView {
+    name: String,
+    /// The `map` variable that says whether a request looks like GitHub's.
+    var: String,
+    listen_http: Vec<String>,
+    listen_https: Vec<String>,
+    server_name: String,
+    tls: bool,
+    cert: Option<(String, String)>,
+    path_regex: String,
+    port: u16,
+    https_redirect: String,
+}
+
+/// Neutral placeholders → NGINX variables. `strip` locations capture the
+/// path after the prefix as `$rest`, so `{path}` is `/$rest` there.
+fn placeholders(s: &str, strip: bool) -> String {
+    let path = if strip { "/$rest" } else { "$uri" };
+    s.replace("{path}", path)
+        .replace("{query}", "$args")
+        .replace("{uri}", "$request_uri")
+        .replace("{host}", "$host")
+        .replace("{rest}", "$rest")
+}
+
+fn listen(host: &Host, port: u16, ssl: bool) -> Vec<String> {
+    let suffix = if ssl { " ssl http2" } else { "" };
+    let mut out = vec![format!("{port}{suffix}")];
+    // IPv6 unless the host is declared with IPv4 addresses only.
+    if host.has_ipv6() || host.ipv4.is_empty() {
+        out.push(format!("[::]:{port}{suffix}"));
+    }
+    out
+}
+
+fn cert(site_tls: &Tls, canonical: &str, host: &Host) -> Option<(String, String)> {
+    match site_tls {
+        Tls::Acme | Tls::Certbot { .. } => {
+            let live = host.path(camino::Utf8Path::new(&format!(
+                "/etc/letsencrypt/live/{canonical}"
+            )));
+            Some((
+                format!("{live}/fullchain.pem"),
+                format!("{live}/privkey.pem"),
+            ))
+        }
+        Tls::Files { cert, key } => Some((host.path(cert).to_string(), host.path(key).to_string())),
+        Tls::Off => None,
+    }
+}
+
+struct Builder<'c, 'm> {
+    ctx: &'c Context<'m>,
+    site: String,
+    named: Vec<NamedView>,
+    upstreams: Vec<UpstreamView>,
+    uses_resolver: bool,
+}
+
+impl Builder<'_, '_> {
+    fn handler(&mut self, h: &Handler, strip: bool) -> HandlerView {
+        match h {
+            Handler::Redirect {
+                to,
+                status,
+                unless_query,
+                otherwise,
+            } => HandlerView::Redirect {
+                to: placeholders(to, strip),
+                status: *status,
+                unless_query: unless_query
+                    .as_ref()
+                    .map(|q| format!("(^|&){}(=|&|$)", regex_escape(q))),
+                otherwise: Box::new(self.handler(otherwise, strip)),
+            },
+            Handler::RedirectFirst {
+                candidates,
+                status,
+                otherwise,
+            } => HandlerView::RedirectFirst {
+                candidates: candidates
+                    .iter()
+                    .flat_map(|c| {
+                        c.roots.iter().map(move |root| {
+                            (
+                                format!("{root}{}", placeholders(&c.file, strip)),
+                                placeholders(&c.url, strip),
+                            )
+                        })
+                    })
+                    .collect(),
+                status: *status,
+                otherwise: Box::new(self.handler(otherwise, strip)),
+            },
+            Handler::Proxy { backends } => self.proxy(backends),
+            Handler::Files(files) => self.files(files),
+            Handler::NotFound => HandlerView::NotFound,
+        }
+    }
+
+    fn proxy(&mut self, backends: &[Backend]) -> HandlerView {
+        let host = self.ctx.host;
+        let external = backends.iter().any(|b| matches!(b, Backend::Url { .. }));
+        let scheme = match backends.first() {
+            Some(Backend::Url { scheme, .. }) => scheme.clone(),
+            _ => "http".to_owned(),
+        };
+        let host_header = if external {
+            "$proxy_host".to_owned()
+        } else {
+            "$host".to_owned()
+        };
+        let addresses: Vec<String> = backends
+            .iter()
+            .map(|b| {
+                proxy_address(b, host, self.ctx.model)
+                    .trim_start_matches("http://")
+                    .trim_start_matches("https://")
+                    .to_owned()
+            })
+            .collect();
+        if let [address] = addresses.as_slice() {
+            let literal = address.starts_with('[')
+                || address
+                    .split(':')
+                    .next()
+                    .is_some_and(|h| h.parse::<std::net::Ipv4Addr>().is_ok());
+            if !literal && host.proxy.resolver.is_some() {
+                // A variable makes NGINX resolve the name at request time
+                // (with `resolver`), so a replaced container is found again.
+                self.uses_resolver = true;
+                let var = format!("backend_{}", self.upstreams.len() + self.named.len() + 1);
+                return HandlerView::Proxy {
+                    pass: format!("{scheme}://${var}"),
+                    set: Some((var, address.clone())),
+                    host_header,
+                    tls_upstream: scheme == "https",
+                };
+            }
+            return HandlerView::Proxy {
+                set: None,
+                pass: format!("{scheme}://{address}"),
+                host_header,
+                tls_upstream: scheme == "https",
+            };
+        }
+        let name = format!(
+            "infrac_{}_{}",
+            self.site.replace(['-', '.'], "_"),
+            self.upstreams.len() + 1
+        );
+        self.upstreams.push(UpstreamView {
+            name: name.clone(),
+            servers: addresses,
+        });
+        HandlerView::Proxy {
+            set: None,
+            pass: format!("{scheme}://{name}"),
+            host_header,
+            tls_upstream: scheme == "https",
+        }
+    }
+
+    fn files(&mut self, files: &Files) -> HandlerView {
+        let strip = files.strip_prefix.is_some();
+        let tries = |fallback: &str| {
+            let mut t: Vec<String> = files
+                .try_files
+                .iter()
+                .map(|c| placeholders(c, strip))
+                .collect();
+            t.push(fallback.to_owned());
+            t.join(" ")
+        };
+        let last = match &files.fallback {
+            Some(root) => {
+                let name = format!("@fallback_{}", self.named.len() + 1);
+                self.named.push(NamedView {
+                    name: name.clone(),
+                    root: root.to_string(),
+                    try_files: tries("=404"),
+                });
+                name
+            }
+            None => "=404".to_owned(),
+        };
+        HandlerView::Files {
+            root: files.root.to_string(),
+            try_files: tries(&last),
+        }
+    }
+}
+
+/// The location's selector; a prefix captures what follows it as `$rest`.
+fn selector(pattern: Option<&PathPattern>) -> String {
+    match pattern {
+        None => "/".to_owned(),
+        Some(PathPattern::Exact(p)) => format!("= {p}"),
+        Some(PathPattern::Prefix(p)) => format!("~ \"^{}(?<rest>.*)$\"", regex_escape(p)),
+    }
+}
+
+fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
+    let host = ctx.host;
+    let plan = SitePlan::new(site, host);
+    let mut b = Builder {
+        ctx,
+        site: site.name.clone(),
+        named: Vec::new(),
+        upstreams: Vec::new(),
+        uses_resolver: false,
+    };
+    let locations: Vec<LocationView> = plan
+        .locations
+        .iter()
+        .map(|l| {
+            let strip = matches!(&l.handler, Handler::Files(f) if f.strip_prefix.is_some());
+            LocationView {
+                selector: selector(l.pattern.as_ref()),
+                handler: b.handler(&l.handler, strip),
+            }
+        })
+        .collect();
+    let tls = site.tls != Tls::Off;
+    let rewrites = plan
+        .rewrites
+        .iter()
+        .map(|r| match &r.from {
+            PathPattern::Exact(p) => (format!("^{}$", regex_escape(p)), placeholders(&r.to, false)),
+            PathPattern::Prefix(p) => (
+                format!("^{}(?<rest>.*)$", regex_escape(p)),
+                placeholders(&r.to, false),
+            ),
+        })
+        .collect();
+    let peers = ctx.acme_peers(site);
+    let webroot = match &site.tls {
+        Tls::Certbot { webroot } => Some(host.path(webroot).to_string()),
+        Tls::Acme => Some(host.path(&ctx.model.defaults.acme_webroot).to_string()),
+        _ => None,
+    };
+    let challenge = (tls && (webroot.is_some() || !peers.is_empty())).then(|| ChallengeView {
+        webroot,
+        peer: peers
+            .first()
+            .map(|p| p.trim_start_matches("http://").to_owned()),
+        resolver: host.proxy.resolver.clone().filter(|_| !peers.is_empty()),
+    });
+    let scheme = https_url(host, tls);
+    let https_port = if tls { host.https_port } else { host.http_port };
+    let default_port = if tls { 443 } else { 80 };
+    let port = if https_port == default_port {
+        String::new()
+    } else {
+        format!(":{https_port}")
+    };
+    let view = SiteView {
+        name: site.name.clone(),
+        listen_http: listen(host, host.http_port, false),
+        listen_https: listen(host, host.https_port, true),
+        server_names: site.domains.join(" "),
+        tls,
+        cert: cert(&site.tls, site.canonical(), host),
+        gzip: site.encode.contains(&Encoding::Gzip),
+        zstd: site.encode.contains(&Encoding::Zstd),
+        headers: site
+            .headers
+            .iter()
+            .filter_map(|h| {
+                h.value
+                    .as_ref()
+                    .map(|v| (h.name.clone(), v.replace('"', "\\\"")))
+            })
+            .collect(),
+        hide_headers: site
+            .headers
+            .iter()
+            .filter(|h| h.value.is_none())
+            .map(|h| h.name.clone())
+            .collect(),
+        resolver: None,
+        hidden: (!plan.hidden.is_empty()).then(|| {
+            format!(
+                "(^|/)({})(/|$)",
+                plan.hidden
+                    .iter()
+                    .map(|h| regex_escape(h))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            )
+        }),
+        rewrites,
+        locations,
+        named: std::mem::take(&mut b.named),
+        upstreams: std::mem::take(&mut b.upstreams),
+        error_pages: plan
+            .error_pages
+            .iter()
+            .map(|e| (e.status, e.page.clone()))
+            .collect(),
+        challenge,
+        https_redirect: format!("{scheme}$host{port}$request_uri"),
+        aliases: (!site.redirect_from.is_empty()).then(|| AliasView {
+            server_names: site.redirect_from.join(" "),
+            redirect: format!("{scheme}{}{port}$request_uri", site.canonical()),
+        }),
+    };
+    SiteView {
+        resolver: b
+            .uses_resolver
+            .then(|| host.proxy.resolver.clone())
+            .flatten(),
+        ..view
+    }
+}
+
+fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> WebhookView {
+    let host = ctx.host;
+    let tls = ctx.model.defaults.tls != crate::model::TlsKind::Off;
+    let port = if host.https_port == 443 {
+        String::new()
+    } else {
+        format!(":{}", host.https_port)
+    };
+    WebhookView {
+        var: format!("infrac_hook_{}", w.name.replace(['-', '.'], "_")),
+        name: w.name.clone(),
+        listen_http: listen(host, host.http_port, false),
+        listen_https: listen(host, host.https_port, true),
+        server_name: w.domain.clone(),
+        tls,
+        cert: cert(&if tls { Tls::Acme } else { Tls::Off }, &w.domain, host),
+        path_regex: format!("^{}", regex_escape(&w.path)),
+        port: w.port,
+        https_redirect: format!("https://$host{port}$request_uri"),
+    }
+}
+
+/// The conf.d file of one site on `ctx.host`.
+pub fn render_site(ctx: &Context<'_>, site: &Site) -> Result<String, minijinja::Error> {
+    ctx.render("nginx-site.conf.j2", &site_view(site, ctx))
+}
+
+pub fn render_webhook(ctx: &Context<'_>, w: &Webhook) -> Result<String, minijinja::Error> {
+    ctx.render("nginx-webhook.conf.j2", &webhook_view(w, ctx))
+}
+
+pub fn render_common(ctx: &Context<'_>) -> Result<String, minijinja::Error> {
+    ctx.render("nginx-common.conf.j2", &())
+}

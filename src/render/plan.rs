@@ -1,0 +1,361 @@
+//! How a site answers requests, decided once for both proxies: the Caddy and
+//! NGINX renderers only translate this plan, which is what keeps a site's
+//! behaviour the same on either.
+//!
+//! A request is answered by the most specific location: exact paths first,
+//! then the longest `/prefix/`, then the catch-all. Redirects that may not
+//! apply (`unless_query`, `redirect_first` with no candidate found) wrap the
+//! handler the request falls through to.
+
+use camino::Utf8PathBuf;
+use serde::Serialize;
+
+use crate::model::{Backend, Host, PathPattern, Route, Site};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Handler {
+    Redirect {
+        to: String,
+        status: u16,
+        /// Redirect only when this query parameter is absent or empty.
+        unless_query: Option<String>,
+        otherwise: Box<Handler>,
+    },
+    /// Redirect to the first candidate URL whose file exists.
+    RedirectFirst {
+        candidates: Vec<Candidate>,
+        status: u16,
+        otherwise: Box<Handler>,
+    },
+    Proxy {
+        backends: Vec<Backend>,
+    },
+    Files(Files),
+    NotFound,
+}
+
+/// A `redirect_first` candidate: the URL to redirect to, and where its file
+/// is looked for (the static route that would serve that URL).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    pub url: String,
+    /// The file, as a path under a root with placeholders.
+    pub file: String,
+    /// The static location's root, then its fallback tree.
+    pub roots: Vec<Utf8PathBuf>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Files {
+    /// Absolute, under the host's prefix.
+    pub root: Utf8PathBuf,
+    /// `{path}`-style candidates; `…/` candidates are rewritten to
+    /// `…/index.html` so both proxies treat directories alike.
+    pub try_files: Vec<String>,
+    pub fallback: Option<Utf8PathBuf>,
+    /// Served from a folder named differently from the URL prefix
+    /// (subprojects): the prefix is stripped before looking up files.
+    pub strip_prefix: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// `None`: the catch-all.
+    pub pattern: Option<PathPattern>,
+    pub handler: Handler,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Rewrite {
+    pub from: PathPattern,
+    pub to: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorPage {
+    pub status: u16,
+    pub page: String,
+    /// Where the page's file is: the static route that serves its URL.
+    pub files: Option<Files>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SitePlan {
+    pub hidden: Vec<String>,
+    pub rewrites: Vec<Rewrite>,
+    /// Most specific first; the catch-all (if any) last.
+    pub locations: Vec<Location>,
+    pub error_pages: Vec<ErrorPage>,
+}
+
+/// Subproject files: `/name/x` is `x.html`, `x`, or `x/index.html` under
+/// the checkout (matplotlib's `try_files {path}.html {path}`).
+const SUBPROJECT_TRY: [&str; 3] = ["{path}.html", "{path}", "{path}/index.html"];
+
+fn normalise_try(candidates: &[String]) -> Vec<String> {
+    candidates
+        .iter()
+        .map(|c| {
+            if c.ends_with('/') {
+                format!("{c}index.html")
+            } else {
+                c.clone()
+            }
+        })
+        .collect()
+}
+
+/// Ordering key: exact paths, then prefixes by length (longest first), then
+/// the catch-all; ties by path so the output is deterministic.
+fn specificity(pattern: Option<&PathPattern>) -> (u8, std::cmp::Reverse<usize>, String) {
+    match pattern {
+        // Exact paths cannot overlap: alphabetical reads best.
+        Some(PathPattern::Exact(p)) => (0, std::cmp::Reverse(0), p.clone()),
+        Some(PathPattern::Prefix(p)) => (1, std::cmp::Reverse(p.len()), p.clone()),
+        None => (2, std::cmp::Reverse(0), String::new()),
+    }
+}
+
+/// Whether a request matching `inner` always matches `outer` too.
+fn covers(outer: Option<&PathPattern>, inner: Option<&PathPattern>) -> bool {
+    match (outer, inner) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(PathPattern::Prefix(o)), Some(PathPattern::Prefix(i) | PathPattern::Exact(i))) => {
+            i.starts_with(o.as_str())
+        }
+        (Some(PathPattern::Exact(o)), Some(PathPattern::Exact(i))) => o == i,
+        (Some(PathPattern::Exact(_)), Some(PathPattern::Prefix(_))) => false,
+    }
+}
+
+/// Whether a URL path is matched by a location pattern.
+fn matches(pattern: Option<&PathPattern>, path: &str) -> bool {
+    match pattern {
+        None => true,
+        Some(PathPattern::Exact(p)) => p == path,
+        Some(PathPattern::Prefix(p)) => path.starts_with(p.as_str()),
+    }
+}
+
+impl SitePlan {
+    #[must_use]
+    pub fn new(site: &Site, host: &Host) -> SitePlan {
+        let mut locations: Vec<Location> = Vec::new();
+        // The location a pattern falls through to: the most specific
+        // existing one that covers it.
+        fn covering(locations: &[Location], pattern: Option<&PathPattern>) -> Handler {
+            locations
+                .iter()
+                .filter(|l| covers(l.pattern.as_ref(), pattern))
+                .min_by_key(|l| specificity(l.pattern.as_ref()))
+                .map_or(Handler::NotFound, |l| l.handler.clone())
+        }
+        fn set(locations: &mut Vec<Location>, pattern: Option<PathPattern>, handler: Handler) {
+            match locations.iter_mut().find(|l| l.pattern == pattern) {
+                Some(existing) => existing.handler = handler,
+                None => locations.push(Location { pattern, handler }),
+            }
+        }
+        // Pass 1: what serves content.
+        for route in &site.routes {
+            match route {
+                Route::Proxy { path, backends } => set(
+                    &mut locations,
+                    path.clone(),
+                    Handler::Proxy {
+                        backends: backends.clone(),
+                    },
+                ),
+                Route::Static(s) => set(
+                    &mut locations,
+                    s.path.clone(),
+                    Handler::Files(Files {
+                        root: host.path(&s.root),
+                        try_files: normalise_try(&s.try_files),
+                        fallback: s.fallback.as_ref().map(|f| host.path(f)),
+                        strip_prefix: None,
+                    }),
+                ),
+                _ => {}
+            }
+        }
+        for sub in &site.subprojects {
+            let Some(at) = &sub.serve_at else { continue };
+            set(
+                &mut locations,
+                Some(PathPattern::Prefix(at.clone())),
+                Handler::Files(Files {
+                    root: host.path(&sub.dir),
+                    try_files: SUBPROJECT_TRY.iter().map(|s| (*s).to_owned()).collect(),
+                    fallback: None,
+                    strip_prefix: Some(at.trim_end_matches('/').to_owned()),
+                }),
+            );
+            // `/name` → `/name/`, as a directory would.
+            let bare = at.trim_end_matches('/').to_owned();
+            set(
+                &mut locations,
+                Some(PathPattern::Exact(bare)),
+                Handler::Redirect {
+                    to: at.clone(),
+                    status: 301,
+                    unless_query: None,
+                    otherwise: Box::new(Handler::NotFound),
+                },
+            );
+        }
+        // Pass 2: redirects, wrapping what they fall through to.
+        let content = locations.clone();
+        for route in &site.routes {
+            match route {
+                Route::Redirect {
+                    from,
+                    to,
+                    status,
+                    unless_query,
+                } => {
+                    let otherwise = covering(&locations, Some(from));
+                    set(
+                        &mut locations,
+                        Some(from.clone()),
+                        Handler::Redirect {
+                            to: to.clone(),
+                            status: *status,
+                            unless_query: unless_query.clone(),
+                            otherwise: Box::new(otherwise),
+                        },
+                    );
+                }
+                Route::RedirectFirst {
+                    from,
+                    candidates,
+                    status,
+                } => {
+                    let otherwise = covering(&locations, Some(from));
+                    let candidates = candidates
+                        .iter()
+                        .filter_map(|url| candidate(&content, url))
+                        .collect();
+                    set(
+                        &mut locations,
+                        Some(from.clone()),
+                        Handler::RedirectFirst {
+                            candidates,
+                            status: *status,
+                            otherwise: Box::new(otherwise),
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+        locations.sort_by_key(|l| specificity(l.pattern.as_ref()));
+        let rewrites = site
+            .routes
+            .iter()
+            .filter_map(|r| match r {
+                Route::Rewrite { from, to } => Some(Rewrite {
+                    from: from.clone(),
+                    to: to.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        let error_pages = site
+            .error_pages
+            .iter()
+            .map(|e| ErrorPage {
+                status: e.status,
+                page: e.page.clone(),
+                files: content
+                    .iter()
+                    .filter(|l| matches(l.pattern.as_ref(), &e.page))
+                    .min_by_key(|l| specificity(l.pattern.as_ref()))
+                    .and_then(|l| match &l.handler {
+                        Handler::Files(f) => Some(f.clone()),
+                        _ => None,
+                    }),
+            })
+            .collect();
+        SitePlan {
+            hidden: site.hide.clone(),
+            rewrites,
+            locations,
+            error_pages,
+        }
+    }
+}
+
+/// Where a `redirect_first` candidate's file is: under the root of the
+/// static location that would serve its URL (the static part before the
+/// first placeholder decides).
+fn candidate(content: &[Location], url: &str) -> Option<Candidate> {
+    let fixed = url.split('{').next().unwrap_or(url);
+    let location = content
+        .iter()
+        .filter(|l| matches(l.pattern.as_ref(), fixed) || l.pattern.is_none())
+        .min_by_key(|l| specificity(l.pattern.as_ref()))?;
+    let Handler::Files(files) = &location.handler else {
+        return None;
+    };
+    let file = match &files.strip_prefix {
+        Some(prefix) => url.strip_prefix(prefix.as_str()).unwrap_or(url).to_owned(),
+        None => url.to_owned(),
+    };
+    let roots = std::iter::once(&files.root)
+        .chain(files.fallback.as_ref())
+        .cloned()
+        .collect();
+    Some(Candidate {
+        url: url.to_owned(),
+        file,
+        roots,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(p: &str) -> Option<PathPattern> {
+        Some(PathPattern::Exact(p.into()))
+    }
+    fn prefix(p: &str) -> Option<PathPattern> {
+        Some(PathPattern::Prefix(p.into()))
+    }
+
+    #[test]
+    fn ordering_is_exact_then_longest_prefix_then_catch_all() {
+        let mut v = vec![
+            None,
+            prefix("/a/"),
+            exact("/a/b"),
+            prefix("/a/b/"),
+            exact("/z"),
+        ];
+        v.sort_by_key(|p| specificity(p.as_ref()));
+        assert_eq!(
+            v,
+            vec![
+                exact("/a/b"),
+                exact("/z"),
+                prefix("/a/b/"),
+                prefix("/a/"),
+                None
+            ]
+        );
+        let mut v = vec![exact("/zz"), exact("/a")];
+        v.sort_by_key(|p| specificity(p.as_ref()));
+        assert_eq!(v, vec![exact("/a"), exact("/zz")]);
+    }
+
+    #[test]
+    fn coverage() {
+        assert!(covers(None, prefix("/x/").as_ref()));
+        assert!(covers(prefix("/x/").as_ref(), exact("/x/y").as_ref()));
+        assert!(!covers(prefix("/x/").as_ref(), exact("/x").as_ref()));
+        assert!(!covers(exact("/x").as_ref(), prefix("/x/").as_ref()));
+    }
+}
