@@ -1,0 +1,175 @@
+//! `infrac build`: deterministic trees, all-or-nothing output, manifests
+//! that describe the files exactly, headers naming the sources, snapshots of
+//! every host's tree, and the committed `out/` kept fresh.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use sha2::{Digest, Sha256};
+
+fn infrac(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run infrac")
+}
+
+/// Every file under `dir`, by relative path.
+fn read_tree(dir: &Utf8Path) -> BTreeMap<Utf8PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = Utf8PathBuf::from_path_buf(entry.unwrap().path()).unwrap();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path.strip_prefix(dir).unwrap().to_owned(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn two_builds_are_byte_for_byte_identical() {
+    let tmp = common::temp_dir("build-twice");
+    let (a, b) = (tmp.join("a"), tmp.join("b"));
+    assert!(infrac(&["build", "sites", "-o", a.as_str()]).status.success());
+    assert!(infrac(&["build", "sites", "-o", b.as_str()]).status.success());
+    let (ta, tb) = (read_tree(&a), read_tree(&b));
+    assert!(ta.len() > 10);
+    assert_eq!(ta, tb);
+}
+
+#[test]
+fn the_committed_out_is_what_sites_builds() {
+    let tmp = common::temp_dir("build-fresh");
+    let fresh = tmp.join("out");
+    assert!(infrac(&["build", "sites", "-o", fresh.as_str()]).status.success());
+    let committed = read_tree(&Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("out"));
+    let built = read_tree(&fresh);
+    let stale: Vec<_> = built
+        .keys()
+        .chain(committed.keys())
+        .filter(|k| built.get(*k) != committed.get(*k))
+        .collect();
+    assert!(stale.is_empty(), "out/ is stale (run `cargo run -- build sites` and commit): {stale:?}");
+}
+
+#[test]
+fn a_failed_build_leaves_out_untouched() {
+    let tmp = common::temp_dir("build-fail");
+    let out = tmp.join("out");
+    assert!(infrac(&["build", "sites", "-o", out.as_str()]).status.success());
+    let before = read_tree(&out);
+    let bad = tmp.join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("a.infra"), "site a {\n    domains a.org\n    on nowhere\n    static\n}\n").unwrap();
+    let result = infrac(&["build", bad.as_str(), "-o", out.as_str()]);
+    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(read_tree(&out), before, "out/ changed after a failed build");
+    // No staging folders left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_build_replaces_the_whole_tree() {
+    // A file infrac no longer generates disappears from out/.
+    let tmp = common::temp_dir("build-replace");
+    let out = tmp.join("out");
+    std::fs::create_dir_all(out.join("gone-host/etc")).unwrap();
+    std::fs::write(out.join("gone-host/etc/stale.conf"), "old").unwrap();
+    assert!(infrac(&["build", "sites", "-o", out.as_str()]).status.success());
+    assert!(!out.join("gone-host").exists());
+    assert!(out.join("opam-4/manifest.json").exists());
+}
+
+#[test]
+fn manifests_describe_every_file_exactly() {
+    let tmp = common::temp_dir("build-manifest");
+    let out = tmp.join("out");
+    assert!(infrac(&["build", "sites", "-o", out.as_str()]).status.success());
+    for host in std::fs::read_dir(&out).unwrap() {
+        let host = Utf8PathBuf::from_path_buf(host.unwrap().path()).unwrap();
+        let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(host.join("manifest.json")).unwrap()).unwrap();
+        let listed: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+        let mut on_disk: Vec<String> = read_tree(&host).keys().map(ToString::to_string).filter(|p| p != "manifest.json").collect();
+        on_disk.sort();
+        assert_eq!(listed, on_disk, "{host}");
+        for f in manifest["files"].as_array().unwrap() {
+            let content = std::fs::read(host.join(f["path"].as_str().unwrap())).unwrap();
+            let hash: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(f["sha256"], hash.as_str());
+            assert!(f["reload"].is_string(), "{f}");
+            assert!(!f["sources"].as_array().unwrap().is_empty());
+        }
+        for r in manifest["reloads"].as_array().unwrap() {
+            assert!(!r["command"].as_str().unwrap().is_empty());
+        }
+    }
+}
+
+#[test]
+fn reloads_run_inside_the_container_when_the_proxy_runs_in_one() {
+    let tmp = common::temp_dir("build-reload");
+    let out = tmp.join("out");
+    assert!(infrac(&["build", "sites", "-o", out.as_str()]).status.success());
+    let reload = |host: &str| {
+        let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(host).join("manifest.json")).unwrap()).unwrap();
+        m["reloads"][0]["command"].as_str().unwrap().to_owned()
+    };
+    // venus: Caddy from the distribution's package.
+    assert_eq!(reload("venus"), "caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile");
+    // v3b: Caddy as a swarm service of stack `infra` (the ocaml.org seed).
+    let v3b = reload("v3b");
+    assert!(v3b.starts_with("docker exec -w /etc/caddy"), "{v3b}");
+    assert!(v3b.contains("label=com.docker.swarm.service.name=infra_caddy"), "{v3b}");
+    // opam-4: NGINX in swarm.
+    assert!(reload("opam-4").contains("nginx -s reload"));
+    assert!(reload("opam-4").contains("infra_nginx"));
+}
+
+#[test]
+fn every_generated_file_names_its_sources() {
+    let model = common::sites_model();
+    for tree in infrac::render::render(&model).unwrap() {
+        for file in &tree.files {
+            let first = file.content.lines().next().unwrap_or("");
+            assert!(first.starts_with("# Generated by infrac"), "{}/{}: {first}", tree.host, file.path);
+            if !file.path.as_str().ends_with("00-infrac.conf") {
+                assert!(first.contains("sites/"), "{}/{} does not name its source: {first}", tree.host, file.path);
+            }
+        }
+    }
+}
+
+/// The generated trees of every bundled deployment, as reviewed in pull
+/// requests.
+#[test]
+fn snapshots_of_every_host() {
+    let model = common::sites_model();
+    for tree in infrac::render::render(&model).unwrap() {
+        let mut text = String::new();
+        for file in &tree.files {
+            text.push_str(&format!("=== {} ===\n{}\n", file.path, file.content));
+        }
+        text.push_str(&format!("=== manifest.json ===\n{}", tree.manifest));
+        insta::with_settings!({
+            snapshot_path => "../snapshots/out",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(tree.host.clone(), text);
+        });
+    }
+}
