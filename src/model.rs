@@ -241,6 +241,9 @@ pub struct Proxy {
     pub mode: RunMode,
     /// Container image when `mode` is a container.
     pub image: String,
+    /// Caddy's admin endpoint (`caddy reload` talks to it), if not the
+    /// default `localhost:2019`.
+    pub caddy_admin: Option<String>,
     /// DNS resolver NGINX uses to re-resolve backends (`127.0.0.11` for the
     /// Docker resolver when the proxy runs in a container).
     pub resolver: Option<String>,

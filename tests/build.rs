@@ -28,7 +28,10 @@ fn read_tree(dir: &Utf8Path) -> BTreeMap<Utf8PathBuf, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                out.insert(path.strip_prefix(dir).unwrap().to_owned(), std::fs::read(&path).unwrap());
+                out.insert(
+                    path.strip_prefix(dir).unwrap().to_owned(),
+                    std::fs::read(&path).unwrap(),
+                );
             }
         }
     }
@@ -39,8 +42,16 @@ fn read_tree(dir: &Utf8Path) -> BTreeMap<Utf8PathBuf, Vec<u8>> {
 fn two_builds_are_byte_for_byte_identical() {
     let tmp = common::temp_dir("build-twice");
     let (a, b) = (tmp.join("a"), tmp.join("b"));
-    assert!(infrac(&["build", "sites", "-o", a.as_str()]).status.success());
-    assert!(infrac(&["build", "sites", "-o", b.as_str()]).status.success());
+    assert!(
+        infrac(&["build", "sites", "-o", a.as_str()])
+            .status
+            .success()
+    );
+    assert!(
+        infrac(&["build", "sites", "-o", b.as_str()])
+            .status
+            .success()
+    );
     let (ta, tb) = (read_tree(&a), read_tree(&b));
     assert!(ta.len() > 10);
     assert_eq!(ta, tb);
@@ -50,7 +61,11 @@ fn two_builds_are_byte_for_byte_identical() {
 fn the_committed_out_is_what_sites_builds() {
     let tmp = common::temp_dir("build-fresh");
     let fresh = tmp.join("out");
-    assert!(infrac(&["build", "sites", "-o", fresh.as_str()]).status.success());
+    assert!(
+        infrac(&["build", "sites", "-o", fresh.as_str()])
+            .status
+            .success()
+    );
     let committed = read_tree(&Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("out"));
     let built = read_tree(&fresh);
     let stale: Vec<_> = built
@@ -58,18 +73,29 @@ fn the_committed_out_is_what_sites_builds() {
         .chain(committed.keys())
         .filter(|k| built.get(*k) != committed.get(*k))
         .collect();
-    assert!(stale.is_empty(), "out/ is stale (run `cargo run -- build sites` and commit): {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "out/ is stale (run `cargo run -- build sites` and commit): {stale:?}"
+    );
 }
 
 #[test]
 fn a_failed_build_leaves_out_untouched() {
     let tmp = common::temp_dir("build-fail");
     let out = tmp.join("out");
-    assert!(infrac(&["build", "sites", "-o", out.as_str()]).status.success());
+    assert!(
+        infrac(&["build", "sites", "-o", out.as_str()])
+            .status
+            .success()
+    );
     let before = read_tree(&out);
     let bad = tmp.join("bad");
     std::fs::create_dir_all(&bad).unwrap();
-    std::fs::write(bad.join("a.infra"), "site a {\n    domains a.org\n    on nowhere\n    static\n}\n").unwrap();
+    std::fs::write(
+        bad.join("a.infra"),
+        "site a {\n    domains a.org\n    on nowhere\n    static\n}\n",
+    )
+    .unwrap();
     let result = infrac(&["build", bad.as_str(), "-o", out.as_str()]);
     assert_eq!(result.status.code(), Some(1));
     assert_eq!(read_tree(&out), before, "out/ changed after a failed build");
@@ -89,7 +115,11 @@ fn a_build_replaces_the_whole_tree() {
     let out = tmp.join("out");
     std::fs::create_dir_all(out.join("gone-host/etc")).unwrap();
     std::fs::write(out.join("gone-host/etc/stale.conf"), "old").unwrap();
-    assert!(infrac(&["build", "sites", "-o", out.as_str()]).status.success());
+    assert!(
+        infrac(&["build", "sites", "-o", out.as_str()])
+            .status
+            .success()
+    );
     assert!(!out.join("gone-host").exists());
     assert!(out.join("opam-4/manifest.json").exists());
 }
@@ -98,17 +128,35 @@ fn a_build_replaces_the_whole_tree() {
 fn manifests_describe_every_file_exactly() {
     let tmp = common::temp_dir("build-manifest");
     let out = tmp.join("out");
-    assert!(infrac(&["build", "sites", "-o", out.as_str()]).status.success());
+    assert!(
+        infrac(&["build", "sites", "-o", out.as_str()])
+            .status
+            .success()
+    );
     for host in std::fs::read_dir(&out).unwrap() {
         let host = Utf8PathBuf::from_path_buf(host.unwrap().path()).unwrap();
-        let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(host.join("manifest.json")).unwrap()).unwrap();
-        let listed: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-        let mut on_disk: Vec<String> = read_tree(&host).keys().map(ToString::to_string).filter(|p| p != "manifest.json").collect();
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(host.join("manifest.json")).unwrap())
+                .unwrap();
+        let listed: Vec<&str> = manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
+        let mut on_disk: Vec<String> = read_tree(&host)
+            .keys()
+            .map(ToString::to_string)
+            .filter(|p| p != "manifest.json")
+            .collect();
         on_disk.sort();
         assert_eq!(listed, on_disk, "{host}");
         for f in manifest["files"].as_array().unwrap() {
             let content = std::fs::read(host.join(f["path"].as_str().unwrap())).unwrap();
-            let hash: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
+            let hash: String = Sha256::digest(&content)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             assert_eq!(f["sha256"], hash.as_str());
             assert!(f["reload"].is_string(), "{f}");
             assert!(!f["sources"].as_array().unwrap().is_empty());
@@ -123,17 +171,30 @@ fn manifests_describe_every_file_exactly() {
 fn reloads_run_inside_the_container_when_the_proxy_runs_in_one() {
     let tmp = common::temp_dir("build-reload");
     let out = tmp.join("out");
-    assert!(infrac(&["build", "sites", "-o", out.as_str()]).status.success());
+    assert!(
+        infrac(&["build", "sites", "-o", out.as_str()])
+            .status
+            .success()
+    );
     let reload = |host: &str| {
-        let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join(host).join("manifest.json")).unwrap()).unwrap();
+        let m: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(host).join("manifest.json")).unwrap(),
+        )
+        .unwrap();
         m["reloads"][0]["command"].as_str().unwrap().to_owned()
     };
     // venus: Caddy from the distribution's package.
-    assert_eq!(reload("venus"), "caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile");
+    assert_eq!(
+        reload("venus"),
+        "caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile"
+    );
     // v3b: Caddy as a swarm service of stack `infra` (the ocaml.org seed).
     let v3b = reload("v3b");
     assert!(v3b.starts_with("docker exec -w /etc/caddy"), "{v3b}");
-    assert!(v3b.contains("label=com.docker.swarm.service.name=infra_caddy"), "{v3b}");
+    assert!(
+        v3b.contains("label=com.docker.swarm.service.name=infra_caddy"),
+        "{v3b}"
+    );
     // opam-4: NGINX in swarm.
     assert!(reload("opam-4").contains("nginx -s reload"));
     assert!(reload("opam-4").contains("infra_nginx"));
@@ -145,9 +206,19 @@ fn every_generated_file_names_its_sources() {
     for tree in infrac::render::render(&model).unwrap() {
         for file in &tree.files {
             let first = file.content.lines().next().unwrap_or("");
-            assert!(first.starts_with("# Generated by infrac"), "{}/{}: {first}", tree.host, file.path);
+            assert!(
+                first.starts_with("# Generated by infrac"),
+                "{}/{}: {first}",
+                tree.host,
+                file.path
+            );
             if !file.path.as_str().ends_with("00-infrac.conf") {
-                assert!(first.contains("sites/"), "{}/{} does not name its source: {first}", tree.host, file.path);
+                assert!(
+                    first.contains("sites/"),
+                    "{}/{} does not name its source: {first}",
+                    tree.host,
+                    file.path
+                );
             }
         }
     }

@@ -462,6 +462,7 @@ impl<'a> Checker<'a> {
         let mut proxy_image: Option<String> = None;
         let mut containers: Option<ContainerMode> = None;
         let mut resolver = None;
+        let mut caddy_admin = None;
         let mut acme_email = defaults.acme_email.clone();
         let mut stack = defaults.stack.clone();
         let mut prefix = None;
@@ -537,6 +538,7 @@ impl<'a> Checker<'a> {
                         });
                 }
                 "resolver" => resolver = self.resolver(args[0]),
+                "caddy_admin" => caddy_admin = self.text(args[0]).map(str::to_owned),
                 "acme_email" => acme_email = self.email(args[0]),
                 "stack" => {
                     if let Some(s) = self.stack_name(args[0]) {
@@ -590,6 +592,7 @@ impl<'a> Checker<'a> {
                 kind: proxy_kind,
                 mode: proxy_mode,
                 image: proxy_image.unwrap_or_else(|| proxy_kind.name().to_owned()),
+                caddy_admin,
                 resolver,
             },
             containers,

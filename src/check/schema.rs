@@ -199,6 +199,7 @@ pub const HOST: &[Spec] = &[
     one("acme_email", "acme_email EMAIL"),
     one("stack", "stack NAME"),
     one("prefix", "prefix /srv/staging"),
+    one("caddy_admin", "caddy_admin localhost:2019"),
     one("http_port", "http_port 80"),
     one("https_port", "https_port 443"),
     many("sysctl", "sysctl PROFILE …"),

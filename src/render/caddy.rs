@@ -410,6 +410,9 @@ pub fn render(ctx: &Context<'_>) -> Result<String, minijinja::Error> {
     let host = ctx.host;
     let model = ctx.model;
     let mut global = Vec::new();
+    if let Some(admin) = &host.proxy.caddy_admin {
+        global.push(format!("admin {admin}"));
+    }
     if let Some(email) = &host.acme_email {
         global.push(format!("email {email}"));
     }

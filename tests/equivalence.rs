@@ -1,0 +1,523 @@
+//! The same sites, built once for a Caddy host and once for an NGINX host,
+//! served by the real servers on loopback from the files infrac generated,
+//! answer every request the same way — and the way the sites declare:
+//! status, `Location` and body (bodies of redirects are not compared: no
+//! browser shows them).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+const CADDY_HTTP: u16 = 18080;
+const CADDY_HTTPS: u16 = 18443;
+const NGINX_HTTP: u16 = 28080;
+const NGINX_HTTPS: u16 = 28443;
+
+fn program(tmp: &Utf8Path, backend: u16) -> String {
+    format!(
+        r#"
+defaults {{
+    site_root /srv
+}}
+
+host caddyhost {{
+    address 127.0.0.1
+    proxy caddy
+    caddy_admin localhost:12019
+    http_port {CADDY_HTTP}
+    https_port {CADDY_HTTPS}
+    prefix {tmp}/caddy
+}}
+
+host nginxhost {{
+    address 127.0.0.1
+    proxy nginx
+    http_port {NGINX_HTTP}
+    https_port {NGINX_HTTPS}
+    prefix {tmp}/nginx
+}}
+
+# Docs: a static tree with a fallback tree, a subproject, redirects.
+site docs {{
+    domains docs.test
+    redirect_from www.docs.test
+    on caddyhost nginxhost
+    tls off
+    subproject guide https://github.com/example/guide
+    subproject old-tree https://github.com/example/old-tree {{
+        serve no
+    }}
+    static {{
+        try {{path}}.html {{path}} {{path}}/
+        fallback old-tree
+    }}
+    redirect /objects.inv /stable/objects.inv
+    redirect_first /users/* /stable/users/{{rest}} /3.5/users/{{rest}}
+    redirect /blog/* /news/{{rest}} permanent unless_query legacy
+    rewrite /citing /cite.html
+    error 404 /404.html
+}}
+
+# An app: a backend for /api/, static files for the rest.
+site app {{
+    domains app.test
+    on caddyhost nginxhost
+    tls off
+    proxy /api/* http://127.0.0.1:{backend}
+    static
+    redirect /old /new temporary
+    redirect /go/* https://example.org/{{rest}}
+}}
+
+site secure {{
+    domains secure.test
+    on caddyhost nginxhost
+    tls files /etc/ssl/secure.pem /etc/ssl/secure.key
+    static
+}}
+"#
+    )
+}
+
+/// The files the sites serve, under a host's prefix.
+fn fixture(prefix: &Utf8Path) {
+    let files = [
+        ("srv/docs/index.html", "docs home"),
+        ("srv/docs/about.html", "about"),
+        ("srv/docs/cite.html", "how to cite"),
+        ("srv/docs/404.html", "custom 404"),
+        ("srv/docs/sub/index.html", "sub index"),
+        ("srv/docs/blog/post.html", "old blog post"),
+        ("srv/docs/.git/HEAD", "ref: refs/heads/main"),
+        ("srv/docs/guide/index.html", "guide home"),
+        ("srv/docs/guide/intro.html", "guide intro"),
+        ("srv/docs/guide/.git/config", "[core]"),
+        ("srv/docs/old-tree/legacy.html", "legacy page"),
+        ("srv/docs/old-tree/stable/users/a.html", "stable a"),
+        ("srv/docs/old-tree/3.5/users/b.html", "old b"),
+        ("srv/app/index.html", "app home"),
+        ("srv/app/style.css", "body {}"),
+        ("srv/secure/index.html", "secure home"),
+    ];
+    for (path, body) in files {
+        let path = prefix.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+    common::self_signed(
+        prefix.join("etc/ssl/secure.pem").as_std_path(),
+        prefix.join("etc/ssl/secure.key").as_std_path(),
+    );
+}
+
+/// A backend that answers `backend METHOD URI`.
+fn backend() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || serve_backend(stream));
+        }
+    });
+    port
+}
+
+fn serve_backend(stream: TcpStream) {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let mut parts = request_line.split_whitespace();
+    let text = format!(
+        "backend {} {}",
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or("")
+    );
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    /// SIGTERM, so NGINX's master stops its workers (SIGKILL would orphan
+    /// them, still listening); SIGKILL only if that does not work.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn assert_port_free(port: u16) {
+    assert!(
+        TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "port {port} is in use: is a server from an earlier run still there?"
+    );
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(15) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(e) = child.stderr.as_mut() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("{what} exited ({status}) before listening on {port}:\n{err}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not listen on {port}");
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Response {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+fn request(
+    tmp: &Utf8Path,
+    method: &str,
+    host: &str,
+    https: bool,
+    path: &str,
+    ports: (u16, u16),
+) -> Response {
+    let port = if https { ports.1 } else { ports.0 };
+    let scheme = if https { "https" } else { "http" };
+    let headers = tmp.join("headers");
+    let body = tmp.join("body");
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-k",
+            "--max-time",
+            "10",
+            "-X",
+            method,
+            "-D",
+            headers.as_str(),
+            "-o",
+            body.as_str(),
+        ])
+        .arg("--resolve")
+        .arg(format!("{host}:{port}:127.0.0.1"))
+        .arg(format!("{scheme}://{host}:{port}{path}"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "curl {scheme}://{host}:{port}{path} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let headers = std::fs::read_to_string(&headers).unwrap();
+    let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let location = headers
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("location:")
+                .then(|| l[9..].trim().to_owned())
+        })
+        // Each server has its own port: compare the rest.
+        .map(|l| {
+            l.replace(&format!(":{}", ports.0), ":HTTP")
+                .replace(&format!(":{}", ports.1), ":HTTPS")
+        });
+    let body = if (300..400).contains(&status) {
+        String::new()
+    } else {
+        std::fs::read_to_string(&body).unwrap_or_default()
+    };
+    Response {
+        status,
+        location,
+        body,
+    }
+}
+
+struct Case {
+    host: &'static str,
+    https: bool,
+    method: &'static str,
+    path: &'static str,
+    status: u16,
+    location: Option<&'static str>,
+    body: &'static str,
+}
+
+const fn get(host: &'static str, path: &'static str, status: u16, body: &'static str) -> Case {
+    Case {
+        host,
+        https: false,
+        method: "GET",
+        path,
+        status,
+        location: None,
+        body,
+    }
+}
+
+const fn redirect(
+    host: &'static str,
+    path: &'static str,
+    status: u16,
+    location: &'static str,
+) -> Case {
+    Case {
+        host,
+        https: false,
+        method: "GET",
+        path,
+        status,
+        location: Some(location),
+        body: "",
+    }
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        // Static files, try_files candidates, the fallback tree.
+        get("docs.test", "/", 200, "docs home"),
+        get("docs.test", "/about", 200, "about"),
+        get("docs.test", "/about.html", 200, "about"),
+        get("docs.test", "/sub/", 200, "sub index"),
+        get("docs.test", "/sub", 200, "sub index"),
+        get("docs.test", "/sub/index.html", 200, "sub index"),
+        get("docs.test", "/legacy", 200, "legacy page"),
+        get("docs.test", "/stable/users/a.html", 200, "stable a"),
+        get("docs.test", "/3.5/users/b.html", 200, "old b"),
+        // Misses and the custom 404.
+        get("docs.test", "/missing", 404, "custom 404"),
+        get("docs.test", "/missing/deeper.html", 404, "custom 404"),
+        // Hidden `.git` anywhere.
+        get("docs.test", "/.git/HEAD", 404, "custom 404"),
+        get("docs.test", "/guide/.git/config", 404, "custom 404"),
+        // The subproject and its trailing-slash redirect.
+        redirect("docs.test", "/guide", 301, "/guide/"),
+        get("docs.test", "/guide/", 200, "guide home"),
+        get("docs.test", "/guide/intro", 200, "guide intro"),
+        get("docs.test", "/guide/intro.html", 200, "guide intro"),
+        get("docs.test", "/guide/nothing", 404, "custom 404"),
+        // Redirects: plain, first existing candidate, unless a query parameter.
+        redirect("docs.test", "/objects.inv", 301, "/stable/objects.inv"),
+        redirect("docs.test", "/users/a.html", 302, "/stable/users/a.html"),
+        redirect("docs.test", "/users/b.html", 302, "/3.5/users/b.html"),
+        get("docs.test", "/users/none.html", 404, "custom 404"),
+        redirect("docs.test", "/blog/post", 301, "/news/post"),
+        redirect("docs.test", "/blog/post?x=1", 301, "/news/post"),
+        get("docs.test", "/blog/post?legacy=1", 200, "old blog post"),
+        // A rewrite.
+        get("docs.test", "/citing", 200, "how to cite"),
+        // redirect_from, keeping path and query.
+        redirect(
+            "www.docs.test",
+            "/any/page?q=1",
+            301,
+            "http://docs.test:HTTP/any/page?q=1",
+        ),
+        redirect("www.docs.test", "/", 301, "http://docs.test:HTTP/"),
+        // The app: proxied paths with their query, static files, redirects.
+        get("app.test", "/", 200, "app home"),
+        get("app.test", "/style.css", 200, "body {}"),
+        get("app.test", "/index.html", 200, "app home"),
+        get(
+            "app.test",
+            "/api/users?id=3",
+            200,
+            "backend GET /api/users?id=3",
+        ),
+        get("app.test", "/api/", 200, "backend GET /api/"),
+        get(
+            "app.test",
+            "/api/deep/path/",
+            200,
+            "backend GET /api/deep/path/",
+        ),
+        Case {
+            method: "POST",
+            ..get("app.test", "/api/items", 200, "backend POST /api/items")
+        },
+        get("app.test", "/api", 404, "404 Not Found"),
+        get("app.test", "/nope", 404, "404 Not Found"),
+        redirect("app.test", "/old", 302, "/new"),
+        redirect("app.test", "/go/x", 301, "https://example.org/x"),
+        redirect("app.test", "/go/a/b", 301, "https://example.org/a/b"),
+        // TLS: HTTP to HTTPS, then served.
+        redirect("secure.test", "/", 301, "https://secure.test:HTTPS/"),
+        redirect(
+            "secure.test",
+            "/x?y=1",
+            301,
+            "https://secure.test:HTTPS/x?y=1",
+        ),
+        Case {
+            https: true,
+            ..get("secure.test", "/", 200, "secure home")
+        },
+        Case {
+            https: true,
+            ..get("secure.test", "/missing", 404, "404 Not Found")
+        },
+    ]
+}
+
+#[test]
+fn caddy_and_nginx_serve_the_same_site_the_same_way() {
+    let caddy = common::require_tool("caddy");
+    let nginx = common::require_tool("nginx");
+    common::require_tool("curl");
+    let tmp = common::temp_dir("equivalence");
+    let backend_port = backend();
+    let dir = tmp.join("sites");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("sites.infra"), program(&tmp, backend_port)).unwrap();
+    let sources = infrac::program::load_dir(&dir).unwrap();
+    let checked = infrac::program::analyze(&sources);
+    let model = checked
+        .model
+        .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+    for tree in infrac::render::render(&model).unwrap() {
+        let prefix = tmp.join(tree.host.trim_end_matches("host"));
+        for f in &tree.files {
+            let path = prefix.join(&f.path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, &f.content).unwrap();
+        }
+    }
+    for p in ["caddy", "nginx"] {
+        fixture(&tmp.join(p));
+    }
+
+    for port in [CADDY_HTTP, CADDY_HTTPS, NGINX_HTTP, NGINX_HTTPS] {
+        assert_port_free(port);
+    }
+    let caddyfile = tmp.join("caddy/etc/caddy/Caddyfile");
+    let mut caddy_child = Command::new(caddy)
+        .args([
+            "run",
+            "--adapter",
+            "caddyfile",
+            "--config",
+            caddyfile.as_str(),
+        ])
+        .env("HOME", tmp.as_str())
+        .env("XDG_DATA_HOME", tmp.join("caddy-data").as_str())
+        .env("XDG_CONFIG_HOME", tmp.join("caddy-config").as_str())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_port(CADDY_HTTP, "caddy", &mut caddy_child);
+    wait_for_port(CADDY_HTTPS, "caddy", &mut caddy_child);
+    let _caddy = Server(caddy_child);
+
+    let nginx_root = tmp.join("nginx");
+    let conf = write_nginx_conf(&nginx_root);
+    let mut nginx_child = Command::new(nginx)
+        .args(["-c", conf.as_str(), "-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_port(NGINX_HTTP, "nginx", &mut nginx_child);
+    wait_for_port(NGINX_HTTPS, "nginx", &mut nginx_child);
+    let _nginx = Server(nginx_child);
+
+    let cases = cases();
+    let hosts: std::collections::BTreeSet<&str> = cases
+        .iter()
+        .map(|c| c.host.trim_start_matches("www."))
+        .collect();
+    assert!(cases.len() >= 40 && hosts.len() >= 3);
+    let mut failures = Vec::new();
+    for case in &cases {
+        let expected = Response {
+            status: case.status,
+            location: case.location.map(str::to_owned),
+            body: case.body.to_owned(),
+        };
+        let from_caddy = request(
+            &tmp,
+            case.method,
+            case.host,
+            case.https,
+            case.path,
+            (CADDY_HTTP, CADDY_HTTPS),
+        );
+        let from_nginx = request(
+            &tmp,
+            case.method,
+            case.host,
+            case.https,
+            case.path,
+            (NGINX_HTTP, NGINX_HTTPS),
+        );
+        for (server, got) in [("caddy", &from_caddy), ("nginx", &from_nginx)] {
+            if *got != expected {
+                failures.push(format!(
+                    "{server} {} {}{}: expected {expected:?}, got {got:?}",
+                    case.method, case.host, case.path
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} requests differ:\n{}",
+        failures.len(),
+        cases.len() * 2,
+        failures.join("\n")
+    );
+}
+
+fn write_nginx_conf(root: &Utf8Path) -> Utf8PathBuf {
+    let conf = root.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "pid {root}/nginx.pid;\nerror_log {root}/error.log;\nevents {{}}\nhttp {{\n    access_log off;\n    include /etc/nginx/mime.types;\n    include {root}/etc/nginx/conf.d/*.conf;\n}}\n"
+        ),
+    )
+    .unwrap();
+    conf
+}
