@@ -74,6 +74,20 @@ site app {{
     redirect /go/* https://example.org/{{rest}}
 }}
 
+# On a round-robin pool of both: certbot's HTTP-01 challenges must be
+# answered by whichever member the ACME server asks.
+pool both {{
+    hosts caddyhost nginxhost
+}}
+
+site pooled {{
+    domains pool.test
+    on both
+    tls certbot
+    acme_email admin@example.org
+    static
+}}
+
 site secure {{
     domains secure.test
     on caddyhost nginxhost
@@ -103,6 +117,7 @@ fn fixture(prefix: &Utf8Path) {
         ("srv/app/index.html", "app home"),
         ("srv/app/style.css", "body {}"),
         ("srv/secure/index.html", "secure home"),
+        ("srv/pooled/index.html", "pool home"),
     ];
     for (path, body) in files {
         let path = prefix.join(path);
@@ -113,6 +128,18 @@ fn fixture(prefix: &Utf8Path) {
         prefix.join("etc/ssl/secure.pem").as_std_path(),
         prefix.join("etc/ssl/secure.key").as_std_path(),
     );
+    let live = prefix.join("etc/letsencrypt/live/pool.test");
+    common::self_signed(
+        live.join("fullchain.pem").as_std_path(),
+        live.join("privkey.pem").as_std_path(),
+    );
+    // Each member holds the token of the challenge it started itself.
+    let name = prefix.file_name().unwrap();
+    let token = prefix
+        .join("var/www/html/.well-known/acme-challenge")
+        .join(format!("only-{name}"));
+    std::fs::create_dir_all(token.parent().unwrap()).unwrap();
+    std::fs::write(token, format!("token from {name}")).unwrap();
 }
 
 /// A backend that answers `backend METHOD URI`.
