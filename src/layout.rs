@@ -21,6 +21,10 @@ pub const CADDYFILE: &str = "etc/caddy/Caddyfile";
 /// Settings every NGINX site shares (the WebSocket upgrade map).
 pub const NGINX_COMMON: &str = "etc/nginx/conf.d/00-infrac.conf";
 
+/// The plain-text error responses every NGINX server includes (server
+/// context, so outside conf.d).
+pub const NGINX_ERRORS: &str = "etc/nginx/infrac/errors.conf";
+
 #[must_use]
 pub fn nginx_site(site: &str) -> Utf8PathBuf {
     format!("etc/nginx/conf.d/{site}.conf").into()
@@ -86,6 +90,7 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
         ProxyKind::Nginx => {
             if !host.sites.is_empty() || !host.webhooks.is_empty() {
                 out.push(at(NGINX_COMMON.into(), host.origin.span));
+                out.push(at(NGINX_ERRORS.into(), host.origin.span));
             }
             for s in &host.sites {
                 let site = model.site(*s);

@@ -14,6 +14,7 @@ pub mod diag;
 pub mod layout;
 pub mod model;
 pub mod output;
+pub mod parallel;
 pub mod program;
 pub mod render;
 pub mod source;

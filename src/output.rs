@@ -62,21 +62,30 @@ pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<(), WriteError> {
 
 fn write_tree(trees: &[HostTree], root: &Utf8Path) -> Result<(), WriteError> {
     std::fs::create_dir_all(root).map_err(io(root))?;
-    for tree in trees {
-        let host_root = root.join(&tree.host);
-        std::fs::create_dir_all(&host_root).map_err(io(&host_root))?;
-        for file in &tree.files {
-            let path = host_root.join(&file.path);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let many = trees.iter().map(|t| t.files.len()).sum::<usize>() >= 200;
+    crate::parallel::map(trees, many, |tree| write_host(tree, &root.join(&tree.host)))
+        .into_iter()
+        .collect()
+}
+
+fn write_host(tree: &HostTree, host_root: &Utf8Path) -> Result<(), WriteError> {
+    let mut made: Vec<&Utf8Path> = Vec::new();
+    for file in &tree.files {
+        let path = host_root.join(&file.path);
+        // Folders are shared by many files: make each once.
+        if let Some(dir) = file.path.parent() {
+            if !made.contains(&dir) {
+                let full = host_root.join(dir);
+                std::fs::create_dir_all(&full).map_err(io(&full))?;
+                made.push(dir);
             }
-            std::fs::write(&path, &file.content).map_err(io(&path))?;
-            set_mode(&path, file.mode)?;
         }
-        let manifest = host_root.join("manifest.json");
-        std::fs::write(&manifest, &tree.manifest).map_err(io(&manifest))?;
+        std::fs::write(&path, &file.content).map_err(io(&path))?;
+        set_mode(&path, file.mode)?;
     }
-    Ok(())
+    std::fs::create_dir_all(host_root).map_err(io(host_root))?;
+    let manifest = host_root.join("manifest.json");
+    std::fs::write(&manifest, &tree.manifest).map_err(io(&manifest))
 }
 
 #[cfg(unix)]

@@ -100,49 +100,12 @@ pub fn analyze(sources: &SourceMap) -> Checked {
 /// threads would cost more than it saves.
 const PARALLEL_BYTES: usize = 256 * 1024;
 
-/// Parses every file, in file order; large programs on several threads
-/// (files are independent).
+/// Parses every file, in file order; large programs on all cores (files are
+/// independent).
 fn parse_all(sources: &SourceMap) -> Vec<Result<syntax::Ast<'_>, crate::diag::Diagnostic>> {
     let files: Vec<_> = sources.iter().collect();
     let bytes: usize = files.iter().map(|(_, f)| f.text.len()).sum();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(8);
-    if threads == 1 || bytes < PARALLEL_BYTES || files.len() < 2 {
-        return files
-            .iter()
-            .map(|(id, f)| syntax::parse(*id, &f.text))
-            .collect();
-    }
-    // Contiguous chunks of about equal size, so the results stay in order.
-    let target = bytes.div_ceil(threads);
-    let mut chunks: Vec<&[_]> = Vec::with_capacity(threads);
-    let (mut start, mut size) = (0, 0);
-    for (i, (_, f)) in files.iter().enumerate() {
-        size += f.text.len();
-        if size >= target {
-            chunks.push(&files[start..=i]);
-            (start, size) = (i + 1, 0);
-        }
-    }
-    if start < files.len() {
-        chunks.push(&files[start..]);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|(id, f)| syntax::parse(*id, &f.text))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    crate::parallel::map(&files, bytes >= PARALLEL_BYTES, |(id, f)| {
+        syntax::parse(*id, &f.text)
     })
 }

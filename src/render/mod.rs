@@ -67,21 +67,19 @@ fn environment() -> Environment<'static> {
         .expect("a valid syntax configuration");
     env.set_syntax(syntax);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    for (name, text) in [
-        ("Caddyfile.j2", include_str!("../../templates/Caddyfile.j2")),
-        (
-            "nginx-site.conf.j2",
-            include_str!("../../templates/nginx-site.conf.j2"),
-        ),
-        (
-            "nginx-webhook.conf.j2",
-            include_str!("../../templates/nginx-webhook.conf.j2"),
-        ),
-        (
-            "nginx-common.conf.j2",
-            include_str!("../../templates/nginx-common.conf.j2"),
-        ),
-    ] {
+    macro_rules! templates {
+        ($($name:literal),*) => {
+            [$(($name, include_str!(concat!("../../templates/", $name)))),*]
+        };
+    }
+    let all = templates!(
+        "Caddyfile.j2",
+        "nginx-site.conf.j2",
+        "nginx-webhook.conf.j2",
+        "nginx-common.conf.j2",
+        "nginx-errors.conf.j2"
+    );
+    for (name, text) in all {
         env.add_template(name, text)
             .expect("templates parse (checked by every test)");
     }
@@ -286,101 +284,117 @@ fn manifest(host: &Host, files: &[Artifact]) -> String {
     out
 }
 
-/// Renders every host's files.
+/// Renders every host's files (hosts on all cores when there are many
+/// sites).
 pub fn render(model: &Model) -> Result<Vec<HostTree>, RenderError> {
     let env = environment();
-    let mut trees = Vec::with_capacity(model.hosts.len());
-    for host in &model.hosts {
-        let mut files = Vec::new();
-        let host_file = host.origin.file.clone();
-        let mut emit =
-            |path: Utf8PathBuf,
-             sources: Vec<Utf8PathBuf>,
-             reload: Option<Reload>,
-             f: &dyn Fn(&Context<'_>) -> Result<String, minijinja::Error>| {
-                let mut sources = sources;
-                sources.sort();
-                sources.dedup();
-                let ctx = Context {
-                    model,
-                    host,
-                    env: &env,
-                    sources: sources
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                };
-                let content = f(&ctx).map_err(|source| RenderError {
-                    host: host.name.clone(),
-                    path: path.clone(),
-                    source,
-                })?;
-                files.push(Artifact {
-                    path,
-                    mode: 0o644,
-                    owner: "root:root".to_owned(),
-                    reload,
-                    sources,
-                    content,
-                });
-                Ok::<(), RenderError>(())
+    let hosts: Vec<&Host> = model.hosts.iter().collect();
+    crate::parallel::map(&hosts, model.sites.len() >= 200, |host| {
+        render_host(model, &env, host)
+    })
+    .into_iter()
+    .collect()
+}
+
+fn render_host(
+    model: &Model,
+    env: &Environment<'static>,
+    host: &Host,
+) -> Result<HostTree, RenderError> {
+    let mut files = Vec::new();
+    let host_file = host.origin.file.clone();
+    let mut emit =
+        |path: Utf8PathBuf,
+         sources: Vec<Utf8PathBuf>,
+         reload: Option<Reload>,
+         f: &dyn Fn(&Context<'_>) -> Result<String, minijinja::Error>| {
+            let mut sources = sources;
+            sources.sort();
+            sources.dedup();
+            let ctx = Context {
+                model,
+                host,
+                env,
+                sources: sources
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             };
-        let web_sources: Vec<Utf8PathBuf> = std::iter::once(host_file.clone())
-            .chain(
-                host.sites
-                    .iter()
-                    .map(|s| model.site(*s).origin.file.clone()),
-            )
-            .chain(
-                host.webhooks
-                    .iter()
-                    .map(|w| model.webhook(*w).origin.file.clone()),
-            )
-            .collect();
-        if !host.sites.is_empty() || !host.webhooks.is_empty() {
-            match host.proxy.kind {
-                ProxyKind::Caddy => emit(
-                    layout::CADDYFILE.into(),
-                    web_sources,
-                    Some(Reload::Caddy),
-                    &caddy::render,
-                )?,
-                ProxyKind::Nginx => {
+            let content = f(&ctx).map_err(|source| RenderError {
+                host: host.name.clone(),
+                path: path.clone(),
+                source,
+            })?;
+            files.push(Artifact {
+                path,
+                mode: 0o644,
+                owner: "root:root".to_owned(),
+                reload,
+                sources,
+                content,
+            });
+            Ok::<(), RenderError>(())
+        };
+    let web_sources: Vec<Utf8PathBuf> = std::iter::once(host_file.clone())
+        .chain(
+            host.sites
+                .iter()
+                .map(|s| model.site(*s).origin.file.clone()),
+        )
+        .chain(
+            host.webhooks
+                .iter()
+                .map(|w| model.webhook(*w).origin.file.clone()),
+        )
+        .collect();
+    if !host.sites.is_empty() || !host.webhooks.is_empty() {
+        match host.proxy.kind {
+            ProxyKind::Caddy => emit(
+                layout::CADDYFILE.into(),
+                web_sources,
+                Some(Reload::Caddy),
+                &caddy::render,
+            )?,
+            ProxyKind::Nginx => {
+                emit(
+                    layout::NGINX_COMMON.into(),
+                    vec![host_file.clone()],
+                    Some(Reload::Nginx),
+                    &nginx::render_common,
+                )?;
+                emit(
+                    layout::NGINX_ERRORS.into(),
+                    vec![host_file.clone()],
+                    Some(Reload::Nginx),
+                    &nginx::render_errors,
+                )?;
+                for s in &host.sites {
+                    let site = model.site(*s);
                     emit(
-                        layout::NGINX_COMMON.into(),
-                        vec![host_file.clone()],
+                        layout::nginx_site(&site.name),
+                        vec![host_file.clone(), site.origin.file.clone()],
                         Some(Reload::Nginx),
-                        &nginx::render_common,
+                        &|ctx| nginx::render_site(ctx, site),
                     )?;
-                    for s in &host.sites {
-                        let site = model.site(*s);
-                        emit(
-                            layout::nginx_site(&site.name),
-                            vec![host_file.clone(), site.origin.file.clone()],
-                            Some(Reload::Nginx),
-                            &|ctx| nginx::render_site(ctx, site),
-                        )?;
-                    }
-                    for w in &host.webhooks {
-                        let webhook = model.webhook(*w);
-                        emit(
-                            layout::nginx_webhook(&webhook.name),
-                            vec![host_file.clone(), webhook.origin.file.clone()],
-                            Some(Reload::Nginx),
-                            &|ctx| nginx::render_webhook(ctx, webhook),
-                        )?;
-                    }
+                }
+                for w in &host.webhooks {
+                    let webhook = model.webhook(*w);
+                    emit(
+                        layout::nginx_webhook(&webhook.name),
+                        vec![host_file.clone(), webhook.origin.file.clone()],
+                        Some(Reload::Nginx),
+                        &|ctx| nginx::render_webhook(ctx, webhook),
+                    )?;
                 }
             }
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        let manifest = manifest(host, &files);
-        trees.push(HostTree {
-            host: host.name.clone(),
-            files,
-            manifest,
-        });
     }
-    Ok(trees)
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = manifest(host, &files);
+    Ok(HostTree {
+        host: host.name.clone(),
+        files,
+        manifest,
+    })
 }

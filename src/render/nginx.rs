@@ -34,6 +34,7 @@ struct SiteView {
     challenge: Option<ChallengeView>,
     https_redirect: String,
     aliases: Option<AliasView>,
+    errors_snippet: String,
 }
 
 #[derive(Serialize)]
@@ -399,6 +400,12 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             .collect(),
         challenge,
         https_redirect: format!("{scheme}$host{port}$request_uri"),
+        errors_snippet: host
+            .path(camino::Utf8Path::new(&format!(
+                "/{}",
+                crate::layout::NGINX_ERRORS
+            )))
+            .to_string(),
         aliases: (!site.redirect_from.is_empty()).then(|| AliasView {
             server_names: site.redirect_from.join(" "),
             redirect: format!("{scheme}{}{port}$request_uri", site.canonical()),
@@ -446,4 +453,8 @@ pub fn render_webhook(ctx: &Context<'_>, w: &Webhook) -> Result<String, minijinj
 
 pub fn render_common(ctx: &Context<'_>) -> Result<String, minijinja::Error> {
     ctx.render("nginx-common.conf.j2", &())
+}
+
+pub fn render_errors(ctx: &Context<'_>) -> Result<String, minijinja::Error> {
+    ctx.render("nginx-errors.conf.j2", &())
 }

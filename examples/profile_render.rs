@@ -1,0 +1,29 @@
+//! Times rendering alone on the benchmark program:
+//! `cargo run --release --example profile_render`.
+#[path = "../benches/generate/mod.rs"]
+mod generate;
+
+use std::time::Instant;
+
+fn main() {
+    let files = generate::program(500, 10_000);
+    let mut sources = infrac::source::SourceMap::new();
+    for (name, text) in &files {
+        sources.add(name.as_str(), text.as_str());
+    }
+    let model = infrac::program::analyze(&sources).model.expect("valid");
+    for _ in 0..5 {
+        let t = Instant::now();
+        let trees = infrac::render::render(&model).expect("renders");
+        let bytes: usize = trees
+            .iter()
+            .flat_map(|t| &t.files)
+            .map(|f| f.content.len())
+            .sum();
+        println!(
+            "render {:.1} ms, {:.1} MiB",
+            t.elapsed().as_secs_f64() * 1e3,
+            bytes as f64 / 1048576.0
+        );
+    }
+}
