@@ -73,12 +73,12 @@ fn write_host(tree: &HostTree, host_root: &Utf8Path) -> Result<(), WriteError> {
     for file in &tree.files {
         let path = host_root.join(&file.path);
         // Folders are shared by many files: make each once.
-        if let Some(dir) = file.path.parent() {
-            if !made.contains(&dir) {
-                let full = host_root.join(dir);
-                std::fs::create_dir_all(&full).map_err(io(&full))?;
-                made.push(dir);
-            }
+        if let Some(dir) = file.path.parent()
+            && !made.contains(&dir)
+        {
+            let full = host_root.join(dir);
+            std::fs::create_dir_all(&full).map_err(io(&full))?;
+            made.push(dir);
         }
         std::fs::write(&path, &file.content).map_err(io(&path))?;
         set_mode(&path, file.mode)?;
