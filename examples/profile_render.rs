@@ -6,11 +6,7 @@ mod generate;
 use std::time::Instant;
 
 fn main() {
-    let files = generate::program(500, 10_000);
-    let mut sources = infrac::source::SourceMap::new();
-    for (name, text) in &files {
-        sources.add(name.as_str(), text.as_str());
-    }
+    let (sources, _) = generate::sources(500, 10_000);
     let model = infrac::program::analyze(&sources).model.expect("valid");
     for _ in 0..5 {
         let t = Instant::now();

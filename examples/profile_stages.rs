@@ -5,11 +5,7 @@ mod generate;
 use std::time::Instant;
 
 fn main() {
-    let files = generate::program(500, 10_000);
-    let mut sources = infrac::source::SourceMap::new();
-    for (name, text) in &files {
-        sources.add(name.as_str(), text.as_str());
-    }
+    let (sources, _) = generate::sources(500, 10_000);
     for _ in 0..3 {
         let t = Instant::now();
         let asts: Vec<_> = sources

@@ -187,18 +187,24 @@ fn summary(errors: usize, warnings: usize) -> String {
     }
 }
 
-fn check(input: &Input) -> u8 {
-    let sources = match load(input) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+/// Loads and checks the input, printing its diagnostics; the model when
+/// there is no error, else the exit code.
+fn checked_model(input: &Input) -> Result<(SourceMap, crate::model::Model), u8> {
+    let sources = load(input)?;
     let checked = program::analyze(&sources);
     if emit(&checked.diagnostics, &sources, input) {
-        return exit::INPUT;
+        return Err(exit::INPUT);
     }
-    if input.message_format == MessageFormat::Human
-        && let Some(model) = &checked.model
-    {
+    let model = checked.model.ok_or(exit::INPUT)?;
+    Ok((sources, model))
+}
+
+fn check(input: &Input) -> u8 {
+    let (sources, model) = match checked_model(input) {
+        Ok(ok) => ok,
+        Err(code) => return code,
+    };
+    if input.message_format == MessageFormat::Human {
         eprintln!(
             "checked {}: {}, {}, {}, {}",
             plural(sources.len(), "file"),
@@ -213,16 +219,9 @@ fn check(input: &Input) -> u8 {
 }
 
 fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
-    let sources = match load(input) {
-        Ok(s) => s,
+    let model = match checked_model(input) {
+        Ok((_, model)) => model,
         Err(code) => return code,
-    };
-    let checked = program::analyze(&sources);
-    if emit(&checked.diagnostics, &sources, input) {
-        return exit::INPUT;
-    }
-    let Some(model) = checked.model else {
-        return exit::INPUT;
     };
     let trees = match crate::render::render(&model) {
         Ok(trees) => trees,

@@ -2,6 +2,18 @@
 //! half Caddy and half NGINX, with pools, services, redirects, static files,
 //! subprojects and jobs, spread over files of 100 sites each.
 
+/// The generated program as a `SourceMap`, and its size in bytes.
+#[allow(dead_code)]
+pub fn sources(hosts: usize, sites: usize) -> (infrac::source::SourceMap, usize) {
+    let mut sources = infrac::source::SourceMap::new();
+    let mut bytes = 0;
+    for (name, text) in program(hosts, sites) {
+        bytes += text.len();
+        sources.add(name, text);
+    }
+    (sources, bytes)
+}
+
 pub fn program(hosts: usize, sites: usize) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut text = String::from(

@@ -326,16 +326,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
                 None => format!("-{}", h.name),
             })
             .collect(),
-        hidden: (!plan.hidden.is_empty()).then(|| {
-            format!(
-                "(^|/)({})(/|$)",
-                plan.hidden
-                    .iter()
-                    .map(|h| regex_escape(h))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            )
-        }),
+        hidden: plan.hidden.clone(),
         rewrites,
         locations,
         error_pages: plan

@@ -379,16 +379,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             .map(|h| h.name.clone())
             .collect(),
         resolver: None,
-        hidden: (!plan.hidden.is_empty()).then(|| {
-            format!(
-                "(^|/)({})(/|$)",
-                plan.hidden
-                    .iter()
-                    .map(|h| regex_escape(h))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            )
-        }),
+        hidden: plan.hidden.clone(),
         rewrites,
         locations,
         named: std::mem::take(&mut b.named),

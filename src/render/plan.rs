@@ -82,7 +82,9 @@ pub struct ErrorPage {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SitePlan {
-    pub hidden: Vec<String>,
+    /// Matches a path with a hidden component (`.git`) anywhere; answered
+    /// 404 before any location.
+    pub hidden: Option<String>,
     pub rewrites: Vec<Rewrite>,
     /// Most specific first; the catch-all (if any) last.
     pub locations: Vec<Location>,
@@ -279,8 +281,12 @@ impl SitePlan {
                     }),
             })
             .collect();
+        let hidden = (!site.hide.is_empty()).then(|| {
+            let names: Vec<String> = site.hide.iter().map(|h| super::regex_escape(h)).collect();
+            format!("(^|/)({})(/|$)", names.join("|"))
+        });
         SitePlan {
-            hidden: site.hide.clone(),
+            hidden,
             rewrites,
             locations,
             error_pages,
