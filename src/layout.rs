@@ -70,6 +70,21 @@ pub fn webhook_unit(webhook: &str) -> String {
     format!("infrac-webhook-{webhook}")
 }
 
+/// The script a unit runs for a built-in task.
+#[must_use]
+pub fn unit_script(unit: &str) -> Utf8PathBuf {
+    format!("usr/local/lib/infrac/{unit}.sh").into()
+}
+
+/// The GitHub webhook receiver (one program; each webhook has its config).
+pub const WEBHOOK_RECEIVER: &str = "usr/local/lib/infrac/webhook-receiver.py";
+
+/// Environment of a webhook receiver: its secrets, written by the applier.
+#[must_use]
+pub fn webhook_env(webhook: &str) -> Utf8PathBuf {
+    format!("etc/infrac/webhook/{webhook}.env").into()
+}
+
 #[must_use]
 pub fn webhook_hooks(webhook: &str) -> Utf8PathBuf {
     format!("etc/infrac/webhook/{webhook}.json").into()
@@ -123,6 +138,12 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
         if unit_decl.schedule.is_some() {
             out.push(at(unit(&unit_decl.name, "timer"), unit_decl.origin.span));
         }
+        if matches!(
+            unit_decl.task,
+            crate::model::Task::CertbotRenew | crate::model::Task::RestartProxy
+        ) {
+            out.push(at(unit_script(&unit_decl.name), unit_decl.origin.span));
+        }
     }
     for w in &host.webhooks {
         let webhook = model.webhook(*w);
@@ -131,6 +152,9 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
             webhook.origin.span,
         ));
         out.push(at(webhook_hooks(&webhook.name), webhook.origin.span));
+    }
+    if let Some(w) = host.webhooks.first() {
+        out.push(at(WEBHOOK_RECEIVER.into(), model.webhook(*w).origin.span));
     }
     out
 }

@@ -148,3 +148,243 @@ pub fn write_nginx_conf(host_root: &Utf8Path) -> Utf8PathBuf {
     .unwrap();
     conf
 }
+
+/// All files of one kind across the bundled sites, built under `root`.
+fn files_named<'t>(
+    trees: &'t [HostTree],
+    root: &Utf8Path,
+    pred: impl Fn(&str) -> bool,
+) -> Vec<(Utf8PathBuf, &'t str)> {
+    trees
+        .iter()
+        .flat_map(|t| t.files.iter().map(move |f| (t, f)))
+        .filter(|(_, f)| pred(f.path.as_str()))
+        .map(|(t, f)| (root.join(&t.host).join(&f.path), f.content.as_str()))
+        .collect()
+}
+
+fn run_ok(cmd: &mut Command, what: &Utf8Path) -> String {
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{cmd:?} rejects {what}:\n{text}");
+    text
+}
+
+#[test]
+fn compose_files_pass_docker_compose_config_and_stack_files_docker_stack_config() {
+    let compose = common::require_tool("docker-compose");
+    let docker = common::require_tool("docker");
+    let root = common::temp_dir("validate-compose");
+    let trees = build_under(&root);
+    let composes = files_named(&trees, &root, |p| p.ends_with("docker-compose.yml"));
+    let stacks = files_named(&trees, &root, |p| p.ends_with("stack.yml"));
+    // kestrel, ci3, awesome; v3b, opam-4, opam-5.
+    assert_eq!((composes.len(), stacks.len()), (3, 3));
+    for (path, _) in &composes {
+        run_ok(
+            Command::new(&compose).args(["-f", path.as_str(), "config", "-q"]),
+            path,
+        );
+    }
+    for (path, _) in &stacks {
+        let text = run_ok(
+            Command::new(&docker).args(["stack", "config", "-c", path.as_str()]),
+            path,
+        );
+        // The seeds' lesson: the proxy is global with host-mode ports.
+        assert!(
+            text.contains("mode: global") && text.contains("mode: host"),
+            "{path}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn units_pass_systemd_analyze_verify() {
+    let analyze = common::require_tool("systemd-analyze");
+    let root = common::temp_dir("validate-units");
+    let trees = build_under(&root);
+    let units = files_named(&trees, &root, |p| p.starts_with("etc/systemd/system/"));
+    assert!(units.len() >= 4, "{units:?}");
+    for (path, _) in &units {
+        let out = Command::new(&analyze)
+            .arg("verify")
+            .arg(path.as_str())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stderr);
+        // Dependencies on units this machine lacks (docker.service) are
+        // not errors in the file.
+        let problems: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("docker.service") && !l.trim().is_empty())
+            .collect();
+        assert!(
+            out.status.success() && problems.is_empty(),
+            "systemd-analyze verify {path}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn scripts_pass_shellcheck_and_the_receiver_compiles() {
+    let shellcheck = common::require_tool("shellcheck");
+    let root = common::temp_dir("validate-scripts");
+    let trees = build_under(&root);
+    let scripts = files_named(&trees, &root, |p| p.ends_with(".sh"));
+    // kestrel: 2, venus: 1, opam-4/5: 1 each.
+    assert_eq!(scripts.len(), 5, "{scripts:?}");
+    for (path, _) in &scripts {
+        run_ok(Command::new(&shellcheck).arg(path.as_str()), path);
+    }
+    for tree in &trees {
+        for f in tree
+            .files
+            .iter()
+            .filter(|f| f.path.extension() == Some("sh") || f.path.extension() == Some("py"))
+        {
+            assert_eq!(f.mode, 0o755, "{}/{} must be executable", tree.host, f.path);
+        }
+    }
+    let python = common::require_tool("python3");
+    for (path, _) in files_named(&trees, &root, |p| p.ends_with(".py")) {
+        run_ok(
+            Command::new(&python).args(["-m", "py_compile", path.as_str()]),
+            &path,
+        );
+    }
+}
+
+#[test]
+fn every_sysctl_key_exists_under_proc_sys() {
+    let root = common::temp_dir("validate-sysctl");
+    let trees = build_under(&root);
+    let files = files_named(&trees, &root, |p| p.starts_with("etc/sysctl.d/"));
+    assert_eq!(files.len(), 2);
+    let mut keys = 0;
+    for (path, content) in files {
+        for line in content
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let key = line.split('=').next().unwrap().trim();
+            let proc = format!("/proc/sys/{}", key.replace('.', "/"));
+            assert!(
+                std::path::Path::new(&proc).exists(),
+                "{path}: {key} is not a kernel setting here ({proc})"
+            );
+            keys += 1;
+        }
+    }
+    assert_eq!(keys, 4, "bbr on opam-4 and opam-5: two keys each");
+}
+
+#[test]
+fn cron_entries_are_valid_and_run_their_scripts() {
+    let root = common::temp_dir("validate-cron");
+    let trees = build_under(&root);
+    let entries = files_named(&trees, &root, |p| p.starts_with("etc/cron.d/"));
+    assert_eq!(entries.len(), 5);
+    for (path, content) in entries {
+        let name = path.file_name().unwrap();
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "cron skips {name}"
+        );
+        assert!(
+            content.ends_with('\n'),
+            "cron ignores a last line without a newline: {path}"
+        );
+        let line = content
+            .lines()
+            .rev()
+            .find(|l| !l.starts_with('#') && !l.contains('='))
+            .unwrap();
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (schedule, user, script) = if fields[0].starts_with('@') {
+            (fields[0].to_owned(), fields[1], fields[2])
+        } else {
+            (fields[..5].join(" "), fields[5], fields[6])
+        };
+        assert!(
+            infrac::check::values::schedule(&schedule).is_ok(),
+            "{path}: {schedule}"
+        );
+        assert_eq!(user, "root");
+        assert!(
+            Utf8Path::new(script).is_file(),
+            "{path} runs {script}, which is not there"
+        );
+    }
+}
+
+/// Secrets are referred to, never written: a build of a program whose
+/// secrets exist (in the environment and in files) contains none of them.
+#[test]
+fn no_secret_value_reaches_the_generated_files() {
+    let root = common::temp_dir("validate-secrets");
+    let secret_file = root.join("app.secret");
+    std::fs::write(&secret_file, "file-secret-4f9a1c").unwrap();
+    let dir = root.join("sites");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("s.infra"),
+        format!(
+            "host h {{\n    address h.example.org\n    proxy caddy compose\n}}\n\
+             service app {{\n    image example/app:1\n    port 8080\n    secret API_TOKEN env APP_TOKEN\n    secret DB_PASSWORD file {secret_file}\n}}\n\
+             site app {{\n    domains app.example.org\n    on h\n    proxy app\n    subproject docs https://github.com/example/docs\n}}\n\
+             webhook hooks {{\n    domain hooks.example.org\n    updates app\n    secret env HOOK_SECRET\n}}\n"
+        ),
+    )
+    .unwrap();
+    let out = root.join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["build", dir.as_str(), "-o", out.as_str()])
+        .env("APP_TOKEN", "env-secret-77d2e0")
+        .env("HOOK_SECRET", "env-secret-hook-91b3")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut all = String::new();
+    for entry in walk(&out) {
+        all.push_str(&std::fs::read_to_string(entry).unwrap());
+    }
+    for value in [
+        "file-secret-4f9a1c",
+        "env-secret-77d2e0",
+        "env-secret-hook-91b3",
+    ] {
+        assert!(!all.contains(value), "{value} leaked into out/");
+    }
+    // The files refer to them, and the manifest says where they come from.
+    assert!(all.contains("API_TOKEN: \"${APP_TOKEN}\""), "{all}");
+    assert!(all.contains("DB_PASSWORD_FILE: \"/run/secrets/app_db_password\""));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("h/manifest.json")).unwrap())
+            .unwrap();
+    let secrets = manifest["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 3, "{secrets:?}");
+    assert!(
+        secrets
+            .iter()
+            .any(|s| s["from"]["from"] == "env" && s["from"]["name"] == "HOOK_SECRET")
+    );
+}
+
+fn walk(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = Utf8PathBuf::from_path_buf(e.unwrap().path()).unwrap();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -7,6 +7,9 @@
 mod caddy;
 mod nginx;
 pub mod plan;
+mod system;
+
+pub use system::SecretUse;
 
 use std::collections::BTreeSet;
 
@@ -16,14 +19,37 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::layout;
-use crate::model::{Backend, Host, HostId, Model, ProxyKind, RunMode, Site, Tls};
+use crate::model::{Backend, Host, HostId, Model, ProxyKind, RunMode, Site, Task, Tls};
 
-/// What must happen on the host after a file changes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// What must happen on the host after a file changes. In the manifest:
+/// `caddy`, `nginx`, `sysctl`, `containers`, `systemd:NAME.service`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Reload {
     Caddy,
     Nginx,
+    Sysctl,
+    /// `docker stack deploy` / `docker-compose up -d` of the host's stack.
+    Containers,
+    /// `systemctl daemon-reload`, then enable and restart this unit.
+    Systemd(String),
+}
+
+impl std::fmt::Display for Reload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reload::Caddy => f.write_str("caddy"),
+            Reload::Nginx => f.write_str("nginx"),
+            Reload::Sysctl => f.write_str("sysctl"),
+            Reload::Containers => f.write_str("containers"),
+            Reload::Systemd(unit) => write!(f, "systemd:{unit}"),
+        }
+    }
+}
+
+impl Serialize for Reload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// One generated file.
@@ -45,6 +71,8 @@ pub struct Artifact {
 pub struct HostTree {
     pub host: String,
     pub files: Vec<Artifact>,
+    /// Secrets the files refer to: materialised on the host at apply time.
+    pub secrets: Vec<SecretUse>,
     pub manifest: String,
 }
 
@@ -67,6 +95,9 @@ fn environment() -> Environment<'static> {
         .expect("a valid syntax configuration");
     env.set_syntax(syntax);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Config files, not HTML: values go in as they are (templates quote
+    // explicitly with `tojson` where a format needs it).
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     macro_rules! templates {
         ($($name:literal),*) => {
             [$(($name, include_str!(concat!("../../templates/", $name)))),*]
@@ -77,7 +108,15 @@ fn environment() -> Environment<'static> {
         "nginx-site.conf.j2",
         "nginx-webhook.conf.j2",
         "nginx-common.conf.j2",
-        "nginx-errors.conf.j2"
+        "nginx-errors.conf.j2",
+        "sysctl.conf.j2",
+        "cron.j2",
+        "script.sh.j2",
+        "unit.service.j2",
+        "unit.timer.j2",
+        "compose.yml.j2",
+        "webhook.service.j2",
+        "webhook-receiver.py.j2"
     );
     for (name, text) in all {
         env.add_template(name, text)
@@ -197,7 +236,7 @@ fn sha256(text: &str) -> String {
 /// The reload command of the host's proxy, run on the host: inside the
 /// container when the proxy runs in one.
 #[must_use]
-pub fn reload_command(host: &Host, reload: Reload) -> String {
+pub fn reload_command(host: &Host, reload: &Reload) -> String {
     let container = |service: &str| {
         let filter = match host.proxy.mode {
             RunMode::Swarm => format!(
@@ -213,6 +252,11 @@ pub fn reload_command(host: &Host, reload: Reload) -> String {
         .as_ref()
         .map_or(String::new(), |p| p.to_string());
     match (reload, host.proxy.mode) {
+        (Reload::Sysctl, _) => "sysctl --system".to_owned(),
+        (Reload::Containers, _) => system::containers_up(host),
+        (Reload::Systemd(unit), _) => format!(
+            "systemctl daemon-reload && systemctl enable {unit} && systemctl restart {unit}"
+        ),
         (Reload::Caddy, RunMode::Systemd) => {
             format!("caddy reload --config {prefix}/etc/caddy/Caddyfile --adapter caddyfile")
         }
@@ -249,10 +293,11 @@ struct Manifest<'a> {
     ssh: &'a crate::model::Ssh,
     files: Vec<ManifestFile<'a>>,
     reloads: Vec<ManifestReload>,
+    secrets: &'a [SecretUse],
 }
 
-fn manifest(host: &Host, files: &[Artifact]) -> String {
-    let reloads: BTreeSet<Reload> = files.iter().filter_map(|f| f.reload).collect();
+fn manifest(host: &Host, files: &[Artifact], secrets: &[SecretUse]) -> String {
+    let reloads: BTreeSet<&Reload> = files.iter().filter_map(|f| f.reload.as_ref()).collect();
     let m = Manifest {
         host: &host.name,
         root: host
@@ -267,17 +312,18 @@ fn manifest(host: &Host, files: &[Artifact]) -> String {
                 mode: format!("{:04o}", f.mode),
                 owner: &f.owner,
                 sha256: sha256(&f.content),
-                reload: f.reload,
+                reload: f.reload.clone(),
                 sources: &f.sources,
             })
             .collect(),
         reloads: reloads
             .into_iter()
             .map(|r| ManifestReload {
-                name: r,
+                name: r.clone(),
                 command: reload_command(host, r),
             })
             .collect(),
+        secrets,
     };
     let mut out = serde_json::to_string_pretty(&m).unwrap_or_default();
     out.push('\n');
@@ -302,99 +348,269 @@ fn render_host(
     host: &Host,
 ) -> Result<HostTree, RenderError> {
     let mut files = Vec::new();
-    let host_file = host.origin.file.clone();
-    let mut emit =
-        |path: Utf8PathBuf,
-         sources: Vec<Utf8PathBuf>,
-         reload: Option<Reload>,
-         f: &dyn Fn(&Context<'_>) -> Result<String, minijinja::Error>| {
-            let mut sources = sources;
-            sources.sort();
-            sources.dedup();
-            let ctx = Context {
-                model,
-                host,
-                env,
-                sources: sources
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            };
-            let content = f(&ctx).map_err(|source| RenderError {
-                host: host.name.clone(),
-                path: path.clone(),
-                source,
-            })?;
-            files.push(Artifact {
-                path,
-                mode: 0o644,
-                owner: "root:root".to_owned(),
-                reload,
-                sources,
-                content,
-            });
-            Ok::<(), RenderError>(())
+    let mut secrets: Vec<SecretUse> = Vec::new();
+    let mut emit = |path: Utf8PathBuf,
+                    mode: u32,
+                    mut sources: Vec<Utf8PathBuf>,
+                    reload: Option<Reload>,
+                    f: &dyn Fn(&Context<'_>) -> Rendered| {
+        sources.sort();
+        sources.dedup();
+        let joined = sources
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let ctx = Context {
+            model,
+            host,
+            env,
+            sources: joined,
         };
-    let web_sources: Vec<Utf8PathBuf> = std::iter::once(host_file.clone())
-        .chain(
-            host.sites
-                .iter()
-                .map(|s| model.site(*s).origin.file.clone()),
-        )
-        .chain(
-            host.webhooks
-                .iter()
-                .map(|w| model.webhook(*w).origin.file.clone()),
-        )
-        .collect();
-    if !host.sites.is_empty() || !host.webhooks.is_empty() {
-        match host.proxy.kind {
-            ProxyKind::Caddy => emit(
-                layout::CADDYFILE.into(),
-                web_sources,
-                Some(Reload::Caddy),
-                &caddy::render,
-            )?,
-            ProxyKind::Nginx => {
-                emit(
-                    layout::NGINX_COMMON.into(),
-                    vec![host_file.clone()],
-                    Some(Reload::Nginx),
-                    &nginx::render_common,
-                )?;
-                emit(
-                    layout::NGINX_ERRORS.into(),
-                    vec![host_file.clone()],
-                    Some(Reload::Nginx),
-                    &nginx::render_errors,
-                )?;
-                for s in &host.sites {
-                    let site = model.site(*s);
-                    emit(
-                        layout::nginx_site(&site.name),
-                        vec![host_file.clone(), site.origin.file.clone()],
-                        Some(Reload::Nginx),
-                        &|ctx| nginx::render_site(ctx, site),
-                    )?;
-                }
-                for w in &host.webhooks {
-                    let webhook = model.webhook(*w);
-                    emit(
-                        layout::nginx_webhook(&webhook.name),
-                        vec![host_file.clone(), webhook.origin.file.clone()],
-                        Some(Reload::Nginx),
-                        &|ctx| nginx::render_webhook(ctx, webhook),
-                    )?;
-                }
-            }
-        }
-    }
+        let (content, uses) = f(&ctx).map_err(|source| RenderError {
+            host: host.name.clone(),
+            path: path.clone(),
+            source,
+        })?;
+        secrets.extend(uses);
+        files.push(Artifact {
+            path,
+            mode,
+            owner: "root:root".to_owned(),
+            reload,
+            sources,
+            content,
+        });
+        Ok(())
+    };
+    proxy_files(model, host, &mut emit)?;
+    system_files(model, host, &mut emit)?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = manifest(host, &files);
+    secrets.sort_by(|a, b| (&a.used_by, &a.name).cmp(&(&b.used_by, &b.name)));
+    let manifest = manifest(host, &files, &secrets);
     Ok(HostTree {
         host: host.name.clone(),
         files,
+        secrets,
         manifest,
     })
+}
+
+/// A file's content, with the secrets it refers to.
+type Rendered = Result<(String, Vec<SecretUse>), minijinja::Error>;
+
+/// Writes one file: path, mode, source files, reload, and how to render it.
+type Emit<'e> = dyn FnMut(
+        Utf8PathBuf,
+        u32,
+        Vec<Utf8PathBuf>,
+        Option<Reload>,
+        &dyn Fn(&Context<'_>) -> Rendered,
+    ) -> Result<(), RenderError>
+    + 'e;
+
+fn plain(
+    r: Result<String, minijinja::Error>,
+) -> Result<(String, Vec<SecretUse>), minijinja::Error> {
+    r.map(|c| (c, Vec::new()))
+}
+
+/// The proxy's files: the Caddyfile, or NGINX's confs.
+fn proxy_files(model: &Model, host: &Host, emit: &mut Emit<'_>) -> Result<(), RenderError> {
+    if host.sites.is_empty() && host.webhooks.is_empty() {
+        return Ok(());
+    }
+    let host_file = host.origin.file.clone();
+    match host.proxy.kind {
+        ProxyKind::Caddy => {
+            let sources = std::iter::once(host_file)
+                .chain(
+                    host.sites
+                        .iter()
+                        .map(|s| model.site(*s).origin.file.clone()),
+                )
+                .chain(
+                    host.webhooks
+                        .iter()
+                        .map(|w| model.webhook(*w).origin.file.clone()),
+                )
+                .collect();
+            emit(
+                layout::CADDYFILE.into(),
+                0o644,
+                sources,
+                Some(Reload::Caddy),
+                &|ctx| plain(caddy::render(ctx)),
+            )
+        }
+        ProxyKind::Nginx => {
+            let nginx = Some(Reload::Nginx);
+            emit(
+                layout::NGINX_COMMON.into(),
+                0o644,
+                vec![host_file.clone()],
+                nginx.clone(),
+                &|ctx| plain(nginx::render_common(ctx)),
+            )?;
+            emit(
+                layout::NGINX_ERRORS.into(),
+                0o644,
+                vec![host_file.clone()],
+                nginx.clone(),
+                &|ctx| plain(nginx::render_errors(ctx)),
+            )?;
+            for s in &host.sites {
+                let site = model.site(*s);
+                let sources = vec![host_file.clone(), site.origin.file.clone()];
+                emit(
+                    layout::nginx_site(&site.name),
+                    0o644,
+                    sources,
+                    nginx.clone(),
+                    &|ctx| plain(nginx::render_site(ctx, site)),
+                )?;
+            }
+            for w in &host.webhooks {
+                let webhook = model.webhook(*w);
+                let sources = vec![host_file.clone(), webhook.origin.file.clone()];
+                emit(
+                    layout::nginx_webhook(&webhook.name),
+                    0o644,
+                    sources,
+                    nginx.clone(),
+                    &|ctx| plain(nginx::render_webhook(ctx, webhook)),
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Sysctl files, cron jobs, units, the containers' compose or stack file,
+/// the webhook receiver: the paths of `layout::plan`.
+fn system_files(model: &Model, host: &Host, emit: &mut Emit<'_>) -> Result<(), RenderError> {
+    let host_file = host.origin.file.clone();
+    for p in &host.profiles {
+        let profile = model.profile(*p);
+        let mut sources = vec![host_file.clone()];
+        sources.extend(profile.origin.as_ref().map(|o| o.file.clone()));
+        emit(
+            layout::sysctl(&profile.name),
+            0o644,
+            sources,
+            Some(Reload::Sysctl),
+            &|ctx| plain(system::sysctl(ctx, profile)),
+        )?;
+    }
+    if !host.services.is_empty() || host.proxy.mode != RunMode::Systemd {
+        let path = match host.containers {
+            crate::model::ContainerMode::Compose => layout::compose(&host.stack),
+            crate::model::ContainerMode::Swarm => layout::stack(&host.stack),
+        };
+        let sources = std::iter::once(host_file.clone())
+            .chain(
+                host.services
+                    .iter()
+                    .map(|s| model.service(*s).origin.file.clone()),
+            )
+            .collect();
+        emit(
+            path,
+            0o644,
+            sources,
+            Some(Reload::Containers),
+            &system::compose,
+        )?;
+    }
+    for j in &host.jobs {
+        let job = model.job(*j);
+        let sources = vec![host_file.clone(), job.origin.file.clone()];
+        emit(
+            layout::cron_entry(&job.name),
+            0o644,
+            sources.clone(),
+            None,
+            &|ctx| plain(system::cron_entry(ctx, job)),
+        )?;
+        emit(
+            layout::cron_script(&job.name),
+            0o755,
+            sources,
+            None,
+            &|ctx| plain(system::cron_script(ctx, job)),
+        )?;
+    }
+    for u in &host.units {
+        let unit = model.unit(*u);
+        let sources = vec![host_file.clone(), unit.origin.file.clone()];
+        // A timer's unit is started by the timer: restart the timer.
+        let suffix = if unit.schedule.is_some() {
+            "timer"
+        } else {
+            "service"
+        };
+        let reload = Some(Reload::Systemd(format!("{}.{suffix}", unit.name)));
+        emit(
+            layout::unit(&unit.name, "service"),
+            0o644,
+            sources.clone(),
+            reload.clone(),
+            &|ctx| plain(system::unit_service(ctx, unit)),
+        )?;
+        if unit.schedule.is_some() {
+            emit(
+                layout::unit(&unit.name, "timer"),
+                0o644,
+                sources.clone(),
+                reload.clone(),
+                &|ctx| plain(system::unit_timer(ctx, unit)),
+            )?;
+        }
+        if matches!(unit.task, Task::CertbotRenew | Task::RestartProxy) {
+            emit(
+                layout::unit_script(&unit.name),
+                0o755,
+                sources,
+                reload,
+                &|ctx| plain(system::unit_script(ctx, unit)),
+            )?;
+        }
+    }
+    for w in &host.webhooks {
+        let webhook = model.webhook(*w);
+        let sources = vec![host_file.clone(), webhook.origin.file.clone()];
+        let reload = Some(Reload::Systemd(format!(
+            "{}.service",
+            layout::webhook_unit(&webhook.name)
+        )));
+        emit(
+            layout::unit(&layout::webhook_unit(&webhook.name), "service"),
+            0o644,
+            sources.clone(),
+            reload.clone(),
+            &|ctx| plain(system::webhook_unit(ctx, webhook)),
+        )?;
+        emit(
+            layout::webhook_hooks(&webhook.name),
+            0o644,
+            sources,
+            reload,
+            &|ctx| system::webhook_hooks(ctx, webhook),
+        )?;
+    }
+    if let Some(w) = host.webhooks.first() {
+        let webhook = model.webhook(*w);
+        let reload = Some(Reload::Systemd(format!(
+            "{}.service",
+            layout::webhook_unit(&webhook.name)
+        )));
+        emit(
+            layout::WEBHOOK_RECEIVER.into(),
+            0o755,
+            vec![webhook.origin.file.clone()],
+            reload,
+            &|ctx| plain(system::webhook_receiver(ctx)),
+        )?;
+    }
+    Ok(())
 }

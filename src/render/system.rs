@@ -1,0 +1,665 @@
+//! Everything on a host besides the proxy's own config: sysctl files, cron
+//! entries and their scripts, systemd units and timers, the compose or
+//! stack file of its containers, and the webhook receiver.
+
+use std::collections::BTreeSet;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::Serialize;
+
+use super::{Context, reload_command};
+use crate::layout;
+use crate::model::{
+    Backend, ContainerMode, CronJob, DeployMode, EnvValue, Host, Model, ProxyKind, PublishMode,
+    Restart, Route, RunMode, SecretRef, Service, Task, Tls, Unit, VolumeSource, Webhook,
+};
+
+/// A secret a file refers to, materialised on the host by the applier.
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretUse {
+    /// What refers to it (`compose:www`, `unit:infrac-webhook-docs`).
+    pub used_by: String,
+    pub name: String,
+    pub from: SecretRef,
+}
+
+#[derive(Serialize)]
+struct SysctlView<'a> {
+    name: &'a str,
+    settings: &'a [(String, String)],
+}
+
+pub fn sysctl(
+    ctx: &Context<'_>,
+    profile: &crate::model::SysctlProfile,
+) -> Result<String, minijinja::Error> {
+    ctx.render(
+        "sysctl.conf.j2",
+        &SysctlView {
+            name: &profile.name,
+            settings: &profile.settings,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct CronView {
+    name: String,
+    schedule: String,
+    user: String,
+    script: String,
+}
+
+pub fn cron_entry(ctx: &Context<'_>, job: &CronJob) -> Result<String, minijinja::Error> {
+    let script = format!("/{}", layout::cron_script(&job.name));
+    ctx.render(
+        "cron.j2",
+        &CronView {
+            name: job.name.clone(),
+            schedule: job.schedule.clone(),
+            user: job.user.clone(),
+            script: ctx.host.path(Utf8Path::new(&script)).to_string(),
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct ScriptView {
+    name: String,
+    task: &'static str,
+    command: Option<String>,
+    certbot: Option<CertbotView>,
+    proxy: ProxyCheck,
+}
+
+#[derive(Serialize)]
+struct CertbotView {
+    /// The certbot command line up to its arguments: on the host, or in the
+    /// certbot image with the host's folders mounted where they are.
+    certbot: String,
+    webroot: String,
+    /// The deploy hook's marker, as seen by this script and by certbot.
+    marker: String,
+    marker_for_certbot: String,
+    reload: String,
+}
+
+#[derive(Serialize)]
+struct ProxyCheck {
+    /// Exits 0 when the proxy is running.
+    running: String,
+    start: String,
+}
+
+fn proxy_check(host: &Host) -> ProxyCheck {
+    let name = host.proxy.kind.name();
+    match host.proxy.mode {
+        RunMode::Systemd => ProxyCheck {
+            running: format!("systemctl is-active --quiet {name}"),
+            start: format!("systemctl restart {name}"),
+        },
+        RunMode::Compose => ProxyCheck {
+            running: format!(
+                "docker ps -q --filter label=com.docker.compose.project={stack} --filter label=com.docker.compose.service={name} --filter status=running | grep -q .",
+                stack = host.stack
+            ),
+            start: format!("{} {name}", compose_up(host)),
+        },
+        RunMode::Swarm => ProxyCheck {
+            running: format!(
+                "docker ps -q --filter label=com.docker.swarm.service.name={}_{name} --filter status=running | grep -q .",
+                host.stack
+            ),
+            start: format!("docker service update --force {}_{name}", host.stack),
+        },
+    }
+}
+
+fn compose_file(host: &Host) -> Utf8PathBuf {
+    let path = match host.containers {
+        ContainerMode::Compose => layout::compose(&host.stack),
+        ContainerMode::Swarm => layout::stack(&host.stack),
+    };
+    host.path(Utf8Path::new(&format!("/{path}")))
+}
+
+fn compose_up(host: &Host) -> String {
+    format!(
+        "docker-compose -p {} -f {} up -d --remove-orphans",
+        host.stack,
+        compose_file(host)
+    )
+}
+
+/// `docker stack deploy` or `docker-compose up -d` of the host's containers.
+pub fn containers_up(host: &Host) -> String {
+    match host.containers {
+        ContainerMode::Compose => compose_up(host),
+        ContainerMode::Swarm => format!(
+            "docker stack deploy --prune -c {} {}",
+            compose_file(host),
+            host.stack
+        ),
+    }
+}
+
+fn certbot(ctx: &Context<'_>) -> CertbotView {
+    let host = ctx.host;
+    let webroot = host.path(&ctx.model.defaults.acme_webroot).to_string();
+    let letsencrypt = host.path(Utf8Path::new("/etc/letsencrypt")).to_string();
+    let certbot = if host.proxy.mode.in_container() {
+        format!(
+            "docker run --rm -v {letsencrypt}:/etc/letsencrypt -v {webroot}:{webroot} certbot/certbot"
+        )
+    } else {
+        "certbot".to_owned()
+    };
+    // Seen from where certbot runs.
+    let marker_inside = if host.proxy.mode.in_container() {
+        "/etc/letsencrypt/infrac-deploy".to_owned()
+    } else {
+        format!("{letsencrypt}/infrac-deploy")
+    };
+    CertbotView {
+        certbot,
+        webroot,
+        marker: format!("{letsencrypt}/infrac-deploy"),
+        marker_for_certbot: marker_inside,
+        reload: reload_command(
+            host,
+            &if host.proxy.kind == ProxyKind::Caddy {
+                super::Reload::Caddy
+            } else {
+                super::Reload::Nginx
+            },
+        ),
+    }
+}
+
+fn script_view(ctx: &Context<'_>, name: &str, task: &Task) -> ScriptView {
+    let (kind, command, certbot_view) = match task {
+        Task::Run(cmd) => ("run", Some(cmd.clone()), None),
+        Task::CertbotRenew => ("certbot-renew", None, Some(certbot(ctx))),
+        Task::RestartProxy => ("restart-proxy", None, None),
+        Task::StackUp => ("stack-up", Some(containers_up(ctx.host)), None),
+    };
+    ScriptView {
+        name: name.to_owned(),
+        task: kind,
+        command,
+        certbot: certbot_view,
+        proxy: proxy_check(ctx.host),
+    }
+}
+
+pub fn cron_script(ctx: &Context<'_>, job: &CronJob) -> Result<String, minijinja::Error> {
+    ctx.render("script.sh.j2", &script_view(ctx, &job.name, &job.task))
+}
+
+#[derive(Serialize)]
+struct UnitView {
+    description: String,
+    after: Vec<String>,
+    wants: Vec<String>,
+    kind: &'static str,
+    exec: String,
+    user: Option<String>,
+    restart: Option<String>,
+    settings: Vec<(String, String, String)>,
+    timer: bool,
+    remain: bool,
+}
+
+/// Quotes a command for systemd's `ExecStart=` (`/bin/sh -c "…"`).
+fn systemd_shell(cmd: &str) -> String {
+    let escaped = cmd
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('%', "%%")
+        .replace('$', "$$");
+    format!("/bin/sh -c \"{escaped}\"")
+}
+
+pub fn unit_service(ctx: &Context<'_>, unit: &Unit) -> Result<String, minijinja::Error> {
+    let host = ctx.host;
+    let (exec, extra_after) = match &unit.task {
+        Task::Run(cmd) => (systemd_shell(cmd), vec![]),
+        Task::StackUp => (
+            systemd_shell(&containers_up(host)),
+            vec!["docker.service".to_owned()],
+        ),
+        Task::CertbotRenew | Task::RestartProxy => (
+            format!(
+                "/bin/bash {}",
+                host.path(Utf8Path::new(&format!(
+                    "/{}",
+                    layout::unit_script(&unit.name)
+                )))
+            ),
+            vec![],
+        ),
+    };
+    let mut after = unit.after.clone();
+    for a in extra_after {
+        if !after.contains(&a) {
+            after.push(a);
+        }
+    }
+    let view = UnitView {
+        description: unit.description.clone(),
+        after,
+        wants: unit.wants.clone(),
+        kind: if unit.oneshot { "oneshot" } else { "simple" },
+        exec,
+        user: unit.user.clone(),
+        restart: unit.restart.clone(),
+        settings: unit.settings.clone(),
+        timer: unit.schedule.is_some(),
+        remain: unit.task == Task::StackUp,
+    };
+    ctx.render("unit.service.j2", &view)
+}
+
+#[derive(Serialize)]
+struct TimerView {
+    description: String,
+    on_calendar: Option<String>,
+    every: Option<String>,
+}
+
+pub fn unit_timer(ctx: &Context<'_>, unit: &Unit) -> Result<String, minijinja::Error> {
+    let schedule = unit.schedule.clone().unwrap_or_default();
+    let (on_calendar, every) = match schedule.strip_prefix("every ") {
+        Some(secs) => (None, Some(secs.to_owned())),
+        None => (Some(schedule), None),
+    };
+    ctx.render(
+        "unit.timer.j2",
+        &TimerView {
+            description: unit.description.clone(),
+            on_calendar,
+            every,
+        },
+    )
+}
+
+/// The script a unit runs for a built-in task (certbot, restart-proxy).
+pub fn unit_script(ctx: &Context<'_>, unit: &Unit) -> Result<String, minijinja::Error> {
+    ctx.render("script.sh.j2", &script_view(ctx, &unit.name, &unit.task))
+}
+
+#[derive(Serialize)]
+struct ComposeView {
+    swarm: bool,
+    services: Vec<ServiceView>,
+    volumes: Vec<(String, bool)>,
+    secrets: Vec<(String, String)>,
+}
+
+#[derive(Serialize)]
+struct ServiceView {
+    name: String,
+    image: String,
+    command: Option<String>,
+    restart: Option<&'static str>,
+    ports: Vec<PortView>,
+    environment: Vec<(String, String)>,
+    volumes: Vec<String>,
+    sysctls: Vec<String>,
+    secrets: Vec<String>,
+    global: bool,
+    replicas: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct PortView {
+    published: u16,
+    target: u16,
+    protocol: &'static str,
+    host_mode: bool,
+    /// Short form for compose (`127.0.0.1:8080:8080/tcp`).
+    short: String,
+}
+
+fn restart(r: Restart) -> &'static str {
+    match r {
+        Restart::No => "no",
+        Restart::Always => "always",
+        Restart::UnlessStopped => "unless-stopped",
+        Restart::OnFailure => "on-failure",
+    }
+}
+
+/// Folders the proxy container must see: site roots and static trees,
+/// certificates, the ACME webroot. Mounted where they are on the host.
+fn proxy_mounts(model: &Model, host: &Host) -> Vec<String> {
+    let mut folders: BTreeSet<Utf8PathBuf> = BTreeSet::new();
+    for s in &host.sites {
+        let site = model.site(*s);
+        let serves_files = !site.subprojects.is_empty()
+            || !site.error_pages.is_empty()
+            || site
+                .routes
+                .iter()
+                .any(|r| matches!(r, Route::Static(_) | Route::RedirectFirst { .. }));
+        if serves_files {
+            folders.insert(site.root.clone());
+        }
+        for r in &site.routes {
+            if let Route::Static(st) = r {
+                folders.insert(st.root.clone());
+                folders.extend(st.fallback.clone());
+            }
+        }
+        match &site.tls {
+            Tls::Files { cert, key } => {
+                folders.extend(cert.parent().map(Utf8Path::to_owned));
+                folders.extend(key.parent().map(Utf8Path::to_owned));
+            }
+            Tls::Certbot { webroot } => {
+                folders.insert("/etc/letsencrypt".into());
+                folders.insert(webroot.clone());
+            }
+            Tls::Acme if host.proxy.kind == ProxyKind::Nginx => {
+                folders.insert("/etc/letsencrypt".into());
+                folders.insert(model.defaults.acme_webroot.clone());
+            }
+            _ => {}
+        }
+    }
+    // Drop folders inside others.
+    let all: Vec<Utf8PathBuf> = folders.iter().cloned().collect();
+    let outermost = all
+        .iter()
+        .filter(|f| !all.iter().any(|o| o != *f && f.starts_with(o)));
+    let mut mounts: Vec<String> = match host.proxy.kind {
+        ProxyKind::Caddy => vec![
+            format!("{}:/etc/caddy:ro", host.path(Utf8Path::new("/etc/caddy"))),
+            "caddy_data:/data".to_owned(),
+            "caddy_config:/config".to_owned(),
+        ],
+        ProxyKind::Nginx => vec![
+            format!(
+                "{}:/etc/nginx/conf.d:ro",
+                host.path(Utf8Path::new("/etc/nginx/conf.d"))
+            ),
+            format!(
+                "{}:/etc/nginx/infrac:ro",
+                host.path(Utf8Path::new("/etc/nginx/infrac"))
+            ),
+        ],
+    };
+    mounts.extend(outermost.map(|f| format!("{0}:{0}:ro", host.path(f))));
+    mounts
+}
+
+fn port(published: u16, target: u16, udp: bool, host_mode: bool, loopback: bool) -> PortView {
+    let protocol = if udp { "udp" } else { "tcp" };
+    let bind = if loopback { "127.0.0.1:" } else { "" };
+    PortView {
+        published,
+        target,
+        protocol,
+        host_mode,
+        short: format!("{bind}{published}:{target}/{protocol}"),
+    }
+}
+
+/// The compose or stack file of a host, and the secrets it refers to.
+pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja::Error> {
+    let (model, host) = (ctx.model, ctx.host);
+    let swarm = host.containers == ContainerMode::Swarm;
+    let mut services = Vec::new();
+    let mut volumes: BTreeSet<(String, bool)> = BTreeSet::new();
+    let mut secrets: Vec<(String, String)> = Vec::new();
+    let mut uses = Vec::new();
+    if host.proxy.mode.in_container() {
+        let name = host.proxy.kind.name().to_owned();
+        if host.proxy.kind == ProxyKind::Caddy {
+            volumes.insert(("caddy_data".into(), false));
+            volumes.insert(("caddy_config".into(), false));
+        }
+        let host_mode = host.proxy.mode == RunMode::Swarm;
+        services.push(ServiceView {
+            name,
+            image: host.proxy.image.clone(),
+            command: None,
+            restart: (!swarm).then_some("unless-stopped"),
+            ports: [host.http_port, host.https_port]
+                .iter()
+                .map(|p| port(*p, *p, false, host_mode, false))
+                .collect(),
+            environment: Vec::new(),
+            volumes: proxy_mounts(model, host),
+            sysctls: Vec::new(),
+            secrets: Vec::new(),
+            global: host.proxy.mode == RunMode::Swarm,
+            replicas: None,
+        });
+    }
+    // Backends of a proxy running on the host itself are reached on loopback.
+    let loopback_backends: BTreeSet<usize> = if host.proxy.mode.in_container() {
+        BTreeSet::new()
+    } else {
+        host.sites
+            .iter()
+            .flat_map(|s| &model.site(*s).routes)
+            .filter_map(|r| {
+                if let Route::Proxy { backends, .. } = r {
+                    Some(backends)
+                } else {
+                    None
+                }
+            })
+            .flatten()
+            .filter_map(|b| {
+                if let Backend::Service { service, .. } = b {
+                    Some(service.0)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    for s in &host.services {
+        let service: &Service = model.service(*s);
+        let mut ports: Vec<PortView> = service
+            .publish
+            .iter()
+            .map(|p| {
+                port(
+                    p.host_port,
+                    p.container_port,
+                    p.protocol == crate::model::Protocol::Udp,
+                    p.mode == PublishMode::Host,
+                    false,
+                )
+            })
+            .collect();
+        if loopback_backends.contains(&s.0)
+            && let Some(p) = service.port
+            && !service.publish.iter().any(|x| x.container_port == p)
+        {
+            ports.push(port(p, p, false, false, true));
+        }
+        let mut environment = Vec::new();
+        let mut service_secrets = Vec::new();
+        for e in &service.env {
+            match &e.value {
+                EnvValue::Literal(v) => environment.push((e.name.clone(), v.clone())),
+                EnvValue::Secret(SecretRef::Env(var)) => {
+                    environment.push((e.name.clone(), format!("${{{var}}}")));
+                    uses.push(SecretUse {
+                        used_by: format!("compose:{}", service.name),
+                        name: e.name.clone(),
+                        from: SecretRef::Env(var.clone()),
+                    });
+                }
+                EnvValue::Secret(SecretRef::File(path)) => {
+                    let secret = format!("{}_{}", service.name, e.name.to_ascii_lowercase())
+                        .replace('-', "_");
+                    environment
+                        .push((format!("{}_FILE", e.name), format!("/run/secrets/{secret}")));
+                    secrets.push((secret.clone(), host.path(path).to_string()));
+                    service_secrets.push(secret);
+                    uses.push(SecretUse {
+                        used_by: format!("compose:{}", service.name),
+                        name: e.name.clone(),
+                        from: SecretRef::File(path.clone()),
+                    });
+                }
+            }
+        }
+        let volume_lines = service
+            .volumes
+            .iter()
+            .map(|v| {
+                let source = match &v.source {
+                    VolumeSource::Named { name, external } => {
+                        volumes.insert((name.clone(), *external));
+                        name.clone()
+                    }
+                    VolumeSource::Path(p) => host.path(p).to_string(),
+                };
+                format!(
+                    "{source}:{}{}",
+                    v.target,
+                    if v.read_only { ":ro" } else { "" }
+                )
+            })
+            .collect();
+        services.push(ServiceView {
+            name: service.name.clone(),
+            image: service.image.clone(),
+            command: service.command.clone(),
+            restart: (!swarm).then(|| restart(service.restart)),
+            ports,
+            environment,
+            volumes: volume_lines,
+            sysctls: service
+                .sysctls
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect(),
+            secrets: service_secrets,
+            global: service.mode == DeployMode::Global,
+            replicas: match service.mode {
+                DeployMode::Replicated(n) => Some(n),
+                DeployMode::Global => None,
+            },
+        });
+    }
+    let view = ComposeView {
+        swarm,
+        services,
+        volumes: volumes.into_iter().collect(),
+        secrets,
+    };
+    Ok((ctx.render("compose.yml.j2", &view)?, uses))
+}
+
+#[derive(Serialize)]
+struct HooksView {
+    name: String,
+    listen: String,
+    path: String,
+    repos: Vec<RepoView>,
+}
+
+#[derive(Serialize)]
+struct RepoView {
+    name: String,
+    dir: String,
+    branch: String,
+    repo: String,
+    secret: SecretRef,
+}
+
+/// The webhook receiver's configuration: which repository each hook path
+/// updates, and where its secret is on the host (never the secret).
+pub fn webhook_hooks(
+    ctx: &Context<'_>,
+    w: &Webhook,
+) -> Result<(String, Vec<SecretUse>), minijinja::Error> {
+    let mut repos = Vec::new();
+    let mut uses = Vec::new();
+    for s in &w.sites {
+        for sub in &ctx.model.site(*s).subprojects {
+            let secret = match sub.secret.clone().unwrap_or_else(|| w.secret.clone()) {
+                SecretRef::Env(v) => SecretRef::Env(v.replace("{repo}", &sub.name)),
+                SecretRef::File(p) => SecretRef::File(
+                    ctx.host
+                        .path(Utf8Path::new(&p.as_str().replace("{repo}", &sub.name))),
+                ),
+            };
+            if let SecretRef::Env(_) = &secret {
+                uses.push(SecretUse {
+                    used_by: format!("unit:{}", layout::webhook_unit(&w.name)),
+                    name: sub.name.clone(),
+                    from: secret.clone(),
+                });
+            }
+            repos.push(RepoView {
+                name: sub.name.clone(),
+                dir: ctx.host.path(&sub.dir).to_string(),
+                branch: sub.branch.clone(),
+                repo: sub.repo.clone(),
+                secret,
+            });
+        }
+    }
+    let view = HooksView {
+        name: w.name.clone(),
+        listen: format!("127.0.0.1:{}", w.port),
+        path: w.path.clone(),
+        repos,
+    };
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "comment": format!("Generated by infrac from {}. Do not edit: `infrac build` rewrites it.", ctx.sources),
+        "listen": view.listen,
+        "path": view.path,
+        "repos": view.repos,
+    }))
+    .unwrap_or_default();
+    Ok((json + "\n", uses))
+}
+
+#[derive(Serialize)]
+struct ReceiverUnitView {
+    name: String,
+    script: String,
+    hooks: String,
+    env_file: String,
+    writable: Vec<String>,
+}
+
+pub fn webhook_unit(ctx: &Context<'_>, w: &Webhook) -> Result<String, minijinja::Error> {
+    let host = ctx.host;
+    let mut writable: BTreeSet<String> = BTreeSet::new();
+    for s in &w.sites {
+        writable.insert(host.path(&ctx.model.site(*s).root).to_string());
+    }
+    ctx.render(
+        "webhook.service.j2",
+        &ReceiverUnitView {
+            name: w.name.clone(),
+            script: host
+                .path(Utf8Path::new(&format!("/{}", layout::WEBHOOK_RECEIVER)))
+                .to_string(),
+            hooks: host
+                .path(Utf8Path::new(&format!(
+                    "/{}",
+                    layout::webhook_hooks(&w.name)
+                )))
+                .to_string(),
+            env_file: host
+                .path(Utf8Path::new(&format!("/{}", layout::webhook_env(&w.name))))
+                .to_string(),
+            writable: writable.into_iter().collect(),
+        },
+    )
+}
+
+pub fn webhook_receiver(ctx: &Context<'_>) -> Result<String, minijinja::Error> {
+    ctx.render("webhook-receiver.py.j2", &())
+}
