@@ -388,3 +388,154 @@ fn walk(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
     }
     out
 }
+
+/// ocaml.org comes out as a swarm stack or a compose project from the same
+/// declaration, switched by one line; both forms pass their validator.
+#[test]
+fn ocaml_org_switches_between_stack_and_compose_with_one_line() {
+    let root = common::temp_dir("validate-switch");
+    let source = std::fs::read_to_string(
+        Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/ocaml-org.infra"),
+    )
+    .unwrap();
+    // The one line: the host's `proxy` directive.
+    let compose_form: String = source
+        .lines()
+        .map(|l| if l.trim() == "proxy caddy swarm" { l.replace("swarm", "compose") } else { l.to_owned() } + "\n")
+        .collect();
+    assert_eq!(
+        compose_form
+            .lines()
+            .zip(source.lines())
+            .filter(|(a, b)| a != b)
+            .count(),
+        1
+    );
+    for (form, text) in [
+        ("stack", source.as_str()),
+        ("compose", compose_form.as_str()),
+    ] {
+        let dir = root.join(form);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ocaml-org.infra"), text).unwrap();
+        let out = dir.join("out");
+        let status = Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(["build", dir.as_str(), "-o", out.as_str()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let file = out.join(format!(
+            "v3b/etc/infrac/infra/{}",
+            if form == "stack" {
+                "stack.yml"
+            } else {
+                "docker-compose.yml"
+            }
+        ));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.contains("ocurrent/v3.ocaml.org-server:live")
+                && text.contains("net.ipv4.tcp_keepalive_time=60")
+        );
+        if form == "stack" {
+            run_ok(
+                Command::new(common::require_tool("docker")).args([
+                    "stack",
+                    "config",
+                    "-c",
+                    file.as_str(),
+                ]),
+                &file,
+            );
+        } else {
+            run_ok(
+                Command::new(common::require_tool("docker-compose")).args([
+                    "-f",
+                    file.as_str(),
+                    "config",
+                    "-q",
+                ]),
+                &file,
+            );
+            // Compose publishes the proxy on every address (IPv6 included).
+            assert!(text.contains("\"443:443/tcp\""), "{text}");
+        }
+        let manifest = std::fs::read_to_string(out.join("v3b/manifest.json")).unwrap();
+        let up = if form == "stack" {
+            "docker stack deploy --prune -c"
+        } else {
+            "docker-compose -p infra -f"
+        };
+        assert!(manifest.contains(up), "{manifest}");
+    }
+}
+
+/// A timer with hardening settings passes `systemd-analyze verify`.
+#[test]
+fn timers_and_hardened_units_pass_systemd_analyze_verify() {
+    let analyze = common::require_tool("systemd-analyze");
+    let root = common::temp_dir("validate-timers");
+    let dir = root.join("sites");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("t.infra"),
+        format!(
+            "host h {{\n    address h.example.org\n    prefix {root}/h\n}}\n\
+             unit backup {{\n    description \"Nightly backup\"\n    run \"/usr/bin/tar -czf /var/backups/www.tgz /var/www\"\n    schedule daily\n    \
+             set Service.ProtectSystem full\n    set Service.PrivateTmp yes\n    set Service.NoNewPrivileges yes\n    on h\n}}\n\
+             unit poll {{\n    run \"/bin/true\"\n    every 15m\n    on h\n}}\n"
+        ),
+    )
+    .unwrap();
+    let out = root.join("out");
+    assert!(
+        Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(["build", dir.as_str(), "-o", out.as_str()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let units = out.join("h/etc/systemd/system");
+    let mut names: Vec<String> = std::fs::read_dir(&units)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "backup.service",
+            "backup.timer",
+            "poll.service",
+            "poll.timer"
+        ]
+    );
+    let backup = std::fs::read_to_string(units.join("backup.service")).unwrap();
+    assert!(
+        backup.contains("ProtectSystem=full") && backup.contains("NoNewPrivileges=yes"),
+        "{backup}"
+    );
+    assert!(
+        std::fs::read_to_string(units.join("backup.timer"))
+            .unwrap()
+            .contains("OnCalendar=daily")
+    );
+    assert!(
+        std::fs::read_to_string(units.join("poll.timer"))
+            .unwrap()
+            .contains("OnUnitActiveSec=900s")
+    );
+    for name in &names {
+        let path = units.join(name);
+        let o = Command::new(&analyze)
+            .arg("verify")
+            .arg(path.as_str())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success() && o.stderr.is_empty(),
+            "{path}:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
