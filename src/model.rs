@@ -488,6 +488,8 @@ pub struct Service {
     pub sysctls: Vec<(String, String)>,
     pub restart: Restart,
     pub mode: DeployMode,
+    /// Swarm placement constraints (`node.role == manager`).
+    pub placement: Vec<String>,
     pub hosts: Vec<HostId>,
 }
 

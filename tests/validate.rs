@@ -374,6 +374,22 @@ fn no_secret_value_reaches_the_generated_files() {
             .iter()
             .any(|s| s["from"]["from"] == "env" && s["from"]["name"] == "HOOK_SECRET")
     );
+    // Environment secrets say which file the applier writes them into.
+    let env_file = |name: &str| {
+        secrets
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["env_file"].clone())
+    };
+    assert_eq!(
+        env_file("APP_TOKEN"),
+        Some(serde_json::json!("etc/infrac/infra/.env"))
+    );
+    assert_eq!(
+        env_file("HOOK_SECRET"),
+        Some(serde_json::json!("etc/infrac/webhook/hooks.env"))
+    );
+    assert_eq!(env_file("DB_PASSWORD"), Some(serde_json::Value::Null));
 }
 
 fn walk(dir: &Utf8Path) -> Vec<Utf8PathBuf> {
@@ -538,4 +554,50 @@ fn timers_and_hardened_units_pass_systemd_analyze_verify() {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+}
+
+/// Swarm placement constraints reach the stack file, which `docker stack
+/// config` accepts; a malformed one is a compile error.
+#[test]
+fn placement_constraints_are_checked_and_rendered() {
+    let root = common::temp_dir("validate-placement");
+    let dir = root.join("sites");
+    std::fs::create_dir_all(&dir).unwrap();
+    let program = |constraint: &str| {
+        format!(
+            "host h {{\n    address h.example.org\n    proxy caddy swarm\n}}\n\
+             service app {{\n    image example/app:1\n    port 8080\n    replicas 2\n    placement \"{constraint}\"\n}}\n\
+             site app {{\n    domains app.example.org\n    on h\n    proxy app\n}}\n"
+        )
+    };
+    std::fs::write(dir.join("p.infra"), program("node.labels.web == true")).unwrap();
+    let out = root.join("out");
+    assert!(
+        Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(["build", dir.as_str(), "-o", out.as_str()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let stack = out.join("h/etc/infrac/infra/stack.yml");
+    let text = run_ok(
+        Command::new(common::require_tool("docker")).args([
+            "stack",
+            "config",
+            "-c",
+            stack.as_str(),
+        ]),
+        &stack,
+    );
+    assert!(
+        text.contains("node.labels.web == true") && text.contains("replicas: 2"),
+        "{text}"
+    );
+    std::fs::write(dir.join("p.infra"), program("web nodes please")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["check", dir.as_str(), "--message-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("is not a placement constraint"));
 }

@@ -755,6 +755,7 @@ impl<'a> Checker<'a> {
         let mut mode_global = false;
         let mut replicas: Option<(u32, Span)> = None;
         let mut mode_span = None;
+        let mut constraints = Vec::new();
         let mut placements = Vec::new();
         let mut explicit_on = false;
         for item in self.items(Context::Service, block(decl.directive)) {
@@ -849,6 +850,11 @@ impl<'a> Checker<'a> {
                         ),
                     }
                 }
+                "placement" => {
+                    if let Some(c) = self.constraint(args[0]) {
+                        constraints.push(c);
+                    }
+                }
                 "on" => {
                     explicit_on = true;
                     placements = self.placements(item, &scope.hosts, &scope.pools);
@@ -896,10 +902,34 @@ impl<'a> Checker<'a> {
                 sysctls,
                 restart,
                 mode,
+                placement: constraints,
                 hosts,
             },
             explicit_on,
         )
+    }
+
+    /// A swarm placement constraint: `node.ATTRIBUTE ==|!= VALUE`.
+    fn constraint(&mut self, arg: &Arg<'_>) -> Option<String> {
+        let text = self.text(arg)?;
+        let parsed = ["==", "!="].iter().find_map(|op| {
+            let (left, right) = text.split_once(op)?;
+            let (left, right) = (left.trim(), right.trim());
+            let attribute_ok = (left.starts_with("node.") || left.starts_with("engine.labels."))
+                && left
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            let value_ok = !right.is_empty() && !right.contains(char::is_whitespace);
+            (attribute_ok && value_ok).then(|| format!("{left} {op} {right}"))
+        });
+        if parsed.is_none() {
+            self.report(
+                Diagnostic::new(Code::InvalidValue, arg.span, format!("`{text}` is not a placement constraint"))
+                    .label("expected `node.ATTRIBUTE == VALUE` or `!=`")
+                    .help("write e.g. `placement \"node.role == manager\"` or `placement \"node.labels.web == true\"`"),
+            );
+        }
+        parsed
     }
 
     fn env_name(&mut self, arg: &Arg<'_>) -> Option<String> {

@@ -368,6 +368,15 @@ pub const SERVICE: &[Spec] = &[
     one("restart", "restart always|unless-stopped|on-failure|no"),
     one("mode", "mode replicated|global"),
     one("replicas", "replicas 2"),
+    spec(
+        "placement",
+        1,
+        Some(1),
+        Never,
+        true,
+        Setting,
+        "placement \"node.role == manager\"",
+    ),
     many("on", "on HOST|POOL …"),
 ];
 

@@ -21,6 +21,15 @@ pub struct SecretUse {
     pub used_by: String,
     pub name: String,
     pub from: SecretRef,
+    /// For environment secrets: the file (relative to the host's root) the
+    /// applier writes `NAME=value` into, mode 0600. File secrets are read
+    /// where they are.
+    pub env_file: Option<Utf8PathBuf>,
+}
+
+/// The `.env` next to a host's compose or stack file.
+fn stack_env(host: &Host) -> Utf8PathBuf {
+    format!("etc/infrac/{}/.env", host.stack).into()
 }
 
 #[derive(Serialize)]
@@ -291,6 +300,7 @@ pub fn unit_script(ctx: &Context<'_>, unit: &Unit) -> Result<String, minijinja::
 #[derive(Serialize)]
 struct ComposeView {
     swarm: bool,
+    network: String,
     services: Vec<ServiceView>,
     volumes: Vec<(String, bool)>,
     secrets: Vec<(String, String)>,
@@ -309,6 +319,7 @@ struct ServiceView {
     secrets: Vec<String>,
     global: bool,
     replicas: Option<u32>,
+    placement: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -435,6 +446,7 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
             secrets: Vec::new(),
             global: host.proxy.mode == RunMode::Swarm,
             replicas: None,
+            placement: Vec::new(),
         });
     }
     // Backends of a proxy running on the host itself are reached on loopback.
@@ -489,10 +501,12 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                 EnvValue::Literal(v) => environment.push((e.name.clone(), v.clone())),
                 EnvValue::Secret(SecretRef::Env(var)) => {
                     environment.push((e.name.clone(), format!("${{{var}}}")));
+                    // The variable, from the stack's `.env`.
                     uses.push(SecretUse {
                         used_by: format!("compose:{}", service.name),
-                        name: e.name.clone(),
+                        name: var.clone(),
                         from: SecretRef::Env(var.clone()),
+                        env_file: Some(stack_env(host)),
                     });
                 }
                 EnvValue::Secret(SecretRef::File(path)) => {
@@ -506,6 +520,7 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                         used_by: format!("compose:{}", service.name),
                         name: e.name.clone(),
                         from: SecretRef::File(path.clone()),
+                        env_file: None,
                     });
                 }
             }
@@ -547,10 +562,12 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                 DeployMode::Replicated(n) => Some(n),
                 DeployMode::Global => None,
             },
+            placement: service.placement.clone(),
         });
     }
     let view = ComposeView {
         swarm,
+        network: "web".to_owned(),
         services,
         volumes: volumes.into_iter().collect(),
         secrets,
@@ -592,11 +609,13 @@ pub fn webhook_hooks(
                         .path(Utf8Path::new(&p.as_str().replace("{repo}", &sub.name))),
                 ),
             };
-            if let SecretRef::Env(_) = &secret {
+            if let SecretRef::Env(var) = &secret {
+                // The receiver's EnvironmentFile.
                 uses.push(SecretUse {
                     used_by: format!("unit:{}", layout::webhook_unit(&w.name)),
-                    name: sub.name.clone(),
+                    name: var.clone(),
                     from: secret.clone(),
+                    env_file: Some(layout::webhook_env(&w.name)),
                 });
             }
             repos.push(RepoView {
