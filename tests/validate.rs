@@ -390,6 +390,9 @@ fn no_secret_value_reaches_the_generated_files() {
         Some(serde_json::json!("etc/infrac/webhook/hooks.env"))
     );
     assert_eq!(env_file("DB_PASSWORD"), Some(serde_json::Value::Null));
+    for s in secrets.iter().filter(|s| !s["env_file"].is_null()) {
+        assert_eq!(s["env_file_mode"], "0600", "{s}");
+    }
 }
 
 fn walk(dir: &Utf8Path) -> Vec<Utf8PathBuf> {

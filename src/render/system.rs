@@ -25,6 +25,8 @@ pub struct SecretUse {
     /// applier writes `NAME=value` into, mode 0600. File secrets are read
     /// where they are.
     pub env_file: Option<Utf8PathBuf>,
+    /// The env file's mode: readable by root only.
+    pub env_file_mode: Option<&'static str>,
 }
 
 /// The `.env` next to a host's compose or stack file.
@@ -507,6 +509,7 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                         name: var.clone(),
                         from: SecretRef::Env(var.clone()),
                         env_file: Some(stack_env(host)),
+                        env_file_mode: Some("0600"),
                     });
                 }
                 EnvValue::Secret(SecretRef::File(path)) => {
@@ -521,6 +524,7 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                         name: e.name.clone(),
                         from: SecretRef::File(path.clone()),
                         env_file: None,
+                        env_file_mode: None,
                     });
                 }
             }
@@ -616,6 +620,7 @@ pub fn webhook_hooks(
                     name: var.clone(),
                     from: secret.clone(),
                     env_file: Some(layout::webhook_env(&w.name)),
+                    env_file_mode: Some("0600"),
                 });
             }
             repos.push(RepoView {
