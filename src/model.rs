@@ -178,6 +178,9 @@ pub struct Host {
     /// Ports the proxy listens on (80 and 443 unless behind something).
     pub http_port: u16,
     pub https_port: u16,
+    /// Loopback port where the proxy answers its build id
+    /// (`/.well-known/infrac-build`): how `apply` proves a reload took.
+    pub probe_port: u16,
     pub tags: Vec<String>,
     pub profiles: Vec<ProfileId>,
     pub pools: Vec<PoolId>,

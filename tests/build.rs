@@ -272,3 +272,48 @@ fn rendered_paths_are_the_planned_paths() {
         assert_eq!(planned, rendered, "{}", tree.host);
     }
 }
+
+/// The build id a proxy answers (the proof of a reload) changes exactly for
+/// the hosts whose proxy configuration changed.
+#[test]
+fn a_change_to_a_site_changes_the_build_id_of_its_hosts_only() {
+    let dir = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("sites");
+    let sources = infrac::program::load_dir(&dir).unwrap();
+    let ids = |sources: &infrac::source::SourceMap| -> BTreeMap<String, String> {
+        let model = infrac::program::analyze(sources).model.unwrap();
+        infrac::render::render(&model)
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                let m: serde_json::Value = serde_json::from_str(&t.manifest).unwrap();
+                (
+                    t.host,
+                    m["proof"]["build"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let before = ids(&sources);
+    let mut changed = infrac::source::SourceMap::new();
+    for (_, f) in sources.iter() {
+        let text = if f.name.as_str().ends_with("opam.infra") {
+            f.text.replace(
+                "domains staging.opam.ocaml.org",
+                "domains staging.opam.ocaml.org beta.opam.ocaml.org",
+            )
+        } else {
+            f.text.clone()
+        };
+        changed.add(f.name.clone(), text);
+    }
+    let after = ids(&changed);
+    for (host, id) in &before {
+        let moved = after[host] != *id;
+        assert_eq!(
+            moved,
+            host.starts_with("opam-"),
+            "{host}: {id} -> {}",
+            after[host]
+        );
+    }
+}

@@ -29,6 +29,7 @@ host caddyhost {{
     address 127.0.0.1
     proxy caddy
     caddy_admin localhost:12019
+    probe_port 17707
     http_port {CADDY_HTTP}
     https_port {CADDY_HTTPS}
     prefix {tmp}/caddy
@@ -37,6 +38,7 @@ host caddyhost {{
 host nginxhost {{
     address 127.0.0.1
     proxy nginx
+    probe_port 27707
     http_port {NGINX_HTTP}
     https_port {NGINX_HTTPS}
     prefix {tmp}/nginx
@@ -443,7 +445,18 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     let model = checked
         .model
         .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
-    for tree in infrac::render::render(&model).unwrap() {
+    let trees = infrac::render::render(&model).unwrap();
+    let builds: Vec<(String, String)> = trees
+        .iter()
+        .map(|t| {
+            let m: serde_json::Value = serde_json::from_str(&t.manifest).unwrap();
+            (
+                m["proof"]["url"].as_str().unwrap().to_owned(),
+                m["proof"]["build"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for tree in trees {
         let prefix = tmp.join(tree.host.trim_end_matches("host"));
         for f in &tree.files {
             let path = prefix.join(&f.path);
@@ -489,6 +502,19 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     wait_for_port(NGINX_HTTP, "nginx", &mut nginx_child);
     wait_for_port(NGINX_HTTPS, "nginx", &mut nginx_child);
     let _nginx = Server(nginx_child);
+
+    // Each server answers the build id its manifest promises, on loopback.
+    for (url, build) in &builds {
+        let out = Command::new("curl")
+            .args(["-s", "--max-time", "5", url])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), *build, "{url}");
+    }
+    assert_ne!(
+        builds[0].1, builds[1].1,
+        "Caddy and NGINX configs differ, so do their ids"
+    );
 
     let cases = cases();
     let hosts: std::collections::BTreeSet<&str> = cases

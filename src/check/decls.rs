@@ -468,6 +468,7 @@ impl<'a> Checker<'a> {
         let mut prefix = None;
         let mut http_port = 80;
         let mut https_port = 443;
+        let mut probe_port = 7707;
         let mut profiles = Vec::new();
         let mut tags = Vec::new();
         for item in self.items(Context::Host, block(decl.directive)) {
@@ -548,6 +549,7 @@ impl<'a> Checker<'a> {
                 "prefix" => prefix = self.abs_path(args[0], "host prefix"),
                 "http_port" => http_port = self.port(args[0]).unwrap_or(http_port),
                 "https_port" => https_port = self.port(args[0]).unwrap_or(https_port),
+                "probe_port" => probe_port = self.port(args[0]).unwrap_or(probe_port),
                 "sysctl" => profiles.extend(args.iter().filter_map(|a| self.profile_ref(a, scope))),
                 "tags" => tags.extend(args.iter().filter_map(|a| a.text().map(str::to_owned))),
                 other => unreachable!("schema::HOST lists `{other}`"),
@@ -601,6 +603,7 @@ impl<'a> Checker<'a> {
             prefix,
             http_port,
             https_port,
+            probe_port,
             tags,
             profiles,
             pools: Vec::new(),

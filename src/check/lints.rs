@@ -67,7 +67,7 @@ fn ports_once(checker: &mut Checker<'_>, model: &Model, id: HostId) {
     let host = model.host(id);
     let mut seen: HashMap<(u16, bool), (String, Span)> = HashMap::new();
     if !host.sites.is_empty() || !host.webhooks.is_empty() {
-        for port in [host.http_port, host.https_port] {
+        for port in [host.http_port, host.https_port, host.probe_port] {
             seen.insert(
                 (port, false),
                 (

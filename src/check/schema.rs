@@ -200,6 +200,7 @@ pub const HOST: &[Spec] = &[
     one("stack", "stack NAME"),
     one("prefix", "prefix /srv/staging"),
     one("caddy_admin", "caddy_admin localhost:2019"),
+    one("probe_port", "probe_port 7707"),
     one("http_port", "http_port 80"),
     one("https_port", "https_port 443"),
     many("sysctl", "sysctl PROFILE …"),

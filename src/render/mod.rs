@@ -139,7 +139,12 @@ impl Context<'_> {
     fn render<S: Serialize>(&self, template: &str, view: &S) -> Result<String, minijinja::Error> {
         let tmpl = self.env.get_template(template)?;
         let value = minijinja::Value::from(minijinja::value::Serde(view));
-        let ctx = minijinja::context! { sources => self.sources.clone(), ..value };
+        let ctx = minijinja::context! {
+            sources => self.sources.clone(),
+            probe_port => self.host.probe_port,
+            build_id => BUILD_PLACEHOLDER,
+            ..value
+        };
         let mut out = tmpl.render(ctx)?;
         if !out.ends_with('\n') {
             out.push('\n');
@@ -178,6 +183,31 @@ impl Context<'_> {
             })
             .collect()
     }
+}
+
+/// Stands for the build id while the proxy's files are rendered; the id is
+/// the hash of those files and replaces it afterwards.
+const BUILD_PLACEHOLDER: &str = "@@infrac-build@@";
+
+/// The proxy's build id: a hash of its files (with the placeholder), so
+/// any change to what the proxy serves changes it.
+fn build_id(files: &[Artifact]) -> String {
+    let mut hasher = Sha256::new();
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.reload, Some(Reload::Caddy | Reload::Nginx)))
+    {
+        hasher.update(f.path.as_str().as_bytes());
+        hasher.update([0]);
+        hasher.update(f.content.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `https://` or `http://`.
@@ -294,9 +324,17 @@ struct Manifest<'a> {
     files: Vec<ManifestFile<'a>>,
     reloads: Vec<ManifestReload>,
     secrets: &'a [SecretUse],
+    /// After a proxy reload, this URL (on the host) must answer `build`.
+    proof: Option<Proof>,
 }
 
-fn manifest(host: &Host, files: &[Artifact], secrets: &[SecretUse]) -> String {
+#[derive(Serialize)]
+struct Proof {
+    url: String,
+    build: String,
+}
+
+fn manifest(host: &Host, files: &[Artifact], secrets: &[SecretUse], build: &str) -> String {
     let reloads: BTreeSet<&Reload> = files.iter().filter_map(|f| f.reload.as_ref()).collect();
     let m = Manifest {
         host: &host.name,
@@ -324,6 +362,16 @@ fn manifest(host: &Host, files: &[Artifact], secrets: &[SecretUse]) -> String {
             })
             .collect(),
         secrets,
+        proof: files
+            .iter()
+            .any(|f| matches!(f.reload, Some(Reload::Caddy | Reload::Nginx)))
+            .then(|| Proof {
+                url: format!(
+                    "http://127.0.0.1:{}/.well-known/infrac-build",
+                    host.probe_port
+                ),
+                build: build.to_owned(),
+            }),
     };
     let mut out = serde_json::to_string_pretty(&m).unwrap_or_default();
     out.push('\n');
@@ -386,8 +434,14 @@ fn render_host(
     proxy_files(model, host, &mut emit)?;
     system_files(model, host, &mut emit)?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    let build = build_id(&files);
+    for f in &mut files {
+        if f.content.contains(BUILD_PLACEHOLDER) {
+            f.content = f.content.replace(BUILD_PLACEHOLDER, &build);
+        }
+    }
     secrets.sort_by(|a, b| (&a.used_by, &a.name).cmp(&(&b.used_by, &b.name)));
-    let manifest = manifest(host, &files, &secrets);
+    let manifest = manifest(host, &files, &secrets, &build);
     Ok(HostTree {
         host: host.name.clone(),
         files,
