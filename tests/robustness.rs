@@ -174,6 +174,15 @@ fn verify(sources: &SourceMap) -> Result<bool, String> {
     {
         return Err("rejected without an error".into());
     }
+    // Invariant: a checked model always renders (a template error would be
+    // a bug the checker should have caught).
+    if let Some(model) = &checked.model {
+        match catch_unwind(AssertUnwindSafe(|| infrac::render::render(model))) {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(format!("accepted but does not render: {e}")),
+            Err(_) => return Err("rendering panicked".into()),
+        }
+    }
     Ok(rejected)
 }
 
