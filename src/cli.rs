@@ -54,6 +54,23 @@ pub struct Input {
     pub color: Color,
 }
 
+/// Which hosts to talk to.
+#[derive(clap::Args, Debug)]
+pub struct Targets {
+    /// A host (repeatable).
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Every member of a pool (repeatable).
+    #[arg(long = "pool", value_name = "POOL")]
+    pub pools: Vec<String>,
+    /// Every host.
+    #[arg(long, conflicts_with_all = ["hosts", "pools"])]
+    pub all: bool,
+    /// An ssh_config to use instead of ~/.ssh/config (`ssh -F`).
+    #[arg(long, value_name = "FILE")]
+    pub ssh_config: Option<Utf8PathBuf>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Parse, resolve and check every file; report every problem.
@@ -70,6 +87,16 @@ pub enum Command {
         /// Output folder.
         #[arg(short, long, default_value = "out")]
         out: Utf8PathBuf,
+    },
+    /// Show, per host, what `apply` would change against what is live there.
+    ///
+    /// Exit code: 0 nothing to change, 2 changes, 1 an error (in the input
+    /// or reaching a host) — like `terraform plan -detailed-exitcode`.
+    Plan {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        targets: Targets,
     },
     /// Explain a diagnostic code (`infrac explain unknown-service`).
     Explain {
@@ -116,6 +143,7 @@ pub fn run(args: Args) -> u8 {
     match args.command {
         Command::Check { input } => check(&input),
         Command::Build { input, out } => build(&input, &out),
+        Command::Plan { input, targets } => plan(&input, &targets),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Debug { stage, input } => debug(stage, &input),
     }
@@ -243,6 +271,82 @@ fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
         );
     }
     exit::OK
+}
+
+/// The hosts `targets` names; unknown names are a usage error.
+fn select(model: &crate::model::Model, targets: &Targets) -> Result<Vec<usize>, String> {
+    if targets.all {
+        return Ok((0..model.hosts.len()).collect());
+    }
+    if targets.hosts.is_empty() && targets.pools.is_empty() {
+        return Err("say which hosts: --host NAME, --pool NAME or --all".to_owned());
+    }
+    let mut out = Vec::new();
+    for name in &targets.hosts {
+        let i = model
+            .hosts
+            .iter()
+            .position(|h| &h.name == name)
+            .ok_or_else(|| format!("no host named `{name}`"))?;
+        out.push(i);
+    }
+    for name in &targets.pools {
+        let pool = model
+            .pools
+            .iter()
+            .find(|p| &p.name == name)
+            .ok_or_else(|| format!("no pool named `{name}`"))?;
+        out.extend(pool.members.iter().map(|m| m.0));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn plan(input: &Input, targets: &Targets) -> u8 {
+    const ERROR: u8 = 1;
+    const CHANGES: u8 = 2;
+    let model = match checked_model(input) {
+        Ok((_, model)) => model,
+        Err(_) => return ERROR,
+    };
+    let hosts = match select(&model, targets) {
+        Ok(h) => h,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ERROR;
+        }
+    };
+    let trees = match crate::render::render(&model) {
+        Ok(t) => t,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ERROR;
+        }
+    };
+    let options = crate::apply::SshOptions {
+        config: targets.ssh_config.clone(),
+    };
+    let plans = crate::parallel::map(&hosts, hosts.len() > 1, |&i| {
+        crate::apply::plan(&model.hosts[i], &trees[i], &options)
+    });
+    let mut code = exit::OK;
+    let mut out = std::io::stdout().lock();
+    for result in plans {
+        match result {
+            Ok(p) => {
+                let _ = out.write_all(crate::apply::describe(&p).as_bytes());
+                if !p.changes.is_empty() && code == exit::OK {
+                    code = CHANGES;
+                }
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                code = ERROR;
+            }
+        }
+    }
+    code
 }
 
 fn explain(code: Option<&str>) -> u8 {

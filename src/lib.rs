@@ -8,6 +8,7 @@
 // pest_derive without `std` writes `alloc::` paths.
 extern crate alloc;
 
+pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod diag;

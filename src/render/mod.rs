@@ -258,7 +258,9 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
-fn sha256(text: &str) -> String {
+/// Hex SHA-256 of a file's content, as in the manifest.
+#[must_use]
+pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -349,7 +351,7 @@ fn manifest(host: &Host, files: &[Artifact], secrets: &[SecretUse], build: &str)
                 path: &f.path,
                 mode: format!("{:04o}", f.mode),
                 owner: &f.owner,
-                sha256: sha256(&f.content),
+                sha256: sha256_hex(&f.content),
                 reload: f.reload.clone(),
                 sources: &f.sources,
             })

@@ -107,3 +107,106 @@ pub fn self_signed(cert: &std::path::Path, key: &std::path::Path) {
         "openssl could not make a test certificate"
     );
 }
+
+/// A real `sshd` on a loopback port, with a throwaway host key and user key,
+/// and an ssh_config (`ssh -F`) that pins the host key.
+pub struct Sshd {
+    child: std::process::Child,
+    pub port: u16,
+    pub ssh_config: camino::Utf8PathBuf,
+    pub known_hosts: camino::Utf8PathBuf,
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn sshd(dir: &camino::Utf8Path) -> Sshd {
+    let sshd = require_tool("sshd");
+    let keygen = require_tool("ssh-keygen");
+    require_tool("ssh");
+    std::fs::create_dir_all(dir).unwrap();
+    for key in ["host_key", "user_key"] {
+        let path = dir.join(key);
+        let _ = std::fs::remove_file(&path);
+        let ok = std::process::Command::new(&keygen)
+            .args([
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "infrac-test",
+                "-f",
+                path.as_str(),
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ssh-keygen failed");
+    }
+    std::fs::copy(dir.join("user_key.pub"), dir.join("authorized_keys")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.join("sshd_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\n\
+             PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+             UsePAM no\nStrictModes no\nPidFile {dir}/sshd.pid\n"
+        ),
+    )
+    .unwrap();
+    // sshd's privilege separation folder.
+    let _ = std::fs::create_dir_all("/run/sshd");
+    let mut child = std::process::Command::new(sshd)
+        .args(["-D", "-e", "-f", config.as_str()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start sshd (the tests run it as root)");
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            use std::io::Read as _;
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("sshd exited ({status}): {err}");
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "sshd did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let host_key = std::fs::read_to_string(dir.join("host_key.pub")).unwrap();
+    let host_key: Vec<&str> = host_key.split_whitespace().take(2).collect();
+    let known_hosts = dir.join("known_hosts");
+    std::fs::write(
+        &known_hosts,
+        format!("[127.0.0.1]:{port} {}\n", host_key.join(" ")),
+    )
+    .unwrap();
+    let ssh_config = dir.join("ssh_config");
+    std::fs::write(
+        &ssh_config,
+        format!(
+            "Host 127.0.0.1\n    IdentityFile {dir}/user_key\n    IdentitiesOnly yes\n    \
+             UserKnownHostsFile {known_hosts}\n    StrictHostKeyChecking yes\n"
+        ),
+    )
+    .unwrap();
+    Sshd {
+        child,
+        port,
+        ssh_config,
+        known_hosts,
+    }
+}

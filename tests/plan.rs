@@ -1,0 +1,159 @@
+//! `infrac plan` against a real sshd on loopback: what would change, file
+//! by file, with diffs; exit 0 when nothing would, 2 when something would,
+//! 1 when a host cannot be reached (or is not who it should be).
+
+mod common;
+
+use std::process::{Command, Output};
+
+use camino::Utf8Path;
+
+fn plan(dir: &Utf8Path, ssh_config: &Utf8Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args([
+            "plan",
+            dir.as_str(),
+            "--all",
+            "--ssh-config",
+            ssh_config.as_str(),
+        ])
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn plan_shows_what_apply_would_change_on_a_real_host() {
+    let root = common::temp_dir("plan");
+    let sshd = common::sshd(&root.join("ssh"));
+    let host_root = root.join("web");
+    let sites = root.join("sites");
+    std::fs::create_dir_all(&sites).unwrap();
+    std::fs::write(
+        sites.join("web.infra"),
+        format!(
+            "host web {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {host_root}\n    proxy nginx\n    sysctl bbr\n}}\n\
+             site s {{\n    domains s.test\n    on web\n    tls off\n    static\n}}\n",
+            sshd.port
+        ),
+    )
+    .unwrap();
+
+    // A new host: everything is to add.
+    let first = plan(&sites, &sshd.ssh_config);
+    assert_eq!(
+        first.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&first),
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let text = stdout(&first);
+    assert!(
+        text.starts_with("web: 4 to add, 0 to change, 0 to remove"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  + /etc/nginx/conf.d/s.conf")
+            && text.contains("  + /etc/sysctl.d/01-bbr.conf"),
+        "{text}"
+    );
+
+    // As if applied: the files are live, and infrac owns them plus one it
+    // no longer generates.
+    let sources = infrac::program::load_dir(&sites).unwrap();
+    let model = infrac::program::analyze(&sources).model.unwrap();
+    let tree = infrac::render::render(&model).unwrap().remove(0);
+    let mut owned = String::new();
+    for f in &tree.files {
+        let path = host_root.join(&f.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &f.content).unwrap();
+        owned.push_str(&format!("{}\n", f.path));
+    }
+    std::fs::write(host_root.join("etc/nginx/conf.d/old.conf"), "server {}\n").unwrap();
+    owned.push_str("etc/nginx/conf.d/old.conf\n");
+    std::fs::create_dir_all(host_root.join("var/lib/infrac")).unwrap();
+    std::fs::write(host_root.join("var/lib/infrac/owned"), &owned).unwrap();
+    let second = plan(&sites, &sshd.ssh_config);
+    assert_eq!(second.status.code(), Some(2));
+    assert_eq!(
+        stdout(&second),
+        "web: 0 to add, 0 to change, 1 to remove\n  - /etc/nginx/conf.d/old.conf\n"
+    );
+
+    // Up to date.
+    std::fs::remove_file(host_root.join("etc/nginx/conf.d/old.conf")).unwrap();
+    let third = plan(&sites, &sshd.ssh_config);
+    assert_eq!(
+        (third.status.code(), stdout(&third).as_str()),
+        (Some(0), "web: up to date\n")
+    );
+
+    // A live file edited by hand shows as a diff back to what infrac makes.
+    let conf = host_root.join("etc/nginx/conf.d/s.conf");
+    let live = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("server_tokens off;", "server_tokens on;");
+    std::fs::write(&conf, live).unwrap();
+    let fourth = plan(&sites, &sshd.ssh_config);
+    let text = stdout(&fourth);
+    assert_eq!(fourth.status.code(), Some(2));
+    assert!(text.contains("  ~ /etc/nginx/conf.d/s.conf"), "{text}");
+    assert!(
+        text.contains("-    server_tokens on;") && text.contains("+    server_tokens off;"),
+        "{text}"
+    );
+}
+
+#[test]
+fn plan_fails_on_an_unreachable_host_or_a_wrong_host_key() {
+    let root = common::temp_dir("plan-fail");
+    let sshd = common::sshd(&root.join("ssh"));
+    let sites = root.join("sites");
+    std::fs::create_dir_all(&sites).unwrap();
+    let program = |port: u16| {
+        format!(
+            "host web {{\n    address 127.0.0.1\n    ssh_port {port}\n    prefix {root}/web\n    proxy nginx\n}}\n\
+             site s {{\n    domains s.test\n    on web\n    tls off\n    static\n}}\n"
+        )
+    };
+    // Nothing listens on port 1.
+    std::fs::write(sites.join("web.infra"), program(1)).unwrap();
+    let o = plan(&sites, &sshd.ssh_config);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("ssh to `web` failed"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // The right port, but the pinned host key is another machine's.
+    std::fs::write(sites.join("web.infra"), program(sshd.port)).unwrap();
+    let other = root.join("other");
+    let keygen = common::require_tool("ssh-keygen");
+    assert!(
+        Command::new(keygen)
+            .args(["-q", "-t", "ed25519", "-N", "", "-f", other.as_str()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let other_key = std::fs::read_to_string(format!("{other}.pub")).unwrap();
+    let other_key: Vec<&str> = other_key.split_whitespace().take(2).collect();
+    std::fs::write(
+        &sshd.known_hosts,
+        format!("[127.0.0.1]:{} {}\n", sshd.port, other_key.join(" ")),
+    )
+    .unwrap();
+    let o = plan(&sites, &sshd.ssh_config);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("HOST IDENTIFICATION HAS CHANGED")
+            || err.contains("Host key verification failed"),
+        "{err}"
+    );
+}
