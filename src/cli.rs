@@ -234,13 +234,13 @@ fn check(input: &Input) -> u8 {
     };
     if input.message_format == MessageFormat::Human {
         eprintln!(
-            "checked {}: {}, {}, {}, {}",
+            "checked {}: {}, {}, {}, {}, {}",
             plural(sources.len(), "file"),
             plural(model.hosts.len(), "host"),
             plural(model.sites.len(), "site"),
             plural(model.services.len(), "service"),
-            plural(model.jobs.len() + model.units.len(), "job and unit")
-                .replace("job and units", "jobs and units"),
+            plural(model.jobs.len(), "cron job"),
+            plural(model.units.len(), "unit"),
         );
     }
     exit::OK

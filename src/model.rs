@@ -329,6 +329,31 @@ pub enum Tls {
     Off,
 }
 
+impl Tls {
+    /// Whether the certificate comes over ACME HTTP-01 (Caddy's client or
+    /// certbot): what pool members must forward to each other.
+    #[must_use]
+    pub fn http01(&self) -> bool {
+        matches!(self, Tls::Acme | Tls::Certbot { .. })
+    }
+
+    /// certbot's webroot, when certbot gets this site's certificate on a
+    /// `kind` proxy: `tls certbot`, or `tls acme` on NGINX, which has no
+    /// ACME client of its own.
+    #[must_use]
+    pub fn certbot_webroot<'a>(
+        &'a self,
+        kind: ProxyKind,
+        defaults: &'a Defaults,
+    ) -> Option<&'a camino::Utf8Path> {
+        match self {
+            Tls::Certbot { webroot } => Some(webroot),
+            Tls::Acme if kind == ProxyKind::Nginx => Some(&defaults.acme_webroot),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TlsKind {

@@ -8,7 +8,7 @@ use super::Checker;
 use crate::diag::{Code, Diagnostic};
 use crate::layout;
 use crate::model::{
-    Backend, ContainerMode, HostId, Model, ProxyKind, PublishMode, Route, Tls, VolumeSource,
+    Backend, ContainerMode, HostId, Model, ProxyKind, PublishMode, Route, VolumeSource,
 };
 use crate::source::Span;
 
@@ -195,15 +195,9 @@ fn swarm_ipv6(checker: &mut Checker<'_>, model: &Model, id: HostId) {
     }
 }
 
-/// Whether a site needs certbot on `host`: `tls certbot`, or `tls acme` on
-/// NGINX (which has no ACME client of its own).
-fn uses_certbot(tls: &Tls, kind: ProxyKind) -> bool {
-    matches!(tls, Tls::Certbot { .. }) || (*tls == Tls::Acme && kind == ProxyKind::Nginx)
-}
-
 fn acme(checker: &mut Checker<'_>, model: &Model, site: &crate::model::Site) {
     if let Some(pool) = site.pool.map(|p| model.pool(p))
-        && matches!(site.tls, Tls::Acme | Tls::Certbot { .. })
+        && site.tls.http01()
         && !pool.acme_forward
     {
         checker.report(
@@ -219,7 +213,10 @@ fn acme(checker: &mut Checker<'_>, model: &Model, site: &crate::model::Site) {
     }
     for h in &site.hosts {
         let host = model.host(*h);
-        if uses_certbot(&site.tls, host.proxy.kind)
+        if site
+            .tls
+            .certbot_webroot(host.proxy.kind, &model.defaults)
+            .is_some()
             && site.acme_email.is_none()
             && host.acme_email.is_none()
         {

@@ -105,7 +105,7 @@ impl<'a> Checker<'a> {
     fn collect(&mut self, asts: &'a [Ast<'a>]) -> Decls<'a> {
         let mut decls = Decls::default();
         // Hosts and pools share one namespace: `on NAME` may be either.
-        let mut seen: HashMap<(&'static str, String), Span> = HashMap::new();
+        let mut seen: HashMap<(&str, String), Span> = HashMap::new();
         for ast in asts {
             for directive in self.items(Context::Top, &ast.items) {
                 let kind = directive.name.value;
@@ -130,11 +130,8 @@ impl<'a> Checker<'a> {
                 let Some(name) = self.name(name_arg, kind) else {
                     continue;
                 };
-                let namespace = if kind == "pool" {
-                    "host"
-                } else {
-                    schema_kind(kind)
-                };
+                // Hosts and pools share one namespace.
+                let namespace = if kind == "pool" { "host" } else { kind };
                 let decl = Decl {
                     name: name.clone(),
                     name_span: name_arg.span,
@@ -665,13 +662,6 @@ impl<'a> Checker<'a> {
             }
         }
     }
-}
-
-fn schema_kind(kind: &str) -> &'static str {
-    schema::TOP
-        .iter()
-        .find(|s| s.name == kind)
-        .map_or("", |s| s.name)
 }
 
 /// A directive's arguments with lists flattened.

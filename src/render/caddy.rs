@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::plan::{Files, Handler, SitePlan};
-use super::{Context, https_url, proxy_address, regex_escape};
-use crate::model::{Backend, Encoding, Host, Model, PathPattern, Site, Tls, Webhook};
+use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
+use crate::model::{Backend, Encoding, Host, Model, PathPattern, ProxyKind, Site, Tls, Webhook};
 
 #[derive(Serialize)]
 struct View {
@@ -187,10 +187,10 @@ fn tls_line(site: &Site, host: &Host) -> Option<String> {
 }
 
 fn challenge(site: &Site, host: &Host, ctx: &Context<'_>) -> Option<ChallengeView> {
-    let webroot = match &site.tls {
-        Tls::Certbot { webroot } => Some(host.path(webroot).to_string()),
-        _ => None,
-    };
+    let webroot = site
+        .tls
+        .certbot_webroot(ProxyKind::Caddy, &ctx.model.defaults)
+        .map(|w| host.path(w).to_string());
     let peers = ctx.acme_peers(site);
     (webroot.is_some() || !peers.is_empty()).then_some(ChallengeView { webroot, peers })
 }
@@ -311,7 +311,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             }
         })
         .collect();
-    let redirect_scheme = https_url(host, tls);
+    let redirect_scheme = scheme(tls);
     SiteView {
         name: site.name.clone(),
         file: site.origin.file.to_string(),
@@ -366,14 +366,6 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
                 redirect,
             }
         }),
-    }
-}
-
-fn port_suffix(port: u16, default: u16) -> String {
-    if port == default {
-        String::new()
-    } else {
-        format!(":{port}")
     }
 }
 

@@ -19,7 +19,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::layout;
-use crate::model::{Backend, Host, HostId, Model, ProxyKind, RunMode, Site, Task, Tls};
+use crate::model::{Backend, Host, HostId, Model, ProxyKind, RunMode, Site, Task};
 
 /// What must happen on the host after a file changes. In the manifest:
 /// `caddy`, `nginx`, `sysctl`, `containers`, `systemd:NAME.service`.
@@ -130,6 +130,7 @@ fn environment() -> Environment<'static> {
 pub struct Context<'m> {
     pub model: &'m Model,
     pub host: &'m Host,
+    pub id: HostId,
     env: &'m Environment<'static>,
     /// Source files named in the header of the file being rendered.
     sources: String,
@@ -155,30 +156,15 @@ impl Context<'_> {
     /// The other members of the site's pool, by address, for forwarding
     /// ACME challenges: only for certificates obtained over HTTP-01.
     pub fn acme_peers(&self, site: &Site) -> Vec<String> {
-        let http01 = match site.tls {
-            Tls::Certbot { .. } => true,
-            Tls::Acme => true,
-            Tls::Files { .. } | Tls::Off => false,
-        };
         let forward = site.pool.is_some_and(|p| self.model.pool(p).acme_forward);
-        if !http01 || !forward {
+        if !site.tls.http01() || !forward {
             return Vec::new();
         }
-        let me = self
-            .model
-            .hosts
-            .iter()
-            .position(|h| std::ptr::eq(h, self.host))
-            .map(HostId);
-        site.peers(self.model, me.unwrap_or(HostId(usize::MAX)))
+        site.peers(self.model, self.id)
             .into_iter()
             .filter_map(|p| {
                 let peer = self.model.host(p);
-                let port = if peer.http_port == 80 {
-                    String::new()
-                } else {
-                    format!(":{}", peer.http_port)
-                };
+                let port = port_suffix(peer.http_port, 80);
                 peer.address().map(|a| format!("http://{a}{port}"))
             })
             .collect()
@@ -211,8 +197,17 @@ fn build_id(files: &[Artifact]) -> String {
 }
 
 /// `https://` or `http://`.
-fn https_url(_host: &Host, tls: bool) -> &'static str {
+fn scheme(tls: bool) -> &'static str {
     if tls { "https://" } else { "http://" }
+}
+
+/// `:PORT` in a URL, unless it is the scheme's default.
+fn port_suffix(port: u16, default: u16) -> String {
+    if port == default {
+        String::new()
+    } else {
+        format!(":{port}")
+    }
 }
 
 /// Where the proxy on `host` reaches a backend: a container by its name
@@ -384,9 +379,9 @@ fn manifest(host: &Host, files: &[Artifact], secrets: &[SecretUse], build: &str)
 /// sites).
 pub fn render(model: &Model) -> Result<Vec<HostTree>, RenderError> {
     let env = environment();
-    let hosts: Vec<&Host> = model.hosts.iter().collect();
-    crate::parallel::map(&hosts, model.sites.len() >= 200, |host| {
-        render_host(model, &env, host)
+    let ids: Vec<HostId> = (0..model.hosts.len()).map(HostId).collect();
+    crate::parallel::map(&ids, model.sites.len() >= 200, |&id| {
+        render_host(model, &env, id)
     })
     .into_iter()
     .collect()
@@ -395,8 +390,9 @@ pub fn render(model: &Model) -> Result<Vec<HostTree>, RenderError> {
 fn render_host(
     model: &Model,
     env: &Environment<'static>,
-    host: &Host,
+    id: HostId,
 ) -> Result<HostTree, RenderError> {
+    let host = model.host(id);
     let mut files = Vec::new();
     let mut secrets: Vec<SecretUse> = Vec::new();
     let mut emit = |path: Utf8PathBuf,
@@ -414,6 +410,7 @@ fn render_host(
         let ctx = Context {
             model,
             host,
+            id,
             env,
             sources: joined,
         };

@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use super::plan::{Files, Handler, SitePlan};
-use super::{Context, https_url, proxy_address, regex_escape};
-use crate::model::{Backend, Encoding, Host, PathPattern, Site, Tls, Webhook};
+use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
+use crate::model::{Backend, Encoding, Host, PathPattern, ProxyKind, Site, Tls, Webhook};
 
 #[derive(Serialize)]
 struct SiteView {
@@ -334,11 +334,10 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
         })
         .collect();
     let peers = ctx.acme_peers(site);
-    let webroot = match &site.tls {
-        Tls::Certbot { webroot } => Some(host.path(webroot).to_string()),
-        Tls::Acme => Some(host.path(&ctx.model.defaults.acme_webroot).to_string()),
-        _ => None,
-    };
+    let webroot = site
+        .tls
+        .certbot_webroot(ProxyKind::Nginx, &ctx.model.defaults)
+        .map(|w| host.path(w).to_string());
     let challenge = (tls && (webroot.is_some() || !peers.is_empty())).then(|| ChallengeView {
         webroot,
         peer: peers
@@ -346,15 +345,13 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             .map(|p| p.trim_start_matches("http://").to_owned()),
         resolver: host.proxy.resolver.clone().filter(|_| !peers.is_empty()),
     });
-    let scheme = https_url(host, tls);
-    let https_port = if tls { host.https_port } else { host.http_port };
-    let default_port = if tls { 443 } else { 80 };
-    let port = if https_port == default_port {
-        String::new()
+    let scheme = scheme(tls);
+    let port = if tls {
+        port_suffix(host.https_port, 443)
     } else {
-        format!(":{https_port}")
+        port_suffix(host.http_port, 80)
     };
-    let view = SiteView {
+    SiteView {
         name: site.name.clone(),
         listen_http: listen(host, host.http_port, false),
         listen_https: listen(host, host.https_port, true),
@@ -378,7 +375,10 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             .filter(|h| h.value.is_none())
             .map(|h| h.name.clone())
             .collect(),
-        resolver: None,
+        resolver: b
+            .uses_resolver
+            .then(|| host.proxy.resolver.clone())
+            .flatten(),
         hidden: plan.hidden.clone(),
         rewrites,
         locations,
@@ -401,24 +401,13 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             server_names: site.redirect_from.join(" "),
             redirect: format!("{scheme}{}{port}$request_uri", site.canonical()),
         }),
-    };
-    SiteView {
-        resolver: b
-            .uses_resolver
-            .then(|| host.proxy.resolver.clone())
-            .flatten(),
-        ..view
     }
 }
 
 fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> WebhookView {
     let host = ctx.host;
     let tls = ctx.model.defaults.tls != crate::model::TlsKind::Off;
-    let port = if host.https_port == 443 {
-        String::new()
-    } else {
-        format!(":{}", host.https_port)
-    };
+    let port = port_suffix(host.https_port, 443);
     WebhookView {
         var: format!("infrac_hook_{}", w.name.replace(['-', '.'], "_")),
         name: w.name.clone(),

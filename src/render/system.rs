@@ -364,20 +364,13 @@ fn proxy_mounts(model: &Model, host: &Host) -> Vec<String> {
                 folders.extend(st.fallback.clone());
             }
         }
-        match &site.tls {
-            Tls::Files { cert, key } => {
-                folders.extend(cert.parent().map(Utf8Path::to_owned));
-                folders.extend(key.parent().map(Utf8Path::to_owned));
-            }
-            Tls::Certbot { webroot } => {
-                folders.insert("/etc/letsencrypt".into());
-                folders.insert(webroot.clone());
-            }
-            Tls::Acme if host.proxy.kind == ProxyKind::Nginx => {
-                folders.insert("/etc/letsencrypt".into());
-                folders.insert(model.defaults.acme_webroot.clone());
-            }
-            _ => {}
+        if let Tls::Files { cert, key } = &site.tls {
+            folders.extend(cert.parent().map(Utf8Path::to_owned));
+            folders.extend(key.parent().map(Utf8Path::to_owned));
+        }
+        if let Some(webroot) = site.tls.certbot_webroot(host.proxy.kind, &model.defaults) {
+            folders.insert("/etc/letsencrypt".into());
+            folders.insert(webroot.to_owned());
         }
     }
     // Drop folders inside others.
