@@ -5,18 +5,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 
-fn infrac(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run infrac")
-}
+use common::infrac;
 
 /// Every file under `dir`, by relative path.
 fn read_tree(dir: &Utf8Path) -> BTreeMap<Utf8PathBuf, Vec<u8>> {
@@ -158,15 +151,16 @@ fn manifests_describe_every_file_exactly() {
                 .map(|b| format!("{b:02x}"))
                 .collect();
             assert_eq!(f["sha256"], hash.as_str());
-            // Cron reads its files itself: nothing to reload. Everything
-            // else names its reload.
-            let is_cron = f["path"].as_str().unwrap().starts_with("etc/cron.d/")
-                || f["path"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("usr/local/lib/infrac/")
-                    && f["reload"].is_null();
-            assert!(f["reload"].is_string() || is_cron, "{f}");
+            // Cron reads its entries and their scripts itself: exactly those
+            // files need no reload; every other file names one.
+            let path = f["path"].as_str().unwrap();
+            let cron_entry = |name: &str| listed.contains(&format!("etc/cron.d/{name}").as_str());
+            let for_cron = path.starts_with("etc/cron.d/")
+                || path
+                    .strip_prefix("usr/local/lib/infrac/")
+                    .and_then(|p| p.strip_suffix(".sh"))
+                    .is_some_and(cron_entry);
+            assert_eq!(f["reload"].is_null(), for_cron, "{f}");
             assert!(!f["sources"].as_array().unwrap().is_empty());
         }
         for r in manifest["reloads"].as_array().unwrap() {

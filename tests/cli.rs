@@ -1,17 +1,12 @@
 //! The command line as scripts and editors use it: exit codes, the JSON
 //! stream, colour only when asked for or on a terminal.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn infrac(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .output()
-        .expect("run infrac")
-}
+use std::path::Path;
+use std::process::Output;
+
+use common::infrac;
 
 fn case(name: &str) -> String {
     format!("tests/cases/diagnostics/{name}.infra")
@@ -62,8 +57,8 @@ fn usage_and_io_problems_exit_2() {
         Some(2)
     );
     assert_eq!(infrac(&["frobnicate"]).status.code(), Some(2));
-    let empty = tempdir("empty");
-    let out = infrac(&["check", empty.to_str().unwrap()]);
+    let empty = common::temp_dir("cli-empty");
+    let out = infrac(&["check", empty.as_str()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("no `*.infra` files"),
@@ -123,7 +118,7 @@ fn explain_prints_the_code_and_unknown_codes_exit_2() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["check", "explain", "debug"] {
+    for sub in ["check", "build", "plan", "explain", "debug"] {
         let out = infrac(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub}");
         assert!(
@@ -131,11 +126,4 @@ fn every_subcommand_has_help() {
             "{sub}"
         );
     }
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("infrac-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -11,7 +11,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 
 const CADDY_HTTP: u16 = 18080;
 const CADDY_HTTPS: u16 = 18443;
@@ -492,7 +492,7 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     let _caddy = Server(caddy_child);
 
     let nginx_root = tmp.join("nginx");
-    let conf = write_nginx_conf(&nginx_root);
+    let conf = common::write_nginx_conf(&nginx_root, nginx_root.join("error.log").as_str());
     let mut nginx_child = Command::new(nginx)
         .args(["-c", conf.as_str(), "-g", "daemon off;"])
         .stdout(Stdio::null())
@@ -561,16 +561,4 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         cases.len() * 2,
         failures.join("\n")
     );
-}
-
-fn write_nginx_conf(root: &Utf8Path) -> Utf8PathBuf {
-    let conf = root.join("nginx.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "pid {root}/nginx.pid;\nerror_log {root}/error.log;\nevents {{}}\nhttp {{\n    access_log off;\n    include /etc/nginx/mime.types;\n    include {root}/etc/nginx/conf.d/*.conf;\n}}\n"
-        ),
-    )
-    .unwrap();
-    conf
 }

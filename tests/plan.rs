@@ -9,16 +9,13 @@ use std::process::{Command, Output};
 use camino::Utf8Path;
 
 fn plan(dir: &Utf8Path, ssh_config: &Utf8Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_infrac"))
-        .args([
-            "plan",
-            dir.as_str(),
-            "--all",
-            "--ssh-config",
-            ssh_config.as_str(),
-        ])
-        .output()
-        .unwrap()
+    common::infrac(&[
+        "plan",
+        dir.as_str(),
+        "--all",
+        "--ssh-config",
+        ssh_config.as_str(),
+    ])
 }
 
 fn stdout(o: &Output) -> String {

@@ -112,7 +112,7 @@ fn every_nginx_conf_passes_nginx_t() {
         for file in &tree.files {
             make_certificates(&file.content, &root);
         }
-        let conf = write_nginx_conf(&host_root);
+        let conf = common::write_nginx_conf(&host_root, "stderr");
         let out = Command::new(&nginx)
             .args(["-t", "-c", conf.as_str()])
             .output()
@@ -132,21 +132,6 @@ fn every_nginx_conf_passes_nginx_t() {
     }
     // opam-4 and opam-5.
     assert_eq!(validated, 2);
-}
-
-/// A minimal main nginx.conf that includes the host's conf.d, as the
-/// distribution's does.
-pub fn write_nginx_conf(host_root: &Utf8Path) -> Utf8PathBuf {
-    let conf = host_root.join("nginx.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "pid {root}/nginx.pid;\nerror_log stderr;\nevents {{}}\nhttp {{\n    access_log off;\n    include /etc/nginx/mime.types;\n    include {root}/etc/nginx/conf.d/*.conf;\n}}\n",
-            root = host_root
-        ),
-    )
-    .unwrap();
-    conf
 }
 
 /// All files of one kind across the bundled sites, built under `root`.
@@ -343,7 +328,7 @@ fn no_secret_value_reaches_the_generated_files() {
     )
     .unwrap();
     let out = root.join("out");
-    let status = Command::new(env!("CARGO_BIN_EXE_infrac"))
+    let status = common::infrac_command()
         .args(["build", dir.as_str(), "-o", out.as_str()])
         .env("APP_TOKEN", "env-secret-77d2e0")
         .env("HOOK_SECRET", "env-secret-hook-91b3")
@@ -438,7 +423,7 @@ fn ocaml_org_switches_between_stack_and_compose_with_one_line() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("ocaml-org.infra"), text).unwrap();
         let out = dir.join("out");
-        let status = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        let status = common::infrac_command()
             .args(["build", dir.as_str(), "-o", out.as_str()])
             .status()
             .unwrap();
@@ -508,7 +493,7 @@ fn timers_and_hardened_units_pass_systemd_analyze_verify() {
     .unwrap();
     let out = root.join("out");
     assert!(
-        Command::new(env!("CARGO_BIN_EXE_infrac"))
+        common::infrac_command()
             .args(["build", dir.as_str(), "-o", out.as_str()])
             .status()
             .unwrap()
@@ -576,7 +561,7 @@ fn placement_constraints_are_checked_and_rendered() {
     std::fs::write(dir.join("p.infra"), program("node.labels.web == true")).unwrap();
     let out = root.join("out");
     assert!(
-        Command::new(env!("CARGO_BIN_EXE_infrac"))
+        common::infrac_command()
             .args(["build", dir.as_str(), "-o", out.as_str()])
             .status()
             .unwrap()
@@ -597,7 +582,7 @@ fn placement_constraints_are_checked_and_rendered() {
         "{text}"
     );
     std::fs::write(dir.join("p.infra"), program("web nodes please")).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_infrac"))
+    let o = common::infrac_command()
         .args(["check", dir.as_str(), "--message-format", "json"])
         .output()
         .unwrap();

@@ -210,3 +210,32 @@ pub fn sshd(dir: &camino::Utf8Path) -> Sshd {
         known_hosts,
     }
 }
+
+/// Runs the infrac binary in the project folder (so `sites` resolves), with
+/// colour decided by the test, not the environment.
+pub fn infrac(args: &[&str]) -> std::process::Output {
+    infrac_command().args(args).output().expect("run infrac")
+}
+
+pub fn infrac_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+/// A minimal main nginx.conf that includes a host's conf.d, as the
+/// distribution's does. `error_log`: `stderr` to read `nginx -t`'s warnings,
+/// or a file for a running server.
+pub fn write_nginx_conf(host_root: &camino::Utf8Path, error_log: &str) -> camino::Utf8PathBuf {
+    let conf = host_root.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "pid {host_root}/nginx.pid;\nerror_log {error_log};\nevents {{}}\nhttp {{\n    access_log off;\n    \
+             include /etc/nginx/mime.types;\n    include {host_root}/etc/nginx/conf.d/*.conf;\n}}\n"
+        ),
+    )
+    .unwrap();
+    conf
+}
