@@ -228,7 +228,7 @@ pub enum ContainerMode {
     Swarm,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Ssh {
     pub user: String,
     pub port: u16,
@@ -479,7 +479,7 @@ pub struct Header {
 
 /// A secret's value is read on the host at apply time, never written into
 /// the source or `out/`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "from", content = "name", rename_all = "lowercase")]
 pub enum SecretRef {
     Env(String),

@@ -178,28 +178,45 @@ fn reloads_run_inside_the_container_when_the_proxy_runs_in_one() {
             .status
             .success()
     );
-    let reload = |host: &str| {
+    // The proxy's reload, and the check run before it.
+    let proxy = |host: &str, field: &str| {
         let m: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(out.join(host).join("manifest.json")).unwrap(),
         )
         .unwrap();
-        m["reloads"][0]["command"].as_str().unwrap().to_owned()
+        let reloads = m["reloads"].as_array().unwrap();
+        let last = reloads.last().unwrap();
+        assert!(
+            ["caddy", "nginx"].contains(&last["name"].as_str().unwrap()),
+            "the proxy reloads last, after what it forwards to: {reloads:?}"
+        );
+        last[field].as_str().unwrap().to_owned()
     };
     // venus: Caddy from the distribution's package.
     assert_eq!(
-        reload("venus"),
+        proxy("venus", "command"),
         "caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile"
     );
-    // v3b: Caddy as a swarm service of stack `infra` (the ocaml.org seed).
-    let v3b = reload("v3b");
-    assert!(v3b.starts_with("docker exec -w /etc/caddy"), "{v3b}");
-    assert!(
-        v3b.contains("label=com.docker.swarm.service.name=infra_caddy"),
-        "{v3b}"
+    assert_eq!(
+        proxy("venus", "validate"),
+        "caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile"
     );
+    // v3b: Caddy as a swarm service of stack `infra` (the ocaml.org seed).
+    for field in ["command", "validate"] {
+        let v3b = proxy("v3b", field);
+        assert!(
+            v3b.contains("docker exec -w /etc/caddy \"$c\" caddy"),
+            "{v3b}"
+        );
+        assert!(
+            v3b.contains("label=com.docker.swarm.service.name=infra_caddy"),
+            "{v3b}"
+        );
+    }
     // opam-4: NGINX in swarm.
-    assert!(reload("opam-4").contains("nginx -s reload"));
-    assert!(reload("opam-4").contains("infra_nginx"));
+    assert!(proxy("opam-4", "command").contains("docker exec \"$c\" nginx -s reload"));
+    assert!(proxy("opam-4", "validate").contains("docker exec \"$c\" nginx -t"));
+    assert!(proxy("opam-4", "command").contains("infra_nginx"));
 }
 
 #[test]

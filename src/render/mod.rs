@@ -9,7 +9,7 @@ mod nginx;
 pub mod plan;
 mod system;
 
-pub use system::SecretUse;
+pub use crate::manifest::{Reload, SecretUse};
 
 use std::collections::BTreeSet;
 
@@ -19,38 +19,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::layout;
+use crate::manifest::{self, Manifest, Proof, ReloadCommands};
 use crate::model::{Backend, Host, HostId, Model, ProxyKind, RunMode, Site, Task};
-
-/// What must happen on the host after a file changes. In the manifest:
-/// `caddy`, `nginx`, `sysctl`, `containers`, `systemd:NAME.service`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Reload {
-    Caddy,
-    Nginx,
-    Sysctl,
-    /// `docker stack deploy` / `docker-compose up -d` of the host's stack.
-    Containers,
-    /// `systemctl daemon-reload`, then enable and restart this unit.
-    Systemd(String),
-}
-
-impl std::fmt::Display for Reload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Reload::Caddy => f.write_str("caddy"),
-            Reload::Nginx => f.write_str("nginx"),
-            Reload::Sysctl => f.write_str("sysctl"),
-            Reload::Containers => f.write_str("containers"),
-            Reload::Systemd(unit) => write!(f, "systemd:{unit}"),
-        }
-    }
-}
-
-impl Serialize for Reload {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
 
 /// One generated file.
 #[derive(Clone, Debug, Serialize)]
@@ -260,24 +230,36 @@ pub fn sha256_hex(text: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The reload command of the host's proxy, run on the host: inside the
-/// container when the proxy runs in one.
+/// A shell fragment running `command` in the host's proxy container, when
+/// one is running. (When none is, the proxy starts from the files in place;
+/// apply's proof still checks it serves them.)
+fn in_proxy_container(host: &Host, service: &str, command: &str) -> String {
+    let filter = match host.proxy.mode {
+        RunMode::Swarm => format!(
+            "label=com.docker.swarm.service.name={}_{service}",
+            host.stack
+        ),
+        _ => format!("label=com.docker.compose.service={service}"),
+    };
+    // The Caddyfile's relative paths are relative to its folder.
+    let workdir = if service == "caddy" { "-w /etc/caddy " } else { "" };
+    format!(
+        "c=$(docker ps -q --filter {filter} --filter status=running | head -n 1); \
+         if [ -n \"$c\" ]; then docker exec {workdir}\"$c\" {command}; fi"
+    )
+}
+
+fn nginx_config_flag(host: &Host) -> String {
+    host.prefix
+        .as_ref()
+        .map_or(String::new(), |p| format!(" -c {p}/etc/nginx/nginx.conf"))
+}
+
+/// The command that makes the host take up changed files, run on the host:
+/// inside the container when the proxy runs in one.
 #[must_use]
 pub fn reload_command(host: &Host, reload: &Reload) -> String {
-    let container = |service: &str| {
-        let filter = match host.proxy.mode {
-            RunMode::Swarm => format!(
-                "label=com.docker.swarm.service.name={}_{service}",
-                host.stack
-            ),
-            _ => format!("label=com.docker.compose.service={service}"),
-        };
-        format!("\"$(docker ps -q --filter {filter} --filter status=running | head -n 1)\"")
-    };
-    let prefix = host
-        .prefix
-        .as_ref()
-        .map_or(String::new(), |p| p.to_string());
+    let caddyfile = host.path(Utf8Path::new(&format!("/{}", layout::CADDYFILE)));
     match (reload, host.proxy.mode) {
         (Reload::Sysctl, _) => "sysctl --system".to_owned(),
         (Reload::Containers, _) => system::containers_up(host),
@@ -285,83 +267,92 @@ pub fn reload_command(host: &Host, reload: &Reload) -> String {
             "systemctl daemon-reload && systemctl enable {unit} && systemctl restart {unit}"
         ),
         (Reload::Caddy, RunMode::Systemd) => {
-            format!("caddy reload --config {prefix}/etc/caddy/Caddyfile --adapter caddyfile")
+            format!("caddy reload --config {caddyfile} --adapter caddyfile")
         }
-        (Reload::Caddy, _) => format!(
-            "docker exec -w /etc/caddy {} caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile",
-            container("caddy")
+        (Reload::Caddy, _) => in_proxy_container(
+            host,
+            "caddy",
+            "caddy reload --config /etc/caddy/Caddyfile --adapter caddyfile",
         ),
-        (Reload::Nginx, RunMode::Systemd) => "nginx -s reload".to_owned(),
-        (Reload::Nginx, _) => format!("docker exec {} nginx -s reload", container("nginx")),
+        (Reload::Nginx, RunMode::Systemd) => {
+            format!("nginx{} -s reload", nginx_config_flag(host))
+        }
+        (Reload::Nginx, _) => in_proxy_container(host, "nginx", "nginx -s reload"),
     }
 }
 
-#[derive(Serialize)]
-struct ManifestFile<'a> {
-    path: &'a Utf8Path,
-    mode: String,
-    owner: &'a str,
-    sha256: String,
-    reload: Option<Reload>,
-    sources: &'a [Utf8PathBuf],
+/// The command that checks changed files in place, before any reload.
+#[must_use]
+pub fn validate_command(host: &Host, reload: &Reload) -> Option<String> {
+    let caddyfile = host.path(Utf8Path::new(&format!("/{}", layout::CADDYFILE)));
+    Some(match (reload, host.proxy.mode) {
+        // Keys are checked by the compiler; `sysctl` has no dry run.
+        (Reload::Sysctl, _) => return None,
+        (Reload::Containers, _) => system::containers_validate(host),
+        (Reload::Systemd(unit), _) => format!(
+            "systemd-analyze verify {}",
+            host.path(Utf8Path::new("/etc/systemd/system")).join(unit)
+        ),
+        (Reload::Caddy, RunMode::Systemd) => {
+            format!("caddy validate --config {caddyfile} --adapter caddyfile")
+        }
+        (Reload::Caddy, _) => in_proxy_container(
+            host,
+            "caddy",
+            "caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile",
+        ),
+        (Reload::Nginx, RunMode::Systemd) => format!("nginx{} -t", nginx_config_flag(host)),
+        (Reload::Nginx, _) => in_proxy_container(host, "nginx", "nginx -t"),
+    })
 }
 
-#[derive(Serialize)]
-struct ManifestReload {
-    name: Reload,
-    command: String,
-}
-
-#[derive(Serialize)]
-struct Manifest<'a> {
-    host: &'a str,
-    /// Where the tree lands on the host (`/` unless `prefix` is set).
-    root: String,
-    ssh: &'a crate::model::Ssh,
-    files: Vec<ManifestFile<'a>>,
-    reloads: Vec<ManifestReload>,
-    secrets: &'a [SecretUse],
-    /// After a proxy reload, this URL (on the host) must answer `build`.
-    proof: Option<Proof>,
-}
-
-#[derive(Serialize)]
-struct Proof {
-    url: String,
-    build: String,
-}
-
-fn manifest(host: &Host, files: &[Artifact], secrets: &[SecretUse], build: &str) -> String {
-    let reloads: BTreeSet<&Reload> = files.iter().filter_map(|f| f.reload.as_ref()).collect();
-    let m = Manifest {
-        host: &host.name,
+fn manifest(
+    model: &Model,
+    host: &Host,
+    files: &[Artifact],
+    secrets: &[SecretUse],
+    build: &str,
+) -> Manifest {
+    let reloads: BTreeSet<&Reload> = files
+        .iter()
+        .filter_map(|f| f.reload.as_ref())
+        .chain(secrets.iter().filter_map(|s| s.reload.as_ref()))
+        .collect();
+    Manifest {
+        host: host.name.clone(),
         root: host
             .prefix
-            .as_ref()
-            .map_or_else(|| "/".to_owned(), ToString::to_string),
-        ssh: &host.ssh,
+            .clone()
+            .unwrap_or_else(|| Utf8PathBuf::from("/")),
+        ssh: host.ssh.clone(),
+        pools: host
+            .pools
+            .iter()
+            .map(|p| model.pool(*p).name.clone())
+            .collect(),
         files: files
             .iter()
-            .map(|f| ManifestFile {
-                path: &f.path,
+            .map(|f| manifest::File {
+                path: f.path.clone(),
                 mode: format!("{:04o}", f.mode),
-                owner: &f.owner,
+                owner: f.owner.clone(),
                 sha256: sha256_hex(&f.content),
                 reload: f.reload.clone(),
-                sources: &f.sources,
+                sources: f.sources.clone(),
             })
             .collect(),
         reloads: reloads
             .into_iter()
-            .map(|r| ManifestReload {
+            .map(|r| ReloadCommands {
                 name: r.clone(),
+                validate: validate_command(host, r),
                 command: reload_command(host, r),
             })
             .collect(),
-        secrets,
+        secrets: secrets.to_vec(),
         proof: files
             .iter()
-            .any(|f| matches!(f.reload, Some(Reload::Caddy | Reload::Nginx)))
+            .any(|f| f.reload.as_ref().is_some_and(Reload::is_proxy))
             .then(|| Proof {
                 url: format!(
                     "http://127.0.0.1:{}/.well-known/infrac-build",
@@ -369,10 +360,7 @@ fn manifest(host: &Host, files: &[Artifact], secrets: &[SecretUse], build: &str)
                 ),
                 build: build.to_owned(),
             }),
-    };
-    let mut out = serde_json::to_string_pretty(&m).unwrap_or_default();
-    out.push('\n');
-    out
+    }
 }
 
 /// Renders every host's files (hosts on all cores when there are many
@@ -440,7 +428,7 @@ fn render_host(
         }
     }
     secrets.sort_by(|a, b| (&a.used_by, &a.name).cmp(&(&b.used_by, &b.name)));
-    let manifest = manifest(host, &files, &secrets, &build);
+    let manifest = manifest(model, host, &files, &secrets, &build).to_json();
     Ok(HostTree {
         host: host.name.clone(),
         files,

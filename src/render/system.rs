@@ -7,27 +7,13 @@ use std::collections::BTreeSet;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
-use super::{Context, reload_command};
+use super::{Context, Reload, SecretUse, reload_command};
 use crate::layout;
 use crate::model::{
     Backend, ContainerMode, CronJob, DeployMode, EnvValue, Host, Model, ProxyKind, PublishMode,
     Restart, Route, RunMode, SecretRef, Service, Task, Tls, Unit, VolumeSource, Webhook,
 };
 
-/// A secret a file refers to, materialised on the host by the applier.
-#[derive(Clone, Debug, Serialize)]
-pub struct SecretUse {
-    /// What refers to it (`compose:www`, `unit:infrac-webhook-docs`).
-    pub used_by: String,
-    pub name: String,
-    pub from: SecretRef,
-    /// For environment secrets: the file (relative to the host's root) the
-    /// applier writes `NAME=value` into, mode 0600. File secrets are read
-    /// where they are.
-    pub env_file: Option<Utf8PathBuf>,
-    /// The env file's mode: readable by root only.
-    pub env_file_mode: Option<&'static str>,
-}
 
 /// The `.env` next to a host's compose or stack file.
 fn stack_env(host: &Host) -> Utf8PathBuf {
@@ -143,13 +129,32 @@ fn compose_up(host: &Host) -> String {
 }
 
 /// `docker stack deploy` or `docker-compose up -d` of the host's containers.
+/// Variables from the stack's `.env` (secrets the applier wrote) are in the
+/// environment: `docker stack deploy` does not read `.env` by itself.
 pub fn containers_up(host: &Host) -> String {
-    match host.containers {
+    let up = match host.containers {
         ContainerMode::Compose => compose_up(host),
         ContainerMode::Swarm => format!(
             "docker stack deploy --prune -c {} {}",
             compose_file(host),
             host.stack
+        ),
+    };
+    let env = host.path(Utf8Path::new(&format!("/{}", stack_env(host))));
+    format!("set -a; if [ -f {env} ]; then . {env}; fi; set +a; {up}")
+}
+
+/// Checks the compose or stack file in place.
+pub fn containers_validate(host: &Host) -> String {
+    match host.containers {
+        ContainerMode::Compose => format!(
+            "docker-compose -p {} -f {} config -q",
+            host.stack,
+            compose_file(host)
+        ),
+        ContainerMode::Swarm => format!(
+            "docker stack config -c {} > /dev/null",
+            compose_file(host)
         ),
     }
 }
@@ -502,7 +507,8 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                         name: var.clone(),
                         from: SecretRef::Env(var.clone()),
                         env_file: Some(stack_env(host)),
-                        env_file_mode: Some("0600"),
+                        env_file_mode: Some("0600".to_owned()),
+                        reload: Some(Reload::Containers),
                     });
                 }
                 EnvValue::Secret(SecretRef::File(path)) => {
@@ -518,6 +524,7 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                         from: SecretRef::File(path.clone()),
                         env_file: None,
                         env_file_mode: None,
+                        reload: None,
                     });
                 }
             }
@@ -613,7 +620,11 @@ pub fn webhook_hooks(
                     name: var.clone(),
                     from: secret.clone(),
                     env_file: Some(layout::webhook_env(&w.name)),
-                    env_file_mode: Some("0600"),
+                    env_file_mode: Some("0600".to_owned()),
+                    reload: Some(Reload::Systemd(format!(
+                        "{}.service",
+                        layout::webhook_unit(&w.name)
+                    ))),
                 });
             }
             repos.push(RepoView {

@@ -8,5 +8,5 @@ rm -f "$marker"
 systemd-cat -t certbot -- docker run --rm -v /etc/letsencrypt:/etc/letsencrypt -v /var/www/html:/var/www/html certbot/certbot renew --non-interactive --webroot --webroot-path "/var/www/html" --deploy-hook "touch /etc/letsencrypt/infrac-deploy"
 if [ -f "$marker" ]; then
     rm -f "$marker"
-    docker exec "$(docker ps -q --filter label=com.docker.swarm.service.name=infra_nginx --filter status=running | head -n 1)" nginx -s reload
+    c=$(docker ps -q --filter label=com.docker.swarm.service.name=infra_nginx --filter status=running | head -n 1); if [ -n "$c" ]; then docker exec "$c" nginx -s reload; fi
 fi
