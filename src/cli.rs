@@ -11,6 +11,8 @@ use crate::diag::{self, Code, ColorChoice, Diagnostic, Severity};
 use crate::program;
 use crate::source::SourceMap;
 
+mod hosts;
+
 /// Exit codes scripts can rely on.
 pub mod exit {
     /// Success (warnings allowed).
@@ -97,6 +99,32 @@ pub enum Command {
         input: Input,
         #[command(flatten)]
         targets: Targets,
+        #[command(flatten)]
+        source: hosts::Source,
+    },
+    /// Make hosts run the build: only changed files are sent, checked on the
+    /// host, swapped in and reloaded, and the new configuration proved live.
+    ///
+    /// A host either runs the new configuration or still runs the old one.
+    /// Pool members go one at a time; when one fails, those already
+    /// switched are put back. Exit code: 0 applied (or nothing to do), 1
+    /// an error.
+    Apply {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        targets: Targets,
+        #[command(flatten)]
+        source: hosts::Source,
+        /// Only show what would change (`infrac plan`).
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation on a terminal.
+        #[arg(long, short)]
+        yes: bool,
+        /// Seconds a reloaded proxy has to answer its new build id.
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        proof_timeout: u32,
     },
     /// Explain a diagnostic code (`infrac explain unknown-service`).
     Explain {
@@ -143,7 +171,28 @@ pub fn run(args: Args) -> u8 {
     match args.command {
         Command::Check { input } => check(&input),
         Command::Build { input, out } => build(&input, &out),
-        Command::Plan { input, targets } => plan(&input, &targets),
+        Command::Plan {
+            input,
+            targets,
+            source,
+        } => hosts::plan(&input, &targets, &source),
+        Command::Apply {
+            input,
+            targets,
+            source,
+            dry_run,
+            yes,
+            proof_timeout,
+        } => hosts::apply(
+            &input,
+            &targets,
+            &source,
+            &hosts::ApplyFlags {
+                dry_run,
+                yes,
+                proof_timeout,
+            },
+        ),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Debug { stage, input } => debug(stage, &input),
     }
@@ -271,82 +320,6 @@ fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
         );
     }
     exit::OK
-}
-
-/// The hosts `targets` names; unknown names are a usage error.
-fn select(model: &crate::model::Model, targets: &Targets) -> Result<Vec<usize>, String> {
-    if targets.all {
-        return Ok((0..model.hosts.len()).collect());
-    }
-    if targets.hosts.is_empty() && targets.pools.is_empty() {
-        return Err("say which hosts: --host NAME, --pool NAME or --all".to_owned());
-    }
-    let mut out = Vec::new();
-    for name in &targets.hosts {
-        let i = model
-            .hosts
-            .iter()
-            .position(|h| &h.name == name)
-            .ok_or_else(|| format!("no host named `{name}`"))?;
-        out.push(i);
-    }
-    for name in &targets.pools {
-        let pool = model
-            .pools
-            .iter()
-            .find(|p| &p.name == name)
-            .ok_or_else(|| format!("no pool named `{name}`"))?;
-        out.extend(pool.members.iter().map(|m| m.0));
-    }
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
-}
-
-fn plan(input: &Input, targets: &Targets) -> u8 {
-    const ERROR: u8 = 1;
-    const CHANGES: u8 = 2;
-    let model = match checked_model(input) {
-        Ok((_, model)) => model,
-        Err(_) => return ERROR,
-    };
-    let hosts = match select(&model, targets) {
-        Ok(h) => h,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return ERROR;
-        }
-    };
-    let trees = match crate::render::render(&model) {
-        Ok(t) => t,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ERROR;
-        }
-    };
-    let options = crate::apply::SshOptions {
-        config: targets.ssh_config.clone(),
-    };
-    let plans = crate::parallel::map(&hosts, hosts.len() > 1, |&i| {
-        crate::apply::plan(&model.hosts[i], &trees[i], &options)
-    });
-    let mut code = exit::OK;
-    let mut out = std::io::stdout().lock();
-    for result in plans {
-        match result {
-            Ok(p) => {
-                let _ = out.write_all(crate::apply::describe(&p).as_bytes());
-                if !p.changes.is_empty() && code == exit::OK {
-                    code = CHANGES;
-                }
-            }
-            Err(err) => {
-                eprintln!("error: {err}");
-                code = ERROR;
-            }
-        }
-    }
-    code
 }
 
 fn explain(code: Option<&str>) -> u8 {

@@ -8,8 +8,8 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use camino::Utf8Path;
 
@@ -187,53 +187,6 @@ fn serve_backend(stream: TcpStream) {
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
         text.len()
     );
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    /// SIGTERM, so NGINX's master stops its workers (SIGKILL would orphan
-    /// them, still listening); SIGKILL only if that does not work.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn assert_port_free(port: u16) {
-    assert!(
-        TcpListener::bind(("127.0.0.1", port)).is_ok(),
-        "port {port} is in use: is a server from an earlier run still there?"
-    );
-}
-
-fn wait_for_port(port: u16, what: &str, child: &mut Child) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(15) {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            if let Some(e) = child.stderr.as_mut() {
-                let _ = e.read_to_string(&mut err);
-            }
-            panic!("{what} exited ({status}) before listening on {port}:\n{err}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{what} did not listen on {port}");
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -469,7 +422,7 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     }
 
     for port in [CADDY_HTTP, CADDY_HTTPS, NGINX_HTTP, NGINX_HTTPS] {
-        assert_port_free(port);
+        common::assert_port_free(port);
     }
     let caddyfile = tmp.join("caddy/etc/caddy/Caddyfile");
     let mut caddy_child = Command::new(caddy)
@@ -487,9 +440,9 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for_port(CADDY_HTTP, "caddy", &mut caddy_child);
-    wait_for_port(CADDY_HTTPS, "caddy", &mut caddy_child);
-    let _caddy = Server(caddy_child);
+    common::wait_for_port(CADDY_HTTP, "caddy", &mut caddy_child);
+    common::wait_for_port(CADDY_HTTPS, "caddy", &mut caddy_child);
+    let _caddy = common::Server(caddy_child);
 
     let nginx_root = tmp.join("nginx");
     let conf = common::write_nginx_conf(&nginx_root, nginx_root.join("error.log").as_str());
@@ -499,9 +452,9 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for_port(NGINX_HTTP, "nginx", &mut nginx_child);
-    wait_for_port(NGINX_HTTPS, "nginx", &mut nginx_child);
-    let _nginx = Server(nginx_child);
+    common::wait_for_port(NGINX_HTTP, "nginx", &mut nginx_child);
+    common::wait_for_port(NGINX_HTTPS, "nginx", &mut nginx_child);
+    let _nginx = common::Server(nginx_child);
 
     // Each server answers the build id its manifest promises, on loopback.
     for (url, build) in &builds {

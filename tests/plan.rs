@@ -69,17 +69,18 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
         let path = host_root.join(&f.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &f.content).unwrap();
-        owned.push_str(&format!("{}\n", f.path));
+        let reload = f.reload.as_ref().map_or("-".to_owned(), ToString::to_string);
+        owned.push_str(&format!("{reload} {}\n", f.path));
     }
     std::fs::write(host_root.join("etc/nginx/conf.d/old.conf"), "server {}\n").unwrap();
-    owned.push_str("etc/nginx/conf.d/old.conf\n");
+    owned.push_str("nginx etc/nginx/conf.d/old.conf\n");
     std::fs::create_dir_all(host_root.join("var/lib/infrac")).unwrap();
     std::fs::write(host_root.join("var/lib/infrac/owned"), &owned).unwrap();
     let second = plan(&sites, &sshd.ssh_config);
     assert_eq!(second.status.code(), Some(2));
     assert_eq!(
         stdout(&second),
-        "web: 0 to add, 0 to change, 1 to remove\n  - /etc/nginx/conf.d/old.conf\n"
+        "web: 0 to add, 0 to change, 1 to remove; reloads nginx\n  - /etc/nginx/conf.d/old.conf\n"
     );
 
     // Up to date.
@@ -123,7 +124,7 @@ fn plan_fails_on_an_unreachable_host_or_a_wrong_host_key() {
     let o = plan(&sites, &sshd.ssh_config);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("ssh to `web` failed"),
+        String::from_utf8_lossy(&o.stderr).contains("web: ssh failed"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );

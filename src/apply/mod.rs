@@ -1,26 +1,334 @@
 //! Stage 5b: talking to hosts. `plan` compares what a build generates for a
-//! host with what is live there, in one SSH round trip per host.
+//! host with what is live there; `apply` makes the host run it, or leaves
+//! it running what it ran before.
+//!
+//! Everything works from a [`Target`]: a host's manifest and the files it
+//! lists, straight from a build or read back from `out/`. The host's side
+//! is one bash script (`host.sh`) sent with each SSH command, so a host
+//! needs nothing installed beyond bash, coreutils and flock.
 //!
 //! The system OpenSSH client is used, so `~/.ssh/config`, agents and
 //! `known_hosts` work as users expect; host-key checking is never turned
 //! off (`BatchMode=yes` only stops password prompts).
 
-use std::io::Write;
+mod roll;
+
+pub use roll::{Event, HostOutcome, RollOptions, apply_all, plan_all};
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
 use std::process::{Command, Stdio};
 
 use base64::Engine as _;
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::model::Host;
-use crate::render::{Artifact, HostTree};
+use crate::manifest::{Manifest, Reload};
+use crate::model::SecretRef;
+use crate::render::{HostTree, sha256_hex_bytes};
 
-const PLAN_SCRIPT: &str = include_str!("plan.sh");
+const HOST_SCRIPT: &str = include_str!("host.sh");
 
 /// How to reach hosts.
 #[derive(Clone, Debug, Default)]
 pub struct SshOptions {
     /// An ssh_config to use instead of `~/.ssh/config` (`ssh -F`).
     pub config: Option<Utf8PathBuf>,
+}
+
+/// One file to put on a host.
+#[derive(Clone, Debug)]
+pub struct TargetFile {
+    pub path: Utf8PathBuf,
+    /// Octal, four digits.
+    pub mode: String,
+    pub owner: String,
+    pub reload: Option<Reload>,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    /// Holds a secret's value: never shown, never sent back by the host.
+    pub secret: bool,
+}
+
+/// A file that must exist on the host (a secret read where it is).
+#[derive(Clone, Debug)]
+pub struct Need {
+    pub path: Utf8PathBuf,
+    pub what: String,
+}
+
+/// What one host should run: its manifest, the files, and the secrets
+/// made into files.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub manifest: Manifest,
+    pub files: Vec<TargetFile>,
+    pub needs: Vec<Need>,
+}
+
+/// Why a host could not be planned or applied. The host still runs what
+/// it ran before unless the message says otherwise.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("cannot run ssh: {0}")]
+    Spawn(std::io::Error),
+    #[error("ssh failed: {0}")]
+    Ssh(String),
+    #[error("unexpected answer from the host: {0}")]
+    Protocol(String),
+    #[error("{0}")]
+    Input(String),
+    #[error("`{name}` rejected the new files; the previous files are back in place:\n{output}")]
+    Validate { name: String, output: String },
+    #[error("reloading `{name}` failed; the previous files are back and reloaded:\n{output}")]
+    Reload { name: String, output: String },
+    #[error(
+        "the proxy still answers build `{live}` after its reload, not `{expected}`: it kept its old configuration (see its error log); the previous files are back and reloaded"
+    )]
+    Proof { live: String, expected: String },
+    #[error("{0} changed on the host since it was planned; run apply again")]
+    HostChanged(String),
+    #[error("another apply held the host's lock for 120 s")]
+    Lock,
+    #[error("{0}")]
+    Missing(String),
+    #[error("{0}; and restoring the previous configuration failed too:\n{1}")]
+    RestoreFailed(Box<ApplyError>, String),
+}
+
+impl Target {
+    /// The target of a host straight from a build.
+    pub fn from_tree(tree: &HostTree) -> Result<Target, ApplyError> {
+        let manifest: Manifest = serde_json::from_str(&tree.manifest)
+            .map_err(|e| ApplyError::Input(format!("internal error: manifest: {e}")))?;
+        let files = manifest
+            .files
+            .iter()
+            .zip(&tree.files)
+            .map(|(m, f)| TargetFile {
+                path: m.path.clone(),
+                mode: m.mode.clone(),
+                owner: m.owner.clone(),
+                reload: m.reload.clone(),
+                sha256: m.sha256.clone(),
+                content: f.content.clone().into_bytes(),
+                secret: false,
+            })
+            .collect();
+        Ok(Target {
+            manifest,
+            files,
+            needs: Vec::new(),
+        })
+    }
+
+    /// The target of a host from a built tree (`out/<host>/`), checking
+    /// that every file is the one its manifest describes.
+    pub fn load(dir: &Utf8Path) -> Result<Target, ApplyError> {
+        let manifest_path = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| ApplyError::Input(format!("cannot read {manifest_path}: {e}")))?;
+        let manifest: Manifest = serde_json::from_str(&text)
+            .map_err(|e| ApplyError::Input(format!("{manifest_path} is not a manifest: {e}")))?;
+        let mut files = Vec::new();
+        for m in &manifest.files {
+            if m.path.is_absolute()
+                || m.path.components().any(|c| c.as_str() == "..")
+                || m.mode_bits().is_none()
+            {
+                return Err(ApplyError::Input(format!(
+                    "{manifest_path}: bad entry for `{}`",
+                    m.path
+                )));
+            }
+            let path = dir.join(&m.path);
+            let content = std::fs::read(&path)
+                .map_err(|e| ApplyError::Input(format!("cannot read {path}: {e}")))?;
+            if sha256_hex_bytes(&content) != m.sha256 {
+                return Err(ApplyError::Input(format!(
+                    "{path} is not the file its manifest describes (edited after the build?); run `infrac build` again"
+                )));
+            }
+            files.push(TargetFile {
+                path: m.path.clone(),
+                mode: m.mode.clone(),
+                owner: m.owner.clone(),
+                reload: m.reload.clone(),
+                sha256: m.sha256.clone(),
+                content,
+                secret: false,
+            });
+        }
+        Ok(Target {
+            manifest,
+            files,
+            needs: Vec::new(),
+        })
+    }
+
+    pub fn host(&self) -> &str {
+        &self.manifest.host
+    }
+
+    /// Makes the manifest's secrets concrete: environment secrets become
+    /// env files (values from `lookup`, the environment apply runs in),
+    /// file secrets become files the host must have.
+    pub fn with_secrets(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Target, ApplyError> {
+        let mut env_files: BTreeMap<Utf8PathBuf, (Vec<String>, String, Option<Reload>)> =
+            BTreeMap::new();
+        for s in &self.manifest.secrets {
+            match (&s.from, &s.env_file) {
+                (SecretRef::Env(var), Some(file)) => {
+                    let value = lookup(var).ok_or_else(|| {
+                        ApplyError::Missing(format!(
+                            "secret `{var}` (for {}) is not set in the environment apply runs in",
+                            s.used_by
+                        ))
+                    })?;
+                    if value.contains(['\n', '\r', '\0']) {
+                        return Err(ApplyError::Missing(format!(
+                            "secret `{var}` holds a line break; an env file cannot carry it (use a file secret)"
+                        )));
+                    }
+                    let entry = env_files.entry(file.clone()).or_insert_with(|| {
+                        (
+                            Vec::new(),
+                            s.env_file_mode.clone().unwrap_or_else(|| "0600".to_owned()),
+                            s.reload.clone(),
+                        )
+                    });
+                    let line = format!("{}={value}", s.name);
+                    if !entry.0.contains(&line) {
+                        entry.0.push(line);
+                    }
+                }
+                (SecretRef::File(path), _) => self.needs.push(Need {
+                    path: self
+                        .manifest
+                        .root
+                        .join(path.strip_prefix("/").unwrap_or(path)),
+                    what: format!("secret `{}` of {}", s.name, s.used_by),
+                }),
+                (SecretRef::Env(_), None) => {}
+            }
+        }
+        for (path, (mut lines, mode, reload)) in env_files {
+            lines.sort();
+            let mut content = lines.join("\n");
+            content.push('\n');
+            self.files.push(TargetFile {
+                path,
+                mode,
+                owner: "root:root".to_owned(),
+                reload,
+                sha256: sha256_hex_bytes(content.as_bytes()),
+                content: content.into_bytes(),
+                secret: true,
+            });
+        }
+        Ok(self)
+    }
+
+    fn file(&self, path: &str) -> Option<&TargetFile> {
+        self.files.iter().find(|f| f.path.as_str() == path)
+    }
+}
+
+/// `ssh [-F CONFIG] -o BatchMode=yes -p PORT USER@ADDRESS`.
+#[must_use]
+pub fn ssh(ssh: &crate::model::Ssh, options: &SshOptions) -> Command {
+    let mut cmd = Command::new("ssh");
+    if let Some(config) = &options.config {
+        cmd.arg("-F").arg(config.as_str());
+    }
+    cmd.args(["-o", "BatchMode=yes", "-p"])
+        .arg(ssh.port.to_string())
+        .arg(format!("{}@{}", ssh.user, ssh.address));
+    cmd
+}
+
+/// Single-quotes a word for the remote shell.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(text: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// What the host's script said: its exit code and its lines.
+struct Answer {
+    code: i32,
+    lines: Vec<String>,
+}
+
+/// Runs `host.sh MODE` on the target's host with `input` on its standard
+/// input; `on_line` sees each line as it comes.
+fn run_script(
+    target: &Target,
+    options: &SshOptions,
+    mode: &str,
+    extra: &[String],
+    input: &[u8],
+    on_line: &mut dyn FnMut(&str),
+) -> Result<Answer, ApplyError> {
+    let mut cmd = ssh(&target.manifest.ssh, options);
+    let mut remote = format!(
+        "bash -c {} infrac-{mode} {mode} {}",
+        shell_quote(HOST_SCRIPT),
+        shell_quote(target.manifest.root.as_str())
+    );
+    for e in extra {
+        remote.push(' ');
+        remote.push_str(&shell_quote(e));
+    }
+    cmd.arg(remote);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(ApplyError::Spawn)?;
+    let mut stdin = child.stdin.take();
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let mut lines = Vec::new();
+    let err = std::thread::scope(|s| {
+        let err = s.spawn(move || {
+            let mut text = String::new();
+            if let Some(mut e) = stderr {
+                let _ = std::io::Read::read_to_string(&mut e, &mut text);
+            }
+            text
+        });
+        s.spawn(move || {
+            if let Some(stdin) = stdin.as_mut() {
+                // A host that hangs up early is reported from its exit status.
+                let _ = stdin.write_all(input);
+            }
+            drop(stdin);
+        });
+        if let Some(out) = stdout {
+            for line in std::io::BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                on_line(&line);
+                lines.push(line);
+            }
+        }
+        err.join().unwrap_or_default()
+    });
+    let status = child.wait().map_err(ApplyError::Spawn)?;
+    let code = status.code().unwrap_or(255);
+    if code == 255 {
+        return Err(ApplyError::Ssh(err.trim().to_owned()));
+    }
+    Ok(Answer { code, lines })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,162 +344,148 @@ pub enum ChangeKind {
 pub struct Change {
     pub path: Utf8PathBuf,
     pub kind: ChangeKind,
-    /// Unified diff, live → new, for text files.
+    /// Unified diff, live → new, for text files that hold no secret.
     pub diff: Option<String>,
+    pub secret: bool,
+    /// What reloads because of it.
+    pub reload: Option<Reload>,
 }
 
 #[derive(Clone, Debug)]
 pub struct HostPlan {
     pub host: String,
+    /// An earlier apply was cut off; the next one repairs it.
+    pub interrupted: bool,
     pub changes: Vec<Change>,
 }
 
-/// Why a host could not be planned.
-#[derive(Debug, thiserror::Error)]
-pub enum PlanError {
-    #[error("cannot run ssh: {0}")]
-    Spawn(std::io::Error),
-    #[error("ssh to `{host}` failed: {message}")]
-    Ssh { host: String, message: String },
-    #[error("unexpected answer from `{host}`: {line}")]
-    Protocol { host: String, line: String },
-}
-
-/// `ssh [-F CONFIG] -o BatchMode=yes -p PORT USER@ADDRESS`.
-pub fn ssh(host: &Host, options: &SshOptions) -> Command {
-    let mut cmd = Command::new("ssh");
-    if let Some(config) = &options.config {
-        cmd.arg("-F").arg(config.as_str());
+impl HostPlan {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && !self.interrupted
     }
-    cmd.args(["-o", "BatchMode=yes", "-p"])
-        .arg(host.ssh.port.to_string())
-        .arg(format!("{}@{}", host.ssh.user, host.ssh.address));
-    cmd
+
+    /// The reloads the changes call for, in the order they run.
+    #[must_use]
+    pub fn reloads(&self) -> Vec<Reload> {
+        let mut r: Vec<Reload> = self
+            .changes
+            .iter()
+            .filter(|c| c.kind != ChangeKind::Mode)
+            .filter_map(|c| c.reload.clone())
+            .collect();
+        r.sort();
+        r.dedup();
+        r
+    }
 }
 
-/// Single-quotes a word for the remote shell.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
-fn root(host: &Host) -> String {
-    host.prefix
-        .as_ref()
-        .map_or_else(|| "/".to_owned(), ToString::to_string)
-}
-
-/// What applying `tree` to `host` would change, asked of the host.
-pub fn plan(host: &Host, tree: &HostTree, options: &SshOptions) -> Result<HostPlan, PlanError> {
-    let mut cmd = ssh(host, options);
-    cmd.arg(format!(
-        "bash -c {} infrac-plan {}",
-        shell_quote(PLAN_SCRIPT),
-        shell_quote(&root(host))
-    ));
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(PlanError::Spawn)?;
+/// What applying `target` would change, asked of its host in one round trip.
+pub fn plan(target: &Target, options: &SshOptions) -> Result<HostPlan, ApplyError> {
     let mut input = String::new();
-    for f in &tree.files {
-        input.push_str(&format!(
-            "{} {}\n",
-            crate::render::sha256_hex(&f.content),
-            f.path
-        ));
+    for f in &target.files {
+        let flag = if f.secret { 's' } else { '-' };
+        input.push_str(&format!("{} {flag} {}\n", f.sha256, f.path));
     }
-    if let Some(mut stdin) = child.stdin.take() {
-        // A host that hangs up early is reported from its exit status.
-        let _ = stdin.write_all(input.as_bytes());
+    let answer = run_script(target, options, "plan", &[], input.as_bytes(), &mut |_| {})?;
+    let protocol = |line: &str| ApplyError::Protocol(line.chars().take(120).collect());
+    if answer.code != 0 {
+        return Err(protocol(&answer.lines.join("\n")));
     }
-    let out = child.wait_with_output().map_err(PlanError::Spawn)?;
-    if !out.status.success() {
-        let message = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-        return Err(PlanError::Ssh {
-            host: host.name.clone(),
-            message,
-        });
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let by_path = |p: &str| tree.files.iter().find(|f| f.path.as_str() == p);
-    let mut changes = Vec::new();
-    for line in stdout.lines() {
-        let mut words = line.split(' ');
-        let (kind, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-        let protocol = || PlanError::Protocol {
-            host: host.name.clone(),
-            line: line.chars().take(120).collect(),
+    let mut plan = HostPlan {
+        host: target.host().to_owned(),
+        interrupted: false,
+        changes: Vec::new(),
+    };
+    for line in &answer.lines {
+        let words: Vec<&str> = line.split(' ').collect();
+        let path = words.get(1).copied().unwrap_or("");
+        let file = target.file(path);
+        let change = |kind, diff| {
+            file.map(|f| Change {
+                path: path.into(),
+                kind,
+                diff,
+                secret: f.secret,
+                reload: f.reload.clone(),
+            })
+            .ok_or_else(|| protocol(line))
         };
-        let decode = |b64: Option<&str>| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b64.unwrap_or(""))
-                .map_err(|_| protocol())
-                .map(|bytes| String::from_utf8(bytes).ok())
-        };
-        match kind {
+        match words[0] {
+            "pending" => plan.interrupted = true,
             "same" => {
-                let file = by_path(path).ok_or_else(protocol)?;
-                if words.next() != Some(format!("{:o}", file.mode).as_str()) {
-                    changes.push(Change {
-                        path: path.into(),
-                        kind: ChangeKind::Mode,
-                        diff: None,
-                    });
+                let f = file.ok_or_else(|| protocol(line))?;
+                if !same_meta(f, words.get(2).copied(), words.get(3).copied()) {
+                    plan.changes.push(change(ChangeKind::Mode, None)?);
                 }
             }
-            "new" => changes.push(Change {
-                path: path.into(),
-                kind: ChangeKind::Add,
-                diff: None,
-            }),
+            "new" => plan.changes.push(change(ChangeKind::Add, None)?),
             "changed" => {
-                let file = by_path(path).ok_or_else(protocol)?;
-                let _mode = words.next();
-                let live = decode(words.next())?;
-                changes.push(Change {
-                    path: path.into(),
-                    kind: ChangeKind::Change,
-                    diff: live.map(|l| diff(&l, file, path)),
-                });
+                let f = file.ok_or_else(|| protocol(line))?;
+                let diff = match words.get(4) {
+                    Some(live) => diff(&unb64(live).ok_or_else(|| protocol(line))?, &f.content, path),
+                    None => None,
+                };
+                plan.changes.push(change(ChangeKind::Change, diff)?);
             }
-            "removed" => changes.push(Change {
+            "removed" => plan.changes.push(Change {
                 path: path.into(),
                 kind: ChangeKind::Remove,
                 diff: None,
+                secret: false,
+                reload: words
+                    .get(2)
+                    .filter(|r| **r != "-")
+                    .and_then(|r| r.parse().ok()),
             }),
-            _ => return Err(protocol()),
+            _ => return Err(protocol(line)),
         }
     }
-    Ok(HostPlan {
-        host: host.name.clone(),
-        changes,
-    })
+    Ok(plan)
 }
 
-fn diff(live: &str, file: &Artifact, path: &str) -> String {
-    similar::TextDiff::from_lines(live, file.content.as_str())
-        .unified_diff()
-        .context_radius(2)
-        .header(&format!("{path} (live)"), &format!("{path} (new)"))
-        .to_string()
+/// Whether the live mode (`644`) and owner (`root:root`, `-` when the
+/// host cannot tell) are the file's.
+fn same_meta(f: &TargetFile, mode: Option<&str>, owner: Option<&str>) -> bool {
+    let want = f.mode.trim_start_matches('0');
+    mode == Some(if want.is_empty() { "0" } else { want })
+        && (owner == Some("-") || owner == Some(f.owner.as_str()))
+}
+
+fn diff(live: &[u8], new: &[u8], path: &str) -> Option<String> {
+    let (live, new) = (std::str::from_utf8(live).ok()?, std::str::from_utf8(new).ok()?);
+    Some(
+        similar::TextDiff::from_lines(live, new)
+            .unified_diff()
+            .context_radius(2)
+            .header(&format!("{path} (live)"), &format!("{path} (new)"))
+            .to_string(),
+    )
 }
 
 /// The plan as people read it.
 #[must_use]
 pub fn describe(plan: &HostPlan) -> String {
-    if plan.changes.is_empty() {
+    if plan.is_empty() {
         return format!("{}: up to date\n", plan.host);
     }
     let count = |k: ChangeKind| plan.changes.iter().filter(|c| c.kind == k).count();
     let mut out = format!(
-        "{}: {} to add, {} to change, {} to remove\n",
+        "{}: {} to add, {} to change, {} to remove",
         plan.host,
         count(ChangeKind::Add),
         count(ChangeKind::Change) + count(ChangeKind::Mode),
         count(ChangeKind::Remove)
     );
+    let reloads = plan.reloads();
+    if !reloads.is_empty() {
+        let names: Vec<String> = reloads.iter().map(ToString::to_string).collect();
+        out.push_str(&format!("; reloads {}", names.join(", ")));
+    }
+    out.push('\n');
+    if plan.interrupted {
+        out.push_str("  ! an earlier apply was cut off: it will be rolled back and redone\n");
+    }
     for c in &plan.changes {
         let sign = match c.kind {
             ChangeKind::Add => "+",
@@ -199,7 +493,12 @@ pub fn describe(plan: &HostPlan) -> String {
             ChangeKind::Mode => "~ (mode)",
             ChangeKind::Remove => "-",
         };
-        out.push_str(&format!("  {sign} /{}\n", c.path));
+        let note = if c.secret && c.kind == ChangeKind::Change {
+            " (holds secrets: contents not shown)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("  {sign} /{}{note}\n", c.path));
         if let Some(d) = &c.diff {
             for line in d.lines() {
                 out.push_str(&format!("      {line}\n"));
@@ -207,4 +506,204 @@ pub fn describe(plan: &HostPlan) -> String {
         }
     }
     out
+}
+
+/// What an apply did on one host.
+#[derive(Clone, Debug, Default)]
+pub struct Applied {
+    /// Nothing needed doing (no second round trip was made).
+    pub up_to_date: bool,
+    /// An earlier, interrupted apply was rolled back first.
+    pub recovered: bool,
+    /// Files written, re-moded and removed.
+    pub swapped: (usize, usize, usize),
+    pub reloads: Vec<String>,
+    /// The build id the proxy was proved to answer.
+    pub proved: Option<String>,
+}
+
+/// Applies `target` to its host, `plan` being what the host said it
+/// lacks. `on_step` sees progress (`validated`, `reloaded nginx`, …).
+pub fn apply(
+    target: &Target,
+    plan: &HostPlan,
+    options: &SshOptions,
+    proof_timeout: u32,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<Applied, ApplyError> {
+    if plan.is_empty() {
+        return Ok(Applied {
+            up_to_date: true,
+            ..Applied::default()
+        });
+    }
+    let mut input = String::new();
+    for f in &target.files {
+        let send = plan.interrupted
+            || plan.changes.iter().any(|c| {
+                c.path == f.path && matches!(c.kind, ChangeKind::Add | ChangeKind::Change)
+            });
+        input.push_str(&format!(
+            "file {} {} {} {} {}",
+            f.sha256,
+            f.mode,
+            f.owner,
+            f.reload.as_ref().map_or("-".to_owned(), ToString::to_string),
+            f.path
+        ));
+        if send {
+            input.push(' ');
+            input.push_str(&b64(&f.content));
+        }
+        input.push('\n');
+    }
+    for r in &target.manifest.reloads {
+        input.push_str(&format!(
+            "reload {} {} {}\n",
+            r.name,
+            r.validate
+                .as_ref()
+                .map_or("-".to_owned(), |v| b64(v.as_bytes())),
+            b64(r.command.as_bytes())
+        ));
+    }
+    if let Some(proof) = &target.manifest.proof {
+        let (port, path) = proof_address(&proof.url)
+            .ok_or_else(|| ApplyError::Input(format!("bad proof URL `{}`", proof.url)))?;
+        input.push_str(&format!("proof {port} {path} {}\n", proof.build));
+    }
+    for n in &target.needs {
+        input.push_str(&format!("need {} {}\n", b64(n.what.as_bytes()), n.path));
+    }
+    input.push_str("end\n");
+    let mut applied = Applied::default();
+    let answer = run_script(
+        target,
+        options,
+        "apply",
+        &[proof_timeout.to_string()],
+        input.as_bytes(),
+        &mut |line| {
+            if let Some(step) = line.strip_prefix("step ") {
+                on_step(step);
+            } else if line.starts_with("waiting ") || line.starts_with("recovered ") {
+                on_step(line);
+            }
+        },
+    )?;
+    let mut failure = None;
+    let mut restore_failures = Vec::new();
+    for line in &answer.lines {
+        let mut words = line.split(' ');
+        let word = words.next().unwrap_or("");
+        let rest: Vec<&str> = words.collect();
+        let text = |i: usize| {
+            rest.get(i)
+                .and_then(|t| unb64(t))
+                .map(|b| String::from_utf8_lossy(&b).trim_end().to_owned())
+                .unwrap_or_default()
+        };
+        let name = rest.first().copied().unwrap_or("").to_owned();
+        match word {
+            "step" => match rest.first().copied() {
+                Some("swapped") => {
+                    let n = |i: usize| rest.get(i).and_then(|n| n.parse().ok()).unwrap_or(0);
+                    applied.swapped = (n(1), n(2), n(3));
+                }
+                Some("reloaded") => applied.reloads.push(rest.get(1).unwrap_or(&"").to_string()),
+                Some("proved") => applied.proved = rest.get(1).map(ToString::to_string),
+                _ => {}
+            },
+            "recovered" => applied.recovered = true,
+            "up-to-date" => applied.up_to_date = true,
+            "validate-failed" => {
+                failure = Some(ApplyError::Validate {
+                    name,
+                    output: text(1),
+                });
+            }
+            "reload-failed" => {
+                failure = Some(ApplyError::Reload {
+                    name,
+                    output: text(1),
+                });
+            }
+            "proof-failed" => {
+                failure = Some(ApplyError::Proof {
+                    live: name,
+                    expected: rest.get(1).unwrap_or(&"").to_string(),
+                });
+            }
+            "host-changed" => failure = Some(ApplyError::HostChanged(format!("/{name}"))),
+            "lock-timeout" => failure = Some(ApplyError::Lock),
+            "need-missing" => failure = Some(ApplyError::Missing(text(0))),
+            "restore-reload-failed" => {
+                restore_failures.push(format!("reloading `{name}`: {}", text(1)));
+            }
+            "restore-proof-failed" => restore_failures.push(format!(
+                "the proxy does not answer its previous build `{name}`"
+            )),
+            "bad-input" | "write-failed" => {
+                failure = Some(ApplyError::Protocol(line.clone()));
+            }
+            _ => {}
+        }
+    }
+    let failure = match (failure, answer.code) {
+        (None, 0) => return Ok(applied),
+        (Some(f), _) => f,
+        (None, code) => ApplyError::Protocol(format!(
+            "the host's script exited {code}: {}",
+            answer.lines.join("\n")
+        )),
+    };
+    if restore_failures.is_empty() {
+        Err(failure)
+    } else {
+        Err(ApplyError::RestoreFailed(
+            Box::new(failure),
+            restore_failures.join("\n"),
+        ))
+    }
+}
+
+/// Undoes the last apply on the host (a pool member switched before a
+/// later member failed): the previous files, reloaded and proved.
+pub fn rollback(target: &Target, options: &SshOptions, proof_timeout: u32) -> Result<(), ApplyError> {
+    let answer = run_script(
+        target,
+        options,
+        "rollback",
+        &[proof_timeout.to_string()],
+        b"",
+        &mut |_| {},
+    )?;
+    if answer.code == 0 {
+        Ok(())
+    } else {
+        Err(ApplyError::Reload {
+            name: "rollback".to_owned(),
+            output: answer.lines.join("\n"),
+        })
+    }
+}
+
+/// `http://127.0.0.1:PORT/PATH` → (PORT, /PATH).
+fn proof_address(url: &str) -> Option<(u16, &str)> {
+    let rest = url.strip_prefix("http://127.0.0.1:")?;
+    let slash = rest.find('/')?;
+    let port = rest[..slash].parse().ok()?;
+    let path = &rest[slash..];
+    (!path.contains(char::is_whitespace)).then_some((port, path))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn diff_of_a_one_line_change() {
+        let old = "a\n''  close;\nreturn 200 \"1\";\n}\n";
+        let new = "a\n''  close;\nreturn 200 \"2\";\n}\n";
+        let d = super::diff(old.as_bytes(), new.as_bytes(), "x").unwrap();
+        assert!(d.contains("-return 200 \"1\";") && d.contains("+return 200 \"2\";"), "{d}");
+    }
 }

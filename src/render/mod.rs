@@ -226,7 +226,12 @@ fn regex_escape(s: &str) -> String {
 /// Hex SHA-256 of a file's content, as in the manifest.
 #[must_use]
 pub fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
+    sha256_hex_bytes(text.as_bytes())
+}
+
+#[must_use]
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -1,6 +1,11 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::io::Read as _;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
 use camino::Utf8Path;
 use infrac::check::Checked;
 use infrac::diag::{self, ColorChoice};
@@ -161,7 +166,7 @@ pub fn sshd(dir: &camino::Utf8Path) -> Sshd {
         format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\n\
              PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             UsePAM no\nStrictModes no\nPidFile {dir}/sshd.pid\n"
+             UsePAM no\nStrictModes no\nMaxStartups 100\nPidFile {dir}/sshd.pid\n"
         ),
     )
     .unwrap();
@@ -224,11 +229,13 @@ pub fn infrac_command() -> std::process::Command {
     cmd
 }
 
-/// A minimal main nginx.conf that includes a host's conf.d, as the
+/// A minimal main nginx.conf (at `etc/nginx/nginx.conf` under the host's
+/// root, where apply's `nginx -c` looks) that includes its conf.d, as the
 /// distribution's does. `error_log`: `stderr` to read `nginx -t`'s warnings,
 /// or a file for a running server.
 pub fn write_nginx_conf(host_root: &camino::Utf8Path, error_log: &str) -> camino::Utf8PathBuf {
-    let conf = host_root.join("nginx.conf");
+    let conf = host_root.join("etc/nginx/nginx.conf");
+    std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
     std::fs::write(
         &conf,
         format!(
@@ -239,3 +246,52 @@ pub fn write_nginx_conf(host_root: &camino::Utf8Path, error_log: &str) -> camino
     .unwrap();
     conf
 }
+
+/// A server process the test started, stopped when dropped.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    /// SIGTERM, so NGINX's master stops its workers (SIGKILL would orphan
+    /// them, still listening); SIGKILL only if that does not work.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn assert_port_free(port: u16) {
+    assert!(
+        TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "port {port} is in use: is a server from an earlier run still there?"
+    );
+}
+
+pub fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(15) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(e) = child.stderr.as_mut() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("{what} exited ({status}) before listening on {port}:\n{err}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not listen on {port}");
+}
+

@@ -1,0 +1,412 @@
+# shellcheck shell=bash
+# infrac's side on a host: `bash -c SCRIPT infrac-host MODE ROOT [PROOF_TIMEOUT]`.
+# Needs bash, coreutils and flock (util-linux): nothing else.
+#
+# State, under ROOT/var/lib/infrac:
+#   owned   "RELOAD PATH" per file infrac put there (RELOAD `-` for none)
+#   lock    held (flock) while an apply or rollback runs
+#   txn/    the apply in progress: backup/ (old files), created (paths that
+#           did not exist), reloads (names), old-build (the proof before)
+#   last/   the last committed apply, the same shape: what `rollback` undoes
+# Renaming txn/ to last/ is the commit. A txn/ found on arrival is an
+# apply that was killed: it is rolled back before anything else happens,
+# and its reloads rerun, so every file is whole and what is loaded is what
+# is on disk.
+#
+# MODE plan:     stdin "SHA FLAG PATH" per generated file (FLAG `s` for a
+#                secret: its content never leaves the host). Prints
+#                `pending` when an apply was interrupted, then per file:
+#                same PATH MODE OWNER | new PATH | changed PATH MODE OWNER [B64]
+#                | removed PATH RELOAD [B64]
+# MODE apply:    stdin, then `end` (a cut-off transfer changes nothing):
+#                  file SHA MODE OWNER RELOAD PATH [B64]   every generated file;
+#                                                          B64 when sent
+#                  reload NAME B64(VALIDATE|-) B64(COMMAND) in the order they run
+#                  proof PORT PATH BUILD
+#                  need B64(WHAT) PATH                      a file that must exist
+#                Prints `step …` lines as it goes; exits 0 done (or nothing to
+#                do), 3 validation failed, 4 reload failed, 5 proof failed,
+#                6 the host changed since plan, 7 bad input, 8 lock timeout.
+# MODE rollback: restores last/ and reloads (a pool member rolled back
+#                after a later member failed).
+set -u
+mode=$1
+root=${2%/}
+proof_timeout=${3:-10}
+state="$root/var/lib/infrac"
+owned="$state/owned"
+owned_rel="var/lib/infrac/owned"
+
+say() { printf '%s\n' "$*" 2>/dev/null || true; }
+
+# Once started, a run finishes (or undoes) its work even if the client
+# goes away; it must not die half-way on a closed pipe.
+trap '' PIPE HUP
+
+# stdin to a file first: bash reads a pipe a byte at a time.
+input=$(mktemp)
+trap 'rm -f "$input"' EXIT
+cat > "$input"
+exec 0< "$input"
+
+# live_hash[PATH] and live_meta[PATH] ("MODE OWNER", OWNER `-` unless root)
+# for those of the given paths that are files, in two commands.
+declare -A live_hash=() live_meta=()
+scan() {
+    local -a files=()
+    local p h m
+    for p in "$@"; do
+        [ -f "$root/$p" ] && files+=("$p")
+    done
+    [ ${#files[@]} -gt 0 ] || return 0
+    while read -r h p; do
+        live_hash[$p]=$h
+    done < <(cd "$root" && printf '%s\0' "${files[@]}" | xargs -0 sha256sum)
+    while read -r p m; do
+        [ "$(id -u)" = 0 ] || m="${m%% *} -"
+        live_meta[$p]=$m
+    done < <(cd "$root" && printf '%s\0' "${files[@]}" | xargs -0 stat -c '%n %a %U:%G')
+}
+
+# "MODE OWNER" as scan reports it, for the manifest's mode and owner.
+meta_of() { # MODE OWNER
+    if [ "$(id -u)" = 0 ]; then
+        printf '%o %s' "$((8#$1))" "$2"
+    else
+        printf '%o -' "$((8#$1))"
+    fi
+}
+
+# The build id the proxy answers on loopback, or nothing.
+probe() { # PORT PATH
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\n\r\n" "$2" "$1" >&3
+        cat <&3' probe "$1" "$2" 2>/dev/null | tail -n 1 | tr -d '\r\n'
+}
+
+hash_of() { sha256sum < "$1" | cut -d' ' -f1; }
+
+if [ "$mode" = plan ]; then
+    [ -d "$state/txn" ] && say pending
+    declare -A expected=() secret=()
+    declare -a paths=()
+    while read -r hash flag path; do
+        [ -n "$path" ] || continue
+        expected[$path]=$hash
+        secret[$path]=$flag
+        paths+=("$path")
+    done
+    declare -A removed=()
+    if [ -f "$owned" ]; then
+        while read -r reload path; do
+            [ -n "$path" ] || continue
+            [ -z "${expected[$path]:-}" ] && removed[$path]=$reload
+        done < "$owned"
+    fi
+    scan "${paths[@]}" "${!removed[@]}"
+    for path in "${paths[@]}"; do
+        if [ -z "${live_hash[$path]:-}" ]; then
+            say "new $path"
+        elif [ "${live_hash[$path]}" = "${expected[$path]}" ]; then
+            say "same $path ${live_meta[$path]}"
+        elif [ "${secret[$path]}" = s ]; then
+            say "changed $path ${live_meta[$path]}"
+        else
+            say "changed $path ${live_meta[$path]} $(base64 -w0 < "$root/$path")"
+        fi
+    done
+    for path in "${!removed[@]}"; do
+        if [ -n "${live_hash[$path]:-}" ]; then
+            say "removed $path ${removed[$path]} $(base64 -w0 < "$root/$path")"
+        fi
+    done
+    exit 0
+fi
+
+# Puts the files of transaction folder $1 back as they were before it.
+restore() {
+    local d=$1 p
+    if [ -f "$d/created" ]; then
+        while read -r p; do
+            [ -n "$p" ] && rm -f "$root/$p" "$root/$p.infrac-new"
+        done < "$d/created"
+    fi
+    if [ -d "$d/backup" ]; then
+        (cd "$d/backup" && find . -type f ! -name '*.infrac-tmp' -printf '%P\n') | while read -r p; do
+            mkdir -p "$(dirname "$root/$p")"
+            # Over a whole file, never into one: a half-copied file is
+            # never at the live path.
+            cp -p "$d/backup/$p" "$root/$p.infrac-new" && mv -f "$root/$p.infrac-new" "$root/$p"
+        done
+    fi
+}
+
+# Reruns the reloads of transaction folder $1 (after restoring it), and
+# proves the proxy is back on the build it had before.
+reload_restored() {
+    local d=$1 name ok=0
+    [ -f "$d/reloads" ] || return 0
+    while read -r name; do
+        [ -n "$name" ] || continue
+        if ! out=$(bash -c "$(cat "$d/cmd-$name")" 2>&1); then
+            say "restore-reload-failed $name $(printf '%s' "$out" | base64 -w0)"
+            ok=1
+        fi
+    done < "$d/reloads"
+    if [ -s "$d/old-build" ] && [ -f "$d/proof" ]; then
+        read -r port path < "$d/proof"
+        want=$(cat "$d/old-build")
+        for _ in $(seq 1 $((proof_timeout * 10))); do
+            [ "$(probe "$port" "$path")" = "$want" ] && return "$ok"
+            sleep 0.1
+        done
+        say "restore-proof-failed $want"
+        ok=1
+    fi
+    return "$ok"
+}
+
+mkdir -p "$state"
+exec 9>>"$state/lock"
+if ! flock -n 9; then
+    say "waiting for another apply on this host"
+    if ! flock -w 120 9; then
+        say "lock-timeout"
+        exit 8
+    fi
+fi
+
+if [ "$mode" = rollback ]; then
+    if [ ! -d "$state/last" ]; then
+        say "nothing to roll back"
+        exit 0
+    fi
+    restore "$state/last"
+    if reload_restored "$state/last"; then
+        drop_txn "$state/last"
+        say "rolled-back"
+        exit 0
+    fi
+    drop_txn "$state/last"
+    exit 4
+fi
+
+# An apply that was killed: put back what it had changed.
+if [ -d "$state/txn" ]; then
+    restore "$state/txn"
+    reload_restored "$state/txn" || true
+    drop_txn "$state/txn"
+    say "recovered an interrupted apply"
+fi
+
+# Read the whole request before touching anything.
+incoming="$state/incoming"
+rm -rf "$incoming"
+mkdir -p "$incoming"
+declare -a paths=() reload_names=() needs=()
+declare -A want=() fmode=() fowner=() freload=() sent=() validate=() command=()
+proof_port="" proof_path="" proof_build=""
+complete=0
+n=0
+while read -r kind a b c d e f; do
+    case $kind in
+        file)
+            paths+=("$e")
+            want[$e]=$a; fmode[$e]=$b; fowner[$e]=$c; freload[$e]=$d
+            if [ -n "$f" ]; then
+                n=$((n + 1))
+                printf '%s' "$f" | base64 -d > "$incoming/$n" || exit 7
+                if [ "$(hash_of "$incoming/$n")" != "$a" ]; then
+                    say "bad-input content of $e does not match its hash"
+                    exit 7
+                fi
+                sent[$e]="$incoming/$n"
+            fi
+            ;;
+        reload)
+            reload_names+=("$a")
+            if [ "$b" = - ]; then validate[$a]=-; else validate[$a]=$(printf '%s' "$b" | base64 -d); fi
+            command[$a]=$(printf '%s' "$c" | base64 -d)
+            ;;
+        proof) proof_port=$a; proof_path=$b; proof_build=$c ;;
+        need) needs+=("$(printf '%s' "$a" | base64 -d)	$b") ;;
+        end) complete=1; break ;;
+        *) say "bad-input $kind"; exit 7 ;;
+    esac
+done
+if [ "$complete" != 1 ]; then
+    say "bad-input the request was cut off; nothing was changed"
+    rm -rf "$incoming"
+    exit 7
+fi
+
+# What differs, now that the lock is held.
+declare -a install=() chmods=() removes=()
+declare -A needed=() drop=()
+if [ -f "$owned" ]; then
+    while read -r reload path; do
+        [ -n "$path" ] || continue
+        [ -z "${want[$path]:-}" ] && drop[$path]=$reload
+    done < "$owned"
+fi
+scan "${paths[@]}" "${!drop[@]}"
+for p in "${paths[@]}"; do
+    if [ "${live_hash[$p]:-}" = "${want[$p]}" ]; then
+        if [ "${live_meta[$p]}" != "$(meta_of "${fmode[$p]}" "${fowner[$p]}")" ]; then
+            chmods+=("$p")
+        fi
+        continue
+    fi
+    if [ -z "${sent[$p]:-}" ]; then
+        say "host-changed $p"
+        rm -rf "$incoming"
+        exit 6
+    fi
+    install+=("$p")
+    [ "${freload[$p]}" != - ] && needed[${freload[$p]}]=1
+done
+for p in "${!drop[@]}"; do
+    if [ -n "${live_hash[$p]:-}" ]; then
+        removes+=("$p")
+        [ "${drop[$p]}" != - ] && needed[${drop[$p]}]=1
+    fi
+done
+new_owned="$incoming/owned"
+for p in "${paths[@]}"; do
+    printf '%s %s\n' "${freload[$p]}" "$p"
+done > "$new_owned"
+owned_changes=1
+[ -f "$owned" ] && cmp -s "$owned" "$new_owned" && owned_changes=0
+
+for entry in "${needs[@]}"; do
+    what=${entry%%	*}
+    path=${entry#*	}
+    if [ ! -e "$path" ]; then
+        say "need-missing $(printf '%s is missing on the host: %s' "$path" "$what" | base64 -w0)"
+        rm -rf "$incoming"
+        exit 3
+    fi
+done
+
+if [ ${#install[@]} -eq 0 ] && [ ${#chmods[@]} -eq 0 ] && [ ${#removes[@]} -eq 0 ] && [ "$owned_changes" = 0 ]; then
+    rm -rf "$incoming"
+    say "up-to-date"
+    exit 0
+fi
+
+# Removes a transaction folder in one step (a half-removed journal would
+# undo half a transaction).
+drop_txn() { # DIR
+    mv "$1" "$state/dropped.$$" && rm -rf "$state/dropped.$$"
+}
+
+# The transaction: journal first, then the files.
+txn="$state/txn"
+mkdir -p "$txn/backup"
+: > "$txn/created"
+order=()
+for name in "${reload_names[@]}"; do
+    if [ -n "${needed[$name]:-}" ]; then
+        order+=("$name")
+        printf '%s' "${command[$name]}" > "$txn/cmd-$name"
+    fi
+done
+printf '%s\n' "${order[@]}" > "$txn/reloads"
+proxy_reloaded=0
+for name in "${order[@]}"; do
+    case $name in caddy|nginx) proxy_reloaded=1 ;; esac
+done
+if [ "$proxy_reloaded" = 1 ] && [ -n "$proof_port" ]; then
+    printf '%s %s\n' "$proof_port" "$proof_path" > "$txn/proof"
+    probe "$proof_port" "$proof_path" > "$txn/old-build"
+fi
+backup() {
+    if [ -f "$root/$1" ]; then
+        mkdir -p "$(dirname "$txn/backup/$1")"
+        cp -p "$root/$1" "$txn/backup/$1.infrac-tmp" &&
+            mv "$txn/backup/$1.infrac-tmp" "$txn/backup/$1"
+    else
+        printf '%s\n' "$1" >> "$txn/created"
+    fi
+}
+for p in "${install[@]}" "${chmods[@]}" "${removes[@]}" "$owned_rel"; do
+    backup "$p"
+done
+sync -f "$txn" 2>/dev/null || true
+
+put() { # SOURCE PATH MODE OWNER
+    mkdir -p "$(dirname "$root/$2")"
+    cp "$1" "$root/$2.infrac-new" &&
+        chmod "$3" "$root/$2.infrac-new" &&
+        { [ "$(id -u)" != 0 ] || chown "$4" "$root/$2.infrac-new"; } &&
+        mv -f "$root/$2.infrac-new" "$root/$2"
+}
+failed=0
+for p in "${install[@]}"; do
+    put "${sent[$p]}" "$p" "${fmode[$p]}" "${fowner[$p]}" || failed=1
+done
+for p in "${chmods[@]}"; do
+    chmod "${fmode[$p]}" "$root/$p" || failed=1
+    if [ "$(id -u)" = 0 ]; then chown "${fowner[$p]}" "$root/$p" || failed=1; fi
+done
+for p in "${removes[@]}"; do
+    rm -f "$root/$p" || failed=1
+done
+put "$new_owned" "$owned_rel" 0644 "$(id -un):$(id -gn)" || failed=1
+rm -rf "$incoming"
+if [ "$failed" = 1 ]; then
+    restore "$txn"
+    drop_txn "$txn"
+    say "write-failed"
+    exit 4
+fi
+say "step swapped ${#install[@]} ${#chmods[@]} ${#removes[@]}"
+
+# Check the files in place: nothing has reloaded yet, so the old
+# configuration is still what runs.
+for name in "${order[@]}"; do
+    check=${validate[$name]}
+    [ "$check" = - ] && continue
+    if ! out=$(bash -c "$check" 2>&1); then
+        restore "$txn"
+        drop_txn "$txn"
+        say "validate-failed $name $(printf '%s' "$out" | base64 -w0)"
+        exit 3
+    fi
+done
+say "step validated"
+
+undo() {
+    restore "$txn"
+    reload_restored "$txn"
+    drop_txn "$txn"
+}
+for name in "${order[@]}"; do
+    if ! out=$(bash -c "${command[$name]}" 2>&1); then
+        say "reload-failed $name $(printf '%s' "$out" | base64 -w0)"
+        undo
+        exit 4
+    fi
+    say "step reloaded $name"
+done
+
+if [ "$proxy_reloaded" = 1 ] && [ -n "$proof_port" ]; then
+    live=""
+    for _ in $(seq 1 $((proof_timeout * 10))); do
+        live=$(probe "$proof_port" "$proof_path")
+        [ "$live" = "$proof_build" ] && break
+        sleep 0.1
+    done
+    if [ "$live" != "$proof_build" ]; then
+        say "proof-failed ${live:--} $proof_build"
+        undo
+        exit 5
+    fi
+    say "step proved $proof_build"
+fi
+
+[ -d "$state/last" ] && drop_txn "$state/last"
+mv "$txn" "$state/last"
+say "applied"
+exit 0

@@ -1,0 +1,206 @@
+//! Many hosts at once. Plans run side by side. Applies run side by side
+//! across hosts that share no pool; the members of a pool go one at a
+//! time, and when one fails the members already switched are put back, so
+//! a pool never serves two configurations.
+
+use super::{Applied, ApplyError, HostPlan, SshOptions, Target};
+
+#[derive(Clone, Debug)]
+pub struct RollOptions {
+    pub ssh: SshOptions,
+    /// Seconds a reloaded proxy has to answer its new build id.
+    pub proof_timeout: u32,
+    /// Hosts talked to at once.
+    pub parallel: usize,
+}
+
+/// Progress, as it happens (from several threads).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A host started or moved on (`validated`, `reloaded nginx`, …).
+    Step { host: &'a str, step: &'a str },
+    /// A host is finished with.
+    Done {
+        host: &'a str,
+        outcome: &'a HostOutcome,
+    },
+}
+
+#[derive(Debug)]
+pub enum HostOutcome {
+    Applied(Applied),
+    /// Not applied; the host runs what it ran before.
+    Failed(ApplyError),
+    /// Not tried: an earlier member of its pool failed.
+    Skipped { pool: String, member: String },
+    /// Applied, then put back because a later member of its pool failed.
+    /// `error` says if putting it back failed.
+    RolledBack {
+        pool: String,
+        member: String,
+        error: Option<ApplyError>,
+    },
+}
+
+impl HostOutcome {
+    #[must_use]
+    pub fn is_success(&self) -> bool {
+        matches!(self, HostOutcome::Applied(_))
+    }
+}
+
+/// Every target's plan, asked of the hosts side by side.
+pub fn plan_all(targets: &[Target], options: &RollOptions) -> Vec<Result<HostPlan, ApplyError>> {
+    crate::parallel::each(targets, options.parallel, |t| super::plan(t, &options.ssh))
+}
+
+/// Groups of target indexes that must roll one after another: hosts
+/// joined by a shared pool, in the targets' order.
+fn groups(targets: &[Target]) -> Vec<Vec<usize>> {
+    let mut group: Vec<usize> = (0..targets.len()).collect();
+    fn find(group: &mut [usize], i: usize) -> usize {
+        let mut r = i;
+        while group[r] != r {
+            r = group[r];
+        }
+        group[i] = r;
+        r
+    }
+    for i in 0..targets.len() {
+        for j in 0..i {
+            let shared = targets[i]
+                .manifest
+                .pools
+                .iter()
+                .any(|p| targets[j].manifest.pools.contains(p));
+            if shared {
+                let (a, b) = (find(&mut group, i), find(&mut group, j));
+                group[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut index_of = std::collections::HashMap::new();
+    for i in 0..targets.len() {
+        let root = find(&mut group, i);
+        let slot = *index_of.entry(root).or_insert_with(|| {
+            out.push(Vec::new());
+            out.len() - 1
+        });
+        out[slot].push(i);
+    }
+    out
+}
+
+/// Applies every target whose plan has something to do; `report` sees
+/// progress. Outcomes in the targets' order.
+pub fn apply_all(
+    targets: &[Target],
+    plans: &[HostPlan],
+    options: &RollOptions,
+    report: &(dyn Fn(Event<'_>) + Sync),
+) -> Vec<HostOutcome> {
+    let groups = groups(targets);
+    let rolled = crate::parallel::each(&groups, options.parallel, |members| {
+        roll(members, targets, plans, options, report)
+    });
+    let mut outcomes: Vec<Option<HostOutcome>> = (0..targets.len()).map(|_| None).collect();
+    for (members, results) in groups.iter().zip(rolled) {
+        for (&i, outcome) in members.iter().zip(results) {
+            outcomes[i] = Some(outcome);
+        }
+    }
+    outcomes.into_iter().flatten().collect()
+}
+
+/// One group, member after member.
+fn roll(
+    members: &[usize],
+    targets: &[Target],
+    plans: &[HostPlan],
+    options: &RollOptions,
+    report: &(dyn Fn(Event<'_>) + Sync),
+) -> Vec<HostOutcome> {
+    let mut outcomes: Vec<HostOutcome> = Vec::new();
+    let mut failed: Option<usize> = None;
+    for &i in members {
+        let target = &targets[i];
+        let host = target.host();
+        let outcome = if let Some(f) = failed {
+            HostOutcome::Skipped {
+                pool: shared_pool(target, &targets[f]),
+                member: targets[f].host().to_owned(),
+            }
+        } else {
+            if !plans[i].is_empty() {
+                report(Event::Step {
+                    host,
+                    step: "applying",
+                });
+            }
+            match super::apply(
+                target,
+                &plans[i],
+                &options.ssh,
+                options.proof_timeout,
+                &mut |step| report(Event::Step { host, step }),
+            ) {
+                Ok(applied) => HostOutcome::Applied(applied),
+                Err(e) => {
+                    failed = Some(i);
+                    HostOutcome::Failed(e)
+                }
+            }
+        };
+        if failed != Some(i) {
+            report(Event::Done {
+                host,
+                outcome: &outcome,
+            });
+        }
+        outcomes.push(outcome);
+    }
+    // Put back, newest first, the members switched before the failure.
+    if let Some(f) = failed {
+        let before = members.iter().position(|&m| m == f).unwrap_or(0);
+        for k in (0..before).rev() {
+            let i = members[k];
+            let HostOutcome::Applied(applied) = &outcomes[k] else {
+                continue;
+            };
+            if applied.up_to_date {
+                continue;
+            }
+            let target = &targets[i];
+            report(Event::Step {
+                host: target.host(),
+                step: "rolling back",
+            });
+            let error =
+                super::rollback(target, &options.ssh, options.proof_timeout).err();
+            outcomes[k] = HostOutcome::RolledBack {
+                pool: shared_pool(target, &targets[f]),
+                member: targets[f].host().to_owned(),
+                error,
+            };
+            report(Event::Done {
+                host: target.host(),
+                outcome: &outcomes[k],
+            });
+        }
+        report(Event::Done {
+            host: targets[f].host(),
+            outcome: &outcomes[before],
+        });
+    }
+    outcomes
+}
+
+fn shared_pool(a: &Target, b: &Target) -> String {
+    a.manifest
+        .pools
+        .iter()
+        .find(|p| b.manifest.pools.contains(p))
+        .cloned()
+        .unwrap_or_default()
+}

@@ -1,0 +1,339 @@
+//! `infrac plan` and `infrac apply`: the commands that talk to hosts.
+
+use std::io::{IsTerminal, Write};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::{Input, Targets, checked_model, plural};
+use crate::apply::{self, Event, HostOutcome, HostPlan, RollOptions, SshOptions, Target};
+
+/// Exit codes of `plan` (and `apply --dry-run`), like `terraform plan
+/// -detailed-exitcode`; `apply` uses the first two.
+const OK: u8 = 0;
+const ERROR: u8 = 1;
+const CHANGES: u8 = 2;
+
+/// Where the files come from, and how to reach the hosts.
+#[derive(clap::Args, Debug)]
+pub struct Source {
+    /// Take the trees of an earlier `infrac build` (e.g. `out/`) instead
+    /// of building now.
+    #[arg(long, value_name = "OUT")]
+    pub from: Option<Utf8PathBuf>,
+    /// Hosts talked to at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub parallel: usize,
+}
+
+/// Builds (or reads) the trees and keeps the selected hosts'.
+fn targets(input: &Input, select: &Targets, source: &Source) -> Result<Vec<Target>, u8> {
+    let all = match &source.from {
+        Some(dir) => read_out(dir)?,
+        None => {
+            let (_, model) = checked_model(input).map_err(|_| ERROR)?;
+            let trees = crate::render::render(&model).map_err(|e| {
+                eprintln!("error: {e}");
+                ERROR
+            })?;
+            trees
+                .iter()
+                .map(Target::from_tree)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| {
+                    eprintln!("error: {e}");
+                    ERROR
+                })?
+        }
+    };
+    let chosen = choose(&all, select).map_err(|m| {
+        eprintln!("error: {m}");
+        ERROR
+    })?;
+    let mut out = Vec::new();
+    let mut failed = false;
+    for (_, t) in all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| chosen.contains(i))
+    {
+        let host = t.host().to_owned();
+        match t.with_secrets(|name| std::env::var(name).ok()) {
+            Ok(t) => out.push(t),
+            Err(e) => {
+                eprintln!("error: {host}: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed { Err(ERROR) } else { Ok(out) }
+}
+
+/// Every host tree under an `out/` folder.
+fn read_out(dir: &Utf8Path) -> Result<Vec<Target>, u8> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        eprintln!("error: cannot read {dir}: {e}");
+        ERROR
+    })?;
+    let mut hosts: Vec<Utf8PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| Utf8PathBuf::from_path_buf(e.path()).ok())
+        .filter(|p| p.join("manifest.json").is_file())
+        .collect();
+    hosts.sort();
+    if hosts.is_empty() {
+        eprintln!("error: {dir} holds no host trees (no */manifest.json); run `infrac build` first");
+        return Err(ERROR);
+    }
+    hosts
+        .iter()
+        .map(|h| Target::load(h))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ERROR
+        })
+}
+
+/// The indexes of the hosts `select` names; unknown names are errors.
+fn choose(all: &[Target], select: &Targets) -> Result<Vec<usize>, String> {
+    if select.all {
+        return Ok((0..all.len()).collect());
+    }
+    if select.hosts.is_empty() && select.pools.is_empty() {
+        return Err("say which hosts: --host NAME, --pool NAME or --all".to_owned());
+    }
+    let mut out = Vec::new();
+    for name in &select.hosts {
+        let i = all
+            .iter()
+            .position(|t| t.host() == name)
+            .ok_or_else(|| format!("no host named `{name}`"))?;
+        out.push(i);
+    }
+    for name in &select.pools {
+        let before = out.len();
+        out.extend(
+            all.iter()
+                .enumerate()
+                .filter(|(_, t)| t.manifest.pools.contains(name))
+                .map(|(i, _)| i),
+        );
+        if out.len() == before {
+            return Err(format!("no pool named `{name}`"));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+fn options(select: &Targets, source: &Source, proof_timeout: u32) -> RollOptions {
+    RollOptions {
+        ssh: SshOptions {
+            config: select.ssh_config.clone(),
+        },
+        proof_timeout,
+        parallel: source.parallel.max(1),
+    }
+}
+
+/// Plans every target, printing each plan; the plans, or `ERROR` when a
+/// host could not be planned.
+fn plan_and_print(targets: &[Target], options: &RollOptions) -> Result<Vec<HostPlan>, u8> {
+    let mut plans = Vec::new();
+    let mut failed = false;
+    let mut out = std::io::stdout().lock();
+    for (t, result) in targets.iter().zip(apply::plan_all(targets, options)) {
+        match result {
+            Ok(p) => {
+                let _ = out.write_all(apply::describe(&p).as_bytes());
+                plans.push(p);
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", t.host());
+                failed = true;
+            }
+        }
+    }
+    if failed { Err(ERROR) } else { Ok(plans) }
+}
+
+pub fn plan(input: &Input, select: &Targets, source: &Source) -> u8 {
+    let targets = match targets(input, select, source) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    match plan_and_print(&targets, &options(select, source, 0)) {
+        Ok(plans) if plans.iter().all(HostPlan::is_empty) => OK,
+        Ok(_) => CHANGES,
+        Err(code) => code,
+    }
+}
+
+pub struct ApplyFlags {
+    pub dry_run: bool,
+    pub yes: bool,
+    pub proof_timeout: u32,
+}
+
+pub fn apply(input: &Input, select: &Targets, source: &Source, flags: &ApplyFlags) -> u8 {
+    if flags.dry_run {
+        return plan(input, select, source);
+    }
+    let targets = match targets(input, select, source) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let options = options(select, source, flags.proof_timeout);
+    let plans = match plan_and_print(&targets, &options) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let busy = plans.iter().filter(|p| !p.is_empty()).count();
+    if busy == 0 {
+        eprintln!("nothing to apply");
+        return OK;
+    }
+    if !flags.yes && std::io::stdin().is_terminal() && !confirm(busy) {
+        eprintln!("nothing applied");
+        return ERROR;
+    }
+    let progress = Progress::new(&targets, &plans);
+    let outcomes = apply::apply_all(&targets, &plans, &options, &|e| progress.event(&e));
+    progress.finish();
+    let mut code = OK;
+    for (t, outcome) in targets.iter().zip(&outcomes) {
+        if !outcome.is_success() {
+            code = ERROR;
+        }
+        if let HostOutcome::Failed(e) = outcome {
+            eprintln!("error: {}: {e}", t.host());
+        }
+    }
+    let applied = outcomes
+        .iter()
+        .filter(|o| matches!(o, HostOutcome::Applied(a) if !a.up_to_date))
+        .count();
+    let failed = outcomes.iter().filter(|o| !o.is_success()).count();
+    eprintln!(
+        "applied to {}{}",
+        plural(applied, "host"),
+        if failed > 0 {
+            format!("; {} not", plural(failed, "host"))
+        } else {
+            String::new()
+        }
+    );
+    code
+}
+
+fn confirm(hosts: usize) -> bool {
+    eprint!("apply these changes to {}? [y/N] ", plural(hosts, "host"));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+/// A line per host: redrawn in place on a terminal, printed as it
+/// happens otherwise.
+struct Progress {
+    bars: Option<(indicatif::MultiProgress, Vec<(String, indicatif::ProgressBar)>)>,
+}
+
+impl Progress {
+    fn new(targets: &[Target], plans: &[HostPlan]) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress { bars: None };
+        }
+        let multi = indicatif::MultiProgress::new();
+        let style = indicatif::ProgressStyle::with_template("{spinner} {prefix:.bold}: {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        let bars = targets
+            .iter()
+            .zip(plans)
+            .filter(|(_, p)| !p.is_empty())
+            .map(|(t, _)| {
+                let bar = multi.add(indicatif::ProgressBar::new_spinner());
+                bar.set_style(style.clone());
+                bar.set_prefix(t.host().to_owned());
+                bar.set_message("waiting");
+                bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                (t.host().to_owned(), bar)
+            })
+            .collect();
+        Progress {
+            bars: Some((multi, bars)),
+        }
+    }
+
+    fn event(&self, e: &Event<'_>) {
+        let (host, text) = match e {
+            Event::Step { host, step } => (*host, (*step).to_owned()),
+            Event::Done { host, outcome } => (*host, done(outcome)),
+        };
+        match &self.bars {
+            Some((_, bars)) => {
+                if let Some((_, bar)) = bars.iter().find(|(h, _)| h == host) {
+                    match e {
+                        Event::Step { .. } => bar.set_message(text),
+                        Event::Done { .. } => bar.finish_with_message(text),
+                    }
+                }
+            }
+            None => eprintln!("{host}: {text}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some((multi, bars)) = &self.bars {
+            for (_, bar) in bars {
+                if !bar.is_finished() {
+                    bar.finish();
+                }
+            }
+            let _ = multi.clear();
+            for (host, bar) in bars {
+                eprintln!("{host}: {}", bar.message());
+            }
+        }
+    }
+}
+
+/// One host's result, in a line.
+fn done(outcome: &HostOutcome) -> String {
+    match outcome {
+        HostOutcome::Applied(a) if a.up_to_date => "up to date".to_owned(),
+        HostOutcome::Applied(a) => {
+            let (written, moded, removed) = a.swapped;
+            let mut parts = vec![format!(
+                "applied: {} written, {moded} re-moded, {removed} removed",
+                plural(written, "file")
+            )];
+            if a.recovered {
+                parts.push("repaired an interrupted apply".to_owned());
+            }
+            if !a.reloads.is_empty() {
+                parts.push(format!("reloaded {}", a.reloads.join(", ")));
+            }
+            if let Some(b) = &a.proved {
+                parts.push(format!("serving build {b}"));
+            }
+            parts.join("; ")
+        }
+        HostOutcome::Failed(_) => "FAILED; still running its previous configuration".to_owned(),
+        HostOutcome::Skipped { pool, member } => {
+            format!("not applied: `{member}` of pool `{pool}` failed first")
+        }
+        HostOutcome::RolledBack {
+            pool,
+            member,
+            error: None,
+        } => format!("rolled back to its previous configuration: `{member}` of pool `{pool}` failed"),
+        HostOutcome::RolledBack {
+            error: Some(e), ..
+        } => format!("ROLLBACK FAILED: {e}"),
+    }
+}

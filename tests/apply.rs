@@ -1,0 +1,656 @@
+//! `infrac apply` against a real sshd on loopback, with real Caddy and NGINX
+//! processes running from each host's prefix: what they serve after an
+//! apply is checked with real HTTP requests.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt as _;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+struct Lab {
+    root: Utf8PathBuf,
+    sshd: common::Sshd,
+    sites: Utf8PathBuf,
+}
+
+impl Lab {
+    fn new(name: &str) -> Lab {
+        let root = common::temp_dir(name);
+        let sshd = common::sshd(&root.join("ssh"));
+        let sites = root.join("sites");
+        std::fs::create_dir_all(&sites).unwrap();
+        Lab { root, sshd, sites }
+    }
+
+    /// A host's prefix: where its tree lands.
+    fn host(&self, name: &str) -> Utf8PathBuf {
+        self.root.join(name)
+    }
+
+    fn write(&self, program: &str) {
+        std::fs::write(self.sites.join("main.infra"), program).unwrap();
+    }
+
+    fn command(&self, verb: &str, args: &[&str]) -> Command {
+        let mut cmd = common::infrac_command();
+        cmd.args([
+            verb,
+            self.sites.as_str(),
+            "--ssh-config",
+            self.sshd.ssh_config.as_str(),
+        ])
+        .args(args);
+        cmd
+    }
+
+    fn apply(&self, args: &[&str]) -> Output {
+        let mut all = vec!["--yes", "--proof-timeout", "4"];
+        all.extend_from_slice(args);
+        self.command("apply", &all).output().unwrap()
+    }
+
+    fn plan(&self, args: &[&str]) -> Output {
+        self.command("plan", args).output().unwrap()
+    }
+
+    /// An NGINX host with its own ports, and a running NGINX whose main
+    /// config includes the host's conf.d (empty until the first apply).
+    fn nginx_host(&self, name: &str, extra: &str) -> (String, Port, common::Server) {
+        let prefix = self.host(name);
+        let (http, probe) = (free_port(), free_port());
+        std::fs::create_dir_all(prefix.join("etc/nginx/conf.d")).unwrap();
+        let conf = common::write_nginx_conf(&prefix, prefix.join("error.log").as_str());
+        let mut child = Command::new(common::require_tool("nginx"))
+            .args(["-c", conf.as_str(), "-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for(|| prefix.join("nginx.pid").exists(), "nginx to start", &mut child);
+        let decl = format!(
+            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy nginx\n    \
+             http_port {http}\n    probe_port {probe}\n{extra}}}\n",
+            self.sshd.port
+        );
+        (decl, Port { http, probe }, common::Server(child))
+    }
+
+    /// A Caddy host, and a running Caddy listening only on its admin
+    /// endpoint until the first apply.
+    fn caddy_host(&self, name: &str) -> (String, Port, common::Server) {
+        let prefix = self.host(name);
+        let (http, probe, admin) = (free_port(), free_port(), free_port());
+        std::fs::create_dir_all(&prefix).unwrap();
+        let initial = prefix.join("initial.Caddyfile");
+        std::fs::write(&initial, format!("{{\n\tadmin 127.0.0.1:{admin}\n}}\n")).unwrap();
+        let mut child = Command::new(common::require_tool("caddy"))
+            .args(["run", "--adapter", "caddyfile", "--config", initial.as_str()])
+            .env("HOME", prefix.as_str())
+            .env("XDG_DATA_HOME", prefix.join("data").as_str())
+            .env("XDG_CONFIG_HOME", prefix.join("config").as_str())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        common::wait_for_port(admin, "caddy", &mut child);
+        let decl = format!(
+            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy caddy\n    \
+             caddy_admin 127.0.0.1:{admin}\n    http_port {http}\n    probe_port {probe}\n}}\n",
+            self.sshd.port
+        );
+        (decl, Port { http, probe }, common::Server(child))
+    }
+
+    /// Every regular file under a host's prefix, but the servers' own
+    /// (logs, pid, state), by path.
+    fn files(&self, host: &str) -> BTreeMap<String, Vec<u8>> {
+        let prefix = self.host(host);
+        let mut out = BTreeMap::new();
+        let mut stack = vec![prefix.clone()];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = Utf8PathBuf::from_path_buf(e.unwrap().path()).unwrap();
+                let rel = path.strip_prefix(&prefix).unwrap().to_string();
+                if path.is_dir() {
+                    if !["data", "config", "var/lib/infrac"].contains(&rel.as_str()) {
+                        stack.push(path);
+                    }
+                } else if !rel.ends_with(".log") && !rel.ends_with(".pid") {
+                    out.insert(rel, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Port {
+    http: u16,
+    probe: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for(ready: impl Fn() -> bool, what: &str, child: &mut std::process::Child) {
+    let start = Instant::now();
+    while !ready() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("exited ({status}) waiting for {what}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "waited for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Status and body of `GET http://127.0.0.1:PORT/PATH` for a virtual host.
+fn get(port: u16, host: &str, path: &str) -> (u16, String) {
+    let out = Command::new(common::require_tool("curl"))
+        .args(["-s", "--max-time", "5", "-H"])
+        .arg(format!("Host: {host}"))
+        .args(["-w", "\n%{http_code}"])
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.parse().unwrap_or(0), body.to_owned())
+}
+
+/// The build id a proxy answers on its probe port.
+fn live_build(port: Port) -> String {
+    get(
+        port.probe,
+        &format!("127.0.0.1:{}", port.probe),
+        "/.well-known/infrac-build",
+    )
+    .1
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn site(name: &str, on: &str, extra: &str) -> String {
+    format!(
+        "site {name} {{\n    domains {name}.test\n    on {on}\n    tls off\n    static\n{extra}}}\n"
+    )
+}
+
+fn page(lab: &Lab, host: &str, site: &str, body: &str) {
+    let path = lab.host(host).join("srv").join(site).join("index.html");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+/// NGINX's worker processes: a reload replaces them all.
+fn nginx_workers(lab: &Lab, host: &str) -> Vec<String> {
+    let pid = std::fs::read_to_string(lab.host(host).join("nginx.pid")).unwrap();
+    let out = Command::new("pgrep")
+        .args(["-P", pid.trim()])
+        .output()
+        .unwrap();
+    let mut w: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    w.sort();
+    w
+}
+
+/// Waits until NGINX's old workers (of a reload) are gone.
+fn settle(lab: &Lab, host: &str) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let w = nginx_workers(lab, host);
+        if w.len() == 1 || start.elapsed() > Duration::from_secs(5) {
+            return w;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn apply_serves_new_content_then_changes_only_what_changed() {
+    let lab = Lab::new("apply-basic");
+    let (c_decl, c_port, _caddy) = lab.caddy_host("c");
+    let (n_decl, n_port, _nginx) = lab.nginx_host("n", "");
+    page(&lab, "c", "a", "site a on caddy");
+    page(&lab, "n", "b", "site b on nginx");
+    page(&lab, "n", "gone", "a site to remove");
+    let program = |b_extra: &str, with_gone: bool| {
+        let mut p = format!(
+            "defaults {{\n    site_root /srv\n}}\n{c_decl}{n_decl}{}{}",
+            site("a", "c", ""),
+            site("b", "n", b_extra)
+        );
+        if with_gone {
+            p.push_str(&site("gone", "n", ""));
+        }
+        p
+    };
+    lab.write(&program("", true));
+
+    // First apply: both proxies take the new files and serve them.
+    let first = lab.apply(&["--all"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let err = stderr(&first);
+    assert!(err.contains("c: applied") && err.contains("reloaded caddy"), "{err}");
+    assert!(err.contains("n: applied") && err.contains("reloaded nginx"), "{err}");
+    assert_eq!(get(c_port.http, "a.test", "/"), (200, "site a on caddy".into()));
+    assert_eq!(get(n_port.http, "b.test", "/"), (200, "site b on nginx".into()));
+    assert_eq!(get(n_port.http, "gone.test", "/"), (200, "a site to remove".into()));
+
+    // Second apply: nothing to do, nothing reloaded.
+    let workers = settle(&lab, "n");
+    let caddy_build = live_build(c_port);
+    let files_before = lab.files("n");
+    let second = lab.apply(&["--all"]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        "c: up to date\nn: up to date\n"
+    );
+    assert!(stderr(&second).contains("nothing to apply"), "{}", text(&second));
+    assert_eq!(nginx_workers(&lab, "n"), workers, "NGINX was reloaded");
+    assert_eq!(lab.files("n"), files_before);
+
+    // One site changes: only its proxy reloads; the other host is untouched.
+    lab.write(&program("    redirect /old /new\n", true));
+    let third = lab.apply(&["--all"]);
+    assert_eq!(third.status.code(), Some(0), "{}", text(&third));
+    let out = String::from_utf8_lossy(&third.stdout);
+    assert!(out.contains("c: up to date\n"), "{out}");
+    // The site's file, and the shared one holding the build id.
+    assert!(out.contains("n: 0 to add, 2 to change, 0 to remove; reloads nginx"), "{out}");
+    assert!(out.contains("  ~ /etc/nginx/conf.d/b.conf\n"), "{out}");
+    assert!(out.contains("+    location = /old {"), "{out}");
+    assert_ne!(settle(&lab, "n"), workers, "NGINX reloaded");
+    assert_eq!(live_build(c_port), caddy_build, "Caddy's config is untouched");
+    assert_eq!(get(n_port.http, "b.test", "/old").0, 301);
+
+    // A site is removed: its file leaves the host, and NGINX stops serving it.
+    let conf = lab.host("n").join("etc/nginx/conf.d/gone.conf");
+    assert!(conf.exists());
+    lab.write(&program("    redirect /old /new\n", false));
+    let fourth = lab.apply(&["--host", "n"]);
+    assert_eq!(fourth.status.code(), Some(0), "{}", text(&fourth));
+    assert!(
+        String::from_utf8_lossy(&fourth.stdout).contains("  - /etc/nginx/conf.d/gone.conf"),
+        "{}",
+        text(&fourth)
+    );
+    assert!(!conf.exists());
+    // Old workers finish what they accepted before a reload; wait for them.
+    settle(&lab, "n");
+    assert_ne!(
+        get(n_port.http, "gone.test", "/").1,
+        "a site to remove",
+        "{}",
+        text(&fourth)
+    );
+    assert_eq!(get(n_port.http, "b.test", "/"), (200, "site b on nginx".into()));
+    let plan = lab.plan(&["--all"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
+
+#[test]
+fn a_reload_nginx_ignores_is_caught_by_the_proof_and_undone() {
+    let lab = Lab::new("apply-ignored");
+    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    page(&lab, "n", "b", "old content");
+    let program = |http: u16| {
+        format!(
+            "defaults {{\n    site_root /srv\n}}\n{}{}",
+            decl.replace(&format!("http_port {}", port.http), &format!("http_port {http}")),
+            site("b", "n", "")
+        )
+    };
+    lab.write(&program(port.http));
+    let first = lab.apply(&["--all"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let files = lab.files("n");
+    let build = live_build(port);
+
+    // The new port is taken by another program: `nginx -t` passes, the
+    // master cannot bind it and keeps its old configuration, and
+    // `nginx -s reload` exits 0 all the same.
+    let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let busy = taken.local_addr().unwrap().port();
+    lab.write(&program(busy));
+    let o = lab.apply(&["--all"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("still answers build `{build}`")),
+        "{err}"
+    );
+    assert!(err.contains("n: FAILED; still running its previous configuration"), "{err}");
+    assert_eq!(lab.files("n"), files, "the previous files are back, byte for byte");
+    assert_eq!(live_build(port), build);
+    assert_eq!(get(port.http, "b.test", "/"), (200, "old content".into()));
+    // Not recorded as applied: the change is still to do.
+    assert_eq!(lab.plan(&["--all"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_change_the_host_rejects_leaves_the_old_files_and_content() {
+    let lab = Lab::new("apply-invalid");
+    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    page(&lab, "n", "b", "old content");
+    let base = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
+    lab.write(&format!("{base}{}", site("b", "n", "")));
+    let first = lab.apply(&["--all"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let files = lab.files("n");
+
+    // Certificate files the host does not have: the compiler cannot know,
+    // `nginx -t` on the host does.
+    lab.write(&format!(
+        "{base}{}",
+        site("b", "n", "").replace(
+            "    tls off\n",
+            "    tls files /etc/ssl/missing.pem /etc/ssl/missing.key\n"
+        )
+    ));
+    let o = lab.apply(&["--all"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = stderr(&o);
+    assert!(err.contains("`nginx` rejected the new files"), "{err}");
+    assert!(err.contains("missing.pem"), "nginx's own message: {err}");
+    assert_eq!(lab.files("n"), files);
+    assert_eq!(get(port.http, "b.test", "/"), (200, "old content".into()));
+    assert!(!lab.host("n").join("var/lib/infrac/txn").exists());
+}
+
+#[test]
+fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
+    let lab = Lab::new("apply-killed");
+    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    let sites = |version: &str| {
+        let mut p = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
+        for i in 0..30 {
+            p.push_str(&site(
+                &format!("s{i}"),
+                "n",
+                &format!("    header X-Version {version}\n"),
+            ));
+        }
+        p
+    };
+    for i in 0..30 {
+        page(&lab, "n", &format!("s{i}"), "page");
+    }
+    lab.write(&sites("old"));
+    let first = lab.apply(&["--all"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let old = lab.files("n");
+    let root = lab.host("n");
+
+    let mut version = 0;
+    for delay_ms in [100, 300, 500, 700, 900, 1200, 1600] {
+        version += 1;
+        let program = sites(&format!("v{version}"));
+        lab.write(&program);
+        let mut child = lab
+            .command("apply", &["--all", "--yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        // The client, its ssh, and the host's side all die at once.
+        let pgid = child.id().to_string();
+        let _ = Command::new("kill").args(["-KILL", &format!("-{pgid}")]).status();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &format!("infrac-apply apply {root}")])
+            .status();
+        let _ = child.wait();
+
+        // Every file is whole: one of the versions, never a mix.
+        for (path, content) in lab.files("n") {
+            let text = String::from_utf8_lossy(&content);
+            let whole = old.get(&path) == Some(&content)
+                || path.ends_with(".infrac-new")
+                || text.contains("X-Version") && (text.matches("X-Version").count() == 1);
+            assert!(whole, "{path} after a kill at {delay_ms} ms:\n{text}");
+        }
+
+        // The next apply repairs whatever was cut off.
+        let again = lab.apply(&["--all"]);
+        assert_eq!(again.status.code(), Some(0), "after a kill at {delay_ms} ms: {}", text(&again));
+        let plan = lab.plan(&["--all"]);
+        assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+        let headers = Command::new("curl")
+            .args(["-s", "-D", "-", "-o", "/dev/null", "-H", "Host: s7.test"])
+            .arg(format!("http://127.0.0.1:{}/", port.http))
+            .output()
+            .unwrap();
+        let headers = String::from_utf8_lossy(&headers.stdout).to_ascii_lowercase();
+        assert!(
+            headers.contains(&format!("x-version: v{version}")),
+            "serves the last version after a kill at {delay_ms} ms:\n{headers}"
+        );
+        assert!(
+            !lab.files("n").keys().any(|p| p.ends_with(".infrac-new")),
+            "no half-written file is left behind"
+        );
+    }
+}
+
+#[test]
+fn applies_to_one_host_never_interleave() {
+    let lab = Lab::new("apply-lock");
+    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    let program = |version: &str| {
+        let mut p = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
+        for i in 0..20 {
+            p.push_str(&site(
+                &format!("s{i}"),
+                "n",
+                &format!("    header X-Version {version}\n"),
+            ));
+        }
+        p
+    };
+    lab.write(&program("one"));
+    let first = lab.apply(&["--all"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+
+    // Another apply holds the host's lock: this one waits, and changes
+    // nothing until the lock is free.
+    let lock = lab.host("n").join("var/lib/infrac/lock");
+    let mut holder = Command::new(common::require_tool("flock"))
+        .args([lock.as_str(), "sleep", "3"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    lab.write(&program("two"));
+    let before = lab.files("n");
+    let waiting = lab
+        .command("apply", &["--all", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    assert!(holder.try_wait().unwrap().is_none(), "the lock is still held");
+    assert_eq!(lab.files("n"), before, "nothing changed while the lock was held");
+    let _ = holder.wait();
+    let o = waiting.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(stderr(&o).contains("waiting for another apply on this host"), "{}", text(&o));
+
+    // Two applies of different builds at once: the host ends up with one
+    // build whole, and serves that build.
+    let builds: Vec<(Utf8PathBuf, String)> = ["three", "four"]
+        .iter()
+        .map(|v| {
+            let dir = lab.root.join(format!("sites-{v}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("main.infra"), program(v)).unwrap();
+            (dir, (*v).to_owned())
+        })
+        .collect();
+    let children: Vec<_> = builds
+        .iter()
+        .map(|(dir, _)| {
+            common::infrac_command()
+                .args(["apply", dir.as_str(), "--all", "--yes", "--ssh-config"])
+                .arg(lab.sshd.ssh_config.as_str())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    }
+    let files = lab.files("n");
+    let versions: std::collections::BTreeSet<&str> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("etc/nginx/conf.d/s"))
+        .map(|(_, c)| {
+            let c = std::str::from_utf8(c).unwrap();
+            if c.contains("X-Version \"three\"") || c.contains("X-Version three") {
+                "three"
+            } else if c.contains("four") {
+                "four"
+            } else {
+                "other"
+            }
+        })
+        .collect();
+    assert_eq!(versions.len(), 1, "one build, whole: {versions:?}");
+    let winner = *versions.iter().next().unwrap();
+    assert_ne!(winner, "other");
+    let (dir, _) = builds.iter().find(|(_, v)| v == winner).unwrap();
+    let plan = common::infrac(&[
+        "plan",
+        dir.as_str(),
+        "--all",
+        "--ssh-config",
+        lab.sshd.ssh_config.as_str(),
+    ]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let _ = port;
+}
+
+#[test]
+fn a_pool_is_put_back_whole_when_a_later_member_fails() {
+    let lab = Lab::new("apply-pool");
+    let (one, p1, _n1) = lab.nginx_host("n1", "");
+    let (two, p2, _n2) = lab.nginx_host("n2", "");
+    for h in ["n1", "n2"] {
+        page(&lab, h, "shop", &format!("old shop on {h}"));
+    }
+    let program = |tls: &str| {
+        format!(
+            "defaults {{\n    site_root /srv\n}}\n{one}{two}pool web {{\n    hosts n1 n2\n}}\n{}",
+            site("shop", "web", "").replace("    tls off\n", tls)
+        )
+    };
+    lab.write(&program("    tls off\n"));
+    let first = lab.apply(&["--pool", "web"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let (files1, files2) = (lab.files("n1"), lab.files("n2"));
+    let (build1, build2) = (live_build(p1), live_build(p2));
+
+    // Certificates exist on n1 only: n1 takes the change, n2 rejects it,
+    // and n1 is put back.
+    common::self_signed(
+        lab.host("n1").join("etc/ssl/shop.pem").as_std_path(),
+        lab.host("n1").join("etc/ssl/shop.key").as_std_path(),
+    );
+    let files1 = {
+        let mut f = files1;
+        f.extend(
+            lab.files("n1")
+                .into_iter()
+                .filter(|(p, _)| p.starts_with("etc/ssl/")),
+        );
+        f
+    };
+    lab.write(&program(
+        "    tls files /etc/ssl/shop.pem /etc/ssl/shop.key\n",
+    ));
+    let o = lab.apply(&["--pool", "web"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = stderr(&o);
+    assert!(err.contains("n1: applied"), "n1 went first: {err}");
+    assert!(err.contains("error: n2: `nginx` rejected the new files"), "{err}");
+    assert!(
+        err.contains("n1: rolled back to its previous configuration: `n2` of pool `web` failed"),
+        "{err}"
+    );
+    assert_eq!(lab.files("n1"), files1);
+    assert_eq!(lab.files("n2"), files2);
+    assert_eq!((live_build(p1), live_build(p2)), (build1, build2));
+    assert_eq!(get(p1.http, "shop.test", "/"), (200, "old shop on n1".into()));
+    assert_eq!(get(p2.http, "shop.test", "/"), (200, "old shop on n2".into()));
+}
+
+#[test]
+fn ten_hosts_apply_side_by_side_and_from_a_built_tree() {
+    let lab = Lab::new("apply-ten");
+    let mut program = String::new();
+    for i in 0..10 {
+        program.push_str(&format!(
+            "host h{i} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {}\n    proxy nginx\n}}\n\
+             cron tidy{i} {{\n    run \"find /tmp -name 'x{i}-*' -delete\"\n    every 1h\n    on h{i}\n}}\n",
+            lab.sshd.port,
+            lab.host(&format!("h{i}"))
+        ));
+    }
+    lab.write(&program);
+    let out = lab.root.join("out");
+    let build = common::infrac(&["build", lab.sites.as_str(), "-o", out.as_str()]);
+    assert!(build.status.success(), "{}", text(&build));
+    let from = ["--all", "--from", out.as_str()];
+    let o = lab.apply(&from);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(stderr(&o).contains("applied to 10 hosts"), "{}", text(&o));
+    for i in 0..10 {
+        let entry = lab.host(&format!("h{i}")).join(format!("etc/cron.d/tidy{i}"));
+        assert_eq!(
+            std::fs::read(&entry).unwrap(),
+            std::fs::read(out.join(format!("h{i}/etc/cron.d/tidy{i}"))).unwrap()
+        );
+    }
+    let again = lab.apply(&from);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).matches(": up to date\n").count(),
+        10
+    );
+
+    // A tree edited after its build is refused, before any host is touched.
+    let entry = out.join("h3/etc/cron.d/tidy3");
+    std::fs::write(&entry, "# edited by hand\n").unwrap();
+    let o = lab.apply(&from);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(stderr(&o).contains("is not the file its manifest describes"), "{}", text(&o));
+    let _: &Utf8Path = &out;
+}
