@@ -94,7 +94,9 @@ impl File {
     /// The mode as a number; `None` when the manifest holds something else.
     #[must_use]
     pub fn mode_bits(&self) -> Option<u32> {
-        u32::from_str_radix(&self.mode, 8).ok().filter(|m| *m <= 0o7777)
+        u32::from_str_radix(&self.mode, 8)
+            .ok()
+            .filter(|m| *m <= 0o7777)
     }
 }
 

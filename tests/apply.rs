@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -70,7 +69,11 @@ impl Lab {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        wait_for(|| prefix.join("nginx.pid").exists(), "nginx to start", &mut child);
+        wait_for(
+            || prefix.join("nginx.pid").exists(),
+            "nginx to start",
+            &mut child,
+        );
         let decl = format!(
             "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy nginx\n    \
              http_port {http}\n    probe_port {probe}\n{extra}}}\n",
@@ -88,7 +91,13 @@ impl Lab {
         let initial = prefix.join("initial.Caddyfile");
         std::fs::write(&initial, format!("{{\n\tadmin 127.0.0.1:{admin}\n}}\n")).unwrap();
         let mut child = Command::new(common::require_tool("caddy"))
-            .args(["run", "--adapter", "caddyfile", "--config", initial.as_str()])
+            .args([
+                "run",
+                "--adapter",
+                "caddyfile",
+                "--config",
+                initial.as_str(),
+            ])
             .env("HOME", prefix.as_str())
             .env("XDG_DATA_HOME", prefix.join("data").as_str())
             .env("XDG_CONFIG_HOME", prefix.join("config").as_str())
@@ -128,6 +137,67 @@ impl Lab {
     }
 }
 
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, signal: i32) -> i32;
+}
+
+/// Processes whose argv `pick` accepts, from /proc.
+fn processes(pick: impl Fn(&[String]) -> bool) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let argv: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if pick(&argv) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// The direct children of `parent` (the ssh clients of an infrac run).
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …; comm may hold spaces, so after the `)`.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(parent) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// What a build of `sites` puts on its hosts, by path.
+fn built(sites: &Utf8Path) -> BTreeMap<String, Vec<u8>> {
+    let sources = infrac::program::load_dir(sites).unwrap();
+    let model = infrac::program::analyze(&sources).model.unwrap();
+    infrac::render::render(&model)
+        .unwrap()
+        .into_iter()
+        .flat_map(|t| t.files)
+        .map(|f| (f.path.to_string(), f.content.into_bytes()))
+        .collect()
+}
+
 #[derive(Clone, Copy)]
 struct Port {
     http: u16,
@@ -148,7 +218,10 @@ fn wait_for(ready: impl Fn() -> bool, what: &str, child: &mut std::process::Chil
         if let Ok(Some(status)) = child.try_wait() {
             panic!("exited ({status}) waiting for {what}");
         }
-        assert!(start.elapsed() < Duration::from_secs(15), "waited for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "waited for {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -254,11 +327,26 @@ fn apply_serves_new_content_then_changes_only_what_changed() {
     let first = lab.apply(&["--all"]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let err = stderr(&first);
-    assert!(err.contains("c: applied") && err.contains("reloaded caddy"), "{err}");
-    assert!(err.contains("n: applied") && err.contains("reloaded nginx"), "{err}");
-    assert_eq!(get(c_port.http, "a.test", "/"), (200, "site a on caddy".into()));
-    assert_eq!(get(n_port.http, "b.test", "/"), (200, "site b on nginx".into()));
-    assert_eq!(get(n_port.http, "gone.test", "/"), (200, "a site to remove".into()));
+    assert!(
+        err.contains("c: applied") && err.contains("reloaded caddy"),
+        "{err}"
+    );
+    assert!(
+        err.contains("n: applied") && err.contains("reloaded nginx"),
+        "{err}"
+    );
+    assert_eq!(
+        get(c_port.http, "a.test", "/"),
+        (200, "site a on caddy".into())
+    );
+    assert_eq!(
+        get(n_port.http, "b.test", "/"),
+        (200, "site b on nginx".into())
+    );
+    assert_eq!(
+        get(n_port.http, "gone.test", "/"),
+        (200, "a site to remove".into())
+    );
 
     // Second apply: nothing to do, nothing reloaded.
     let workers = settle(&lab, "n");
@@ -270,7 +358,11 @@ fn apply_serves_new_content_then_changes_only_what_changed() {
         String::from_utf8_lossy(&second.stdout),
         "c: up to date\nn: up to date\n"
     );
-    assert!(stderr(&second).contains("nothing to apply"), "{}", text(&second));
+    assert!(
+        stderr(&second).contains("nothing to apply"),
+        "{}",
+        text(&second)
+    );
     assert_eq!(nginx_workers(&lab, "n"), workers, "NGINX was reloaded");
     assert_eq!(lab.files("n"), files_before);
 
@@ -281,11 +373,18 @@ fn apply_serves_new_content_then_changes_only_what_changed() {
     let out = String::from_utf8_lossy(&third.stdout);
     assert!(out.contains("c: up to date\n"), "{out}");
     // The site's file, and the shared one holding the build id.
-    assert!(out.contains("n: 0 to add, 2 to change, 0 to remove; reloads nginx"), "{out}");
+    assert!(
+        out.contains("n: 0 to add, 2 to change, 0 to remove; reloads nginx"),
+        "{out}"
+    );
     assert!(out.contains("  ~ /etc/nginx/conf.d/b.conf\n"), "{out}");
     assert!(out.contains("+    location = /old {"), "{out}");
     assert_ne!(settle(&lab, "n"), workers, "NGINX reloaded");
-    assert_eq!(live_build(c_port), caddy_build, "Caddy's config is untouched");
+    assert_eq!(
+        live_build(c_port),
+        caddy_build,
+        "Caddy's config is untouched"
+    );
     assert_eq!(get(n_port.http, "b.test", "/old").0, 301);
 
     // A site is removed: its file leaves the host, and NGINX stops serving it.
@@ -308,7 +407,10 @@ fn apply_serves_new_content_then_changes_only_what_changed() {
         "{}",
         text(&fourth)
     );
-    assert_eq!(get(n_port.http, "b.test", "/"), (200, "site b on nginx".into()));
+    assert_eq!(
+        get(n_port.http, "b.test", "/"),
+        (200, "site b on nginx".into())
+    );
     let plan = lab.plan(&["--all"]);
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
 }
@@ -321,7 +423,10 @@ fn a_reload_nginx_ignores_is_caught_by_the_proof_and_undone() {
     let program = |http: u16| {
         format!(
             "defaults {{\n    site_root /srv\n}}\n{}{}",
-            decl.replace(&format!("http_port {}", port.http), &format!("http_port {http}")),
+            decl.replace(
+                &format!("http_port {}", port.http),
+                &format!("http_port {http}")
+            ),
             site("b", "n", "")
         )
     };
@@ -344,8 +449,15 @@ fn a_reload_nginx_ignores_is_caught_by_the_proof_and_undone() {
         err.contains(&format!("still answers build `{build}`")),
         "{err}"
     );
-    assert!(err.contains("n: FAILED; still running its previous configuration"), "{err}");
-    assert_eq!(lab.files("n"), files, "the previous files are back, byte for byte");
+    assert!(
+        err.contains("n: FAILED; still running its previous configuration"),
+        "{err}"
+    );
+    assert_eq!(
+        lab.files("n"),
+        files,
+        "the previous files are back, byte for byte"
+    );
     assert_eq!(live_build(port), build);
     assert_eq!(get(port.http, "b.test", "/"), (200, "old content".into()));
     // Not recorded as applied: the change is still to do.
@@ -403,11 +515,16 @@ fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
     lab.write(&sites("old"));
     let first = lab.apply(&["--all"]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
-    let old = lab.files("n");
+    let mut old = built(&lab.sites);
     let root = lab.host("n");
 
     let mut version = 0;
-    for delay_ms in [100, 300, 500, 700, 900, 1200, 1600] {
+    // Kills at fixed moments (during the build, the plan, the transfer,
+    // the swap, the reload: where each falls depends on the machine), and
+    // one (`0`) the moment the host's journal appears, which is always in
+    // the middle of the swap.
+    let journal = root.join("var/lib/infrac/txn");
+    for delay_ms in [150, 450, 800, 1000, 1150, 1300, 1600, 0] {
         version += 1;
         let program = sites(&format!("v{version}"));
         lab.write(&program);
@@ -415,32 +532,79 @@ fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
             .command("apply", &["--all", "--yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0)
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        if delay_ms == 0 {
+            let start = Instant::now();
+            while !journal.exists() {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "no journal appeared"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(delay_ms));
+        }
         // The client, its ssh, and the host's side all die at once.
-        let pgid = child.id().to_string();
-        let _ = Command::new("kill").args(["-KILL", &format!("-{pgid}")]).status();
-        let _ = Command::new("pkill")
-            .args(["-KILL", "-f", &format!("infrac-apply apply {root}")])
-            .status();
+        let mut doomed = children_of(child.id());
+        doomed.push(child.id());
+        doomed.extend(processes(|argv| {
+            argv.first().is_some_and(|a| a == "bash")
+                && argv.iter().any(|a| a == "infrac-apply")
+                && argv.iter().any(|a| a == root.as_str())
+        }));
+        for pid in doomed {
+            // SAFETY: plain kill(2) of processes this test started.
+            unsafe { libc_kill(pid as i32, 9) };
+        }
         let _ = child.wait();
 
-        // Every file is whole: one of the versions, never a mix.
+        // Every file is whole: the version before or the version after,
+        // never a mix of the two. (A stray `*.infrac-new` beside it is
+        // never read: no server includes that name.)
+        let new = built(&lab.sites);
         for (path, content) in lab.files("n") {
-            let text = String::from_utf8_lossy(&content);
-            let whole = old.get(&path) == Some(&content)
-                || path.ends_with(".infrac-new")
-                || text.contains("X-Version") && (text.matches("X-Version").count() == 1);
-            assert!(whole, "{path} after a kill at {delay_ms} ms:\n{text}");
+            let Some(before) = old.get(&path).or(new.get(&path)) else {
+                continue; // the test's own files
+            };
+            let after = new.get(&path).unwrap_or(before);
+            assert!(
+                content == *before || content == *after,
+                "{path} after a kill at {delay_ms} ms:\n{}",
+                String::from_utf8_lossy(&content)
+            );
         }
+        old = new;
 
         // The next apply repairs whatever was cut off.
+        let cut_off = journal.exists();
+        assert!(cut_off || delay_ms != 0, "killed mid-transaction");
         let again = lab.apply(&["--all"]);
-        assert_eq!(again.status.code(), Some(0), "after a kill at {delay_ms} ms: {}", text(&again));
+        eprintln!(
+            "killed at {delay_ms} ms: {}",
+            if cut_off {
+                "mid-transaction"
+            } else {
+                "between transactions"
+            }
+        );
+        if cut_off {
+            assert!(
+                stderr(&again).contains("repaired an interrupted apply"),
+                "{}",
+                text(&again)
+            );
+        }
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "after a kill at {delay_ms} ms: {}",
+            text(&again)
+        );
         let plan = lab.plan(&["--all"]);
         assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+        settle(&lab, "n");
         let headers = Command::new("curl")
             .args(["-s", "-D", "-", "-o", "/dev/null", "-H", "Host: s7.test"])
             .arg(format!("http://127.0.0.1:{}/", port.http))
@@ -494,12 +658,23 @@ fn applies_to_one_host_never_interleave() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(2000));
-    assert!(holder.try_wait().unwrap().is_none(), "the lock is still held");
-    assert_eq!(lab.files("n"), before, "nothing changed while the lock was held");
+    assert!(
+        holder.try_wait().unwrap().is_none(),
+        "the lock is still held"
+    );
+    assert_eq!(
+        lab.files("n"),
+        before,
+        "nothing changed while the lock was held"
+    );
     let _ = holder.wait();
     let o = waiting.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(stderr(&o).contains("waiting for another apply on this host"), "{}", text(&o));
+    assert!(
+        stderr(&o).contains("waiting for another apply on this host"),
+        "{}",
+        text(&o)
+    );
 
     // Two applies of different builds at once: the host ends up with one
     // build whole, and serves that build.
@@ -600,16 +775,26 @@ fn a_pool_is_put_back_whole_when_a_later_member_fails() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = stderr(&o);
     assert!(err.contains("n1: applied"), "n1 went first: {err}");
-    assert!(err.contains("error: n2: `nginx` rejected the new files"), "{err}");
+    assert!(
+        err.contains("error: n2: `nginx` rejected the new files"),
+        "{err}"
+    );
     assert!(
         err.contains("n1: rolled back to its previous configuration: `n2` of pool `web` failed"),
         "{err}"
     );
     assert_eq!(lab.files("n1"), files1);
     assert_eq!(lab.files("n2"), files2);
+    settle(&lab, "n1");
     assert_eq!((live_build(p1), live_build(p2)), (build1, build2));
-    assert_eq!(get(p1.http, "shop.test", "/"), (200, "old shop on n1".into()));
-    assert_eq!(get(p2.http, "shop.test", "/"), (200, "old shop on n2".into()));
+    assert_eq!(
+        get(p1.http, "shop.test", "/"),
+        (200, "old shop on n1".into())
+    );
+    assert_eq!(
+        get(p2.http, "shop.test", "/"),
+        (200, "old shop on n2".into())
+    );
 }
 
 #[test]
@@ -633,7 +818,9 @@ fn ten_hosts_apply_side_by_side_and_from_a_built_tree() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(stderr(&o).contains("applied to 10 hosts"), "{}", text(&o));
     for i in 0..10 {
-        let entry = lab.host(&format!("h{i}")).join(format!("etc/cron.d/tidy{i}"));
+        let entry = lab
+            .host(&format!("h{i}"))
+            .join(format!("etc/cron.d/tidy{i}"));
         assert_eq!(
             std::fs::read(&entry).unwrap(),
             std::fs::read(out.join(format!("h{i}/etc/cron.d/tidy{i}"))).unwrap()
@@ -642,7 +829,9 @@ fn ten_hosts_apply_side_by_side_and_from_a_built_tree() {
     let again = lab.apply(&from);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     assert_eq!(
-        String::from_utf8_lossy(&again.stdout).matches(": up to date\n").count(),
+        String::from_utf8_lossy(&again.stdout)
+            .matches(": up to date\n")
+            .count(),
         10
     );
 
@@ -651,6 +840,9 @@ fn ten_hosts_apply_side_by_side_and_from_a_built_tree() {
     std::fs::write(&entry, "# edited by hand\n").unwrap();
     let o = lab.apply(&from);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(stderr(&o).contains("is not the file its manifest describes"), "{}", text(&o));
-    let _: &Utf8Path = &out;
+    assert!(
+        stderr(&o).contains("is not the file its manifest describes"),
+        "{}",
+        text(&o)
+    );
 }

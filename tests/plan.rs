@@ -69,7 +69,10 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
         let path = host_root.join(&f.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &f.content).unwrap();
-        let reload = f.reload.as_ref().map_or("-".to_owned(), ToString::to_string);
+        let reload = f
+            .reload
+            .as_ref()
+            .map_or("-".to_owned(), ToString::to_string);
         owned.push_str(&format!("{reload} {}\n", f.path));
     }
     std::fs::write(host_root.join("etc/nginx/conf.d/old.conf"), "server {}\n").unwrap();

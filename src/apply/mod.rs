@@ -423,7 +423,11 @@ pub fn plan(target: &Target, options: &SshOptions) -> Result<HostPlan, ApplyErro
             "changed" => {
                 let f = file.ok_or_else(|| protocol(line))?;
                 let diff = match words.get(4) {
-                    Some(live) => diff(&unb64(live).ok_or_else(|| protocol(line))?, &f.content, path),
+                    Some(live) => diff(
+                        &unb64(live).ok_or_else(|| protocol(line))?,
+                        &f.content,
+                        path,
+                    ),
                     None => None,
                 };
                 plan.changes.push(change(ChangeKind::Change, diff)?);
@@ -453,7 +457,10 @@ fn same_meta(f: &TargetFile, mode: Option<&str>, owner: Option<&str>) -> bool {
 }
 
 fn diff(live: &[u8], new: &[u8], path: &str) -> Option<String> {
-    let (live, new) = (std::str::from_utf8(live).ok()?, std::str::from_utf8(new).ok()?);
+    let (live, new) = (
+        std::str::from_utf8(live).ok()?,
+        std::str::from_utf8(new).ok()?,
+    );
     Some(
         similar::TextDiff::from_lines(live, new)
             .unified_diff()
@@ -548,7 +555,9 @@ pub fn apply(
             f.sha256,
             f.mode,
             f.owner,
-            f.reload.as_ref().map_or("-".to_owned(), ToString::to_string),
+            f.reload
+                .as_ref()
+                .map_or("-".to_owned(), ToString::to_string),
             f.path
         ));
         if send {
@@ -669,7 +678,11 @@ pub fn apply(
 
 /// Undoes the last apply on the host (a pool member switched before a
 /// later member failed): the previous files, reloaded and proved.
-pub fn rollback(target: &Target, options: &SshOptions, proof_timeout: u32) -> Result<(), ApplyError> {
+pub fn rollback(
+    target: &Target,
+    options: &SshOptions,
+    proof_timeout: u32,
+) -> Result<(), ApplyError> {
     let answer = run_script(
         target,
         options,
@@ -704,6 +717,9 @@ mod tests {
         let old = "a\n''  close;\nreturn 200 \"1\";\n}\n";
         let new = "a\n''  close;\nreturn 200 \"2\";\n}\n";
         let d = super::diff(old.as_bytes(), new.as_bytes(), "x").unwrap();
-        assert!(d.contains("-return 200 \"1\";") && d.contains("+return 200 \"2\";"), "{d}");
+        assert!(
+            d.contains("-return 200 \"1\";") && d.contains("+return 200 \"2\";"),
+            "{d}"
+        );
     }
 }

@@ -32,7 +32,10 @@ pub enum HostOutcome {
     /// Not applied; the host runs what it ran before.
     Failed(ApplyError),
     /// Not tried: an earlier member of its pool failed.
-    Skipped { pool: String, member: String },
+    Skipped {
+        pool: String,
+        member: String,
+    },
     /// Applied, then put back because a later member of its pool failed.
     /// `error` says if putting it back failed.
     RolledBack {
@@ -176,8 +179,7 @@ fn roll(
                 host: target.host(),
                 step: "rolling back",
             });
-            let error =
-                super::rollback(target, &options.ssh, options.proof_timeout).err();
+            let error = super::rollback(target, &options.ssh, options.proof_timeout).err();
             outcomes[k] = HostOutcome::RolledBack {
                 pool: shared_pool(target, &targets[f]),
                 member: targets[f].host().to_owned(),

@@ -81,7 +81,9 @@ fn read_out(dir: &Utf8Path) -> Result<Vec<Target>, u8> {
         .collect();
     hosts.sort();
     if hosts.is_empty() {
-        eprintln!("error: {dir} holds no host trees (no */manifest.json); run `infrac build` first");
+        eprintln!(
+            "error: {dir} holds no host trees (no */manifest.json); run `infrac build` first"
+        );
         return Err(ERROR);
     }
     hosts
@@ -240,7 +242,10 @@ fn confirm(hosts: usize) -> bool {
 /// A line per host: redrawn in place on a terminal, printed as it
 /// happens otherwise.
 struct Progress {
-    bars: Option<(indicatif::MultiProgress, Vec<(String, indicatif::ProgressBar)>)>,
+    bars: Option<(
+        indicatif::MultiProgress,
+        Vec<(String, indicatif::ProgressBar)>,
+    )>,
 }
 
 impl Progress {
@@ -331,9 +336,9 @@ fn done(outcome: &HostOutcome) -> String {
             pool,
             member,
             error: None,
-        } => format!("rolled back to its previous configuration: `{member}` of pool `{pool}` failed"),
-        HostOutcome::RolledBack {
-            error: Some(e), ..
-        } => format!("ROLLBACK FAILED: {e}"),
+        } => {
+            format!("rolled back to its previous configuration: `{member}` of pool `{pool}` failed")
+        }
+        HostOutcome::RolledBack { error: Some(e), .. } => format!("ROLLBACK FAILED: {e}"),
     }
 }

@@ -247,7 +247,11 @@ fn in_proxy_container(host: &Host, service: &str, command: &str) -> String {
         _ => format!("label=com.docker.compose.service={service}"),
     };
     // The Caddyfile's relative paths are relative to its folder.
-    let workdir = if service == "caddy" { "-w /etc/caddy " } else { "" };
+    let workdir = if service == "caddy" {
+        "-w /etc/caddy "
+    } else {
+        ""
+    };
     format!(
         "c=$(docker ps -q --filter {filter} --filter status=running | head -n 1); \
          if [ -n \"$c\" ]; then docker exec {workdir}\"$c\" {command}; fi"

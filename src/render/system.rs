@@ -14,7 +14,6 @@ use crate::model::{
     Restart, Route, RunMode, SecretRef, Service, Task, Tls, Unit, VolumeSource, Webhook,
 };
 
-
 /// The `.env` next to a host's compose or stack file.
 fn stack_env(host: &Host) -> Utf8PathBuf {
     format!("etc/infrac/{}/.env", host.stack).into()
@@ -152,10 +151,9 @@ pub fn containers_validate(host: &Host) -> String {
             host.stack,
             compose_file(host)
         ),
-        ContainerMode::Swarm => format!(
-            "docker stack config -c {} > /dev/null",
-            compose_file(host)
-        ),
+        ContainerMode::Swarm => {
+            format!("docker stack config -c {} > /dev/null", compose_file(host))
+        }
     }
 }
 

@@ -294,4 +294,3 @@ pub fn wait_for_port(port: u16, what: &str, child: &mut Child) {
     }
     panic!("{what} did not listen on {port}");
 }
-
