@@ -4,138 +4,13 @@
 
 mod common;
 
+use common::lab::{Lab, Port, get};
+
 use std::collections::BTreeMap;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
-
-struct Lab {
-    root: Utf8PathBuf,
-    sshd: common::Sshd,
-    sites: Utf8PathBuf,
-}
-
-impl Lab {
-    fn new(name: &str) -> Lab {
-        let root = common::temp_dir(name);
-        let sshd = common::sshd(&root.join("ssh"));
-        let sites = root.join("sites");
-        std::fs::create_dir_all(&sites).unwrap();
-        Lab { root, sshd, sites }
-    }
-
-    /// A host's prefix: where its tree lands.
-    fn host(&self, name: &str) -> Utf8PathBuf {
-        self.root.join(name)
-    }
-
-    fn write(&self, program: &str) {
-        std::fs::write(self.sites.join("main.infra"), program).unwrap();
-    }
-
-    fn command(&self, verb: &str, args: &[&str]) -> Command {
-        let mut cmd = common::infrac_command();
-        cmd.args([
-            verb,
-            self.sites.as_str(),
-            "--ssh-config",
-            self.sshd.ssh_config.as_str(),
-        ])
-        .args(args);
-        cmd
-    }
-
-    fn apply(&self, args: &[&str]) -> Output {
-        let mut all = vec!["--yes", "--proof-timeout", "4"];
-        all.extend_from_slice(args);
-        self.command("apply", &all).output().unwrap()
-    }
-
-    fn plan(&self, args: &[&str]) -> Output {
-        self.command("plan", args).output().unwrap()
-    }
-
-    /// An NGINX host with its own ports, and a running NGINX whose main
-    /// config includes the host's conf.d (empty until the first apply).
-    fn nginx_host(&self, name: &str, extra: &str) -> (String, Port, common::Server) {
-        let prefix = self.host(name);
-        let (http, probe) = (free_port(), free_port());
-        std::fs::create_dir_all(prefix.join("etc/nginx/conf.d")).unwrap();
-        let conf = common::write_nginx_conf(&prefix, prefix.join("error.log").as_str());
-        let mut child = Command::new(common::require_tool("nginx"))
-            .args(["-c", conf.as_str(), "-g", "daemon off;"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        wait_for(
-            || prefix.join("nginx.pid").exists(),
-            "nginx to start",
-            &mut child,
-        );
-        let decl = format!(
-            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy nginx\n    \
-             http_port {http}\n    probe_port {probe}\n{extra}}}\n",
-            self.sshd.port
-        );
-        (decl, Port { http, probe }, common::Server(child))
-    }
-
-    /// A Caddy host, and a running Caddy listening only on its admin
-    /// endpoint until the first apply.
-    fn caddy_host(&self, name: &str) -> (String, Port, common::Server) {
-        let prefix = self.host(name);
-        let (http, probe, admin) = (free_port(), free_port(), free_port());
-        std::fs::create_dir_all(&prefix).unwrap();
-        let initial = prefix.join("initial.Caddyfile");
-        std::fs::write(&initial, format!("{{\n\tadmin 127.0.0.1:{admin}\n}}\n")).unwrap();
-        let mut child = Command::new(common::require_tool("caddy"))
-            .args([
-                "run",
-                "--adapter",
-                "caddyfile",
-                "--config",
-                initial.as_str(),
-            ])
-            .env("HOME", prefix.as_str())
-            .env("XDG_DATA_HOME", prefix.join("data").as_str())
-            .env("XDG_CONFIG_HOME", prefix.join("config").as_str())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        common::wait_for_port(admin, "caddy", &mut child);
-        let decl = format!(
-            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy caddy\n    \
-             caddy_admin 127.0.0.1:{admin}\n    http_port {http}\n    probe_port {probe}\n}}\n",
-            self.sshd.port
-        );
-        (decl, Port { http, probe }, common::Server(child))
-    }
-
-    /// Every regular file under a host's prefix, but the servers' own
-    /// (logs, pid, state), by path.
-    fn files(&self, host: &str) -> BTreeMap<String, Vec<u8>> {
-        let prefix = self.host(host);
-        let mut out = BTreeMap::new();
-        let mut stack = vec![prefix.clone()];
-        while let Some(dir) = stack.pop() {
-            for e in std::fs::read_dir(&dir).unwrap() {
-                let path = Utf8PathBuf::from_path_buf(e.unwrap().path()).unwrap();
-                let rel = path.strip_prefix(&prefix).unwrap().to_string();
-                if path.is_dir() {
-                    if !["data", "config", "var/lib/infrac"].contains(&rel.as_str()) {
-                        stack.push(path);
-                    }
-                } else if !rel.ends_with(".log") && !rel.ends_with(".pid") {
-                    out.insert(rel, std::fs::read(&path).unwrap());
-                }
-            }
-        }
-        out
-    }
-}
 
 unsafe extern "C" {
     #[link_name = "kill"]
@@ -198,48 +73,6 @@ fn built(sites: &Utf8Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-#[derive(Clone, Copy)]
-struct Port {
-    http: u16,
-    probe: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(ready: impl Fn() -> bool, what: &str, child: &mut std::process::Child) {
-    let start = Instant::now();
-    while !ready() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("exited ({status}) waiting for {what}");
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "waited for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Status and body of `GET http://127.0.0.1:PORT/PATH` for a virtual host.
-fn get(port: u16, host: &str, path: &str) -> (u16, String) {
-    let out = Command::new(common::require_tool("curl"))
-        .args(["-s", "--max-time", "5", "-H"])
-        .arg(format!("Host: {host}"))
-        .args(["-w", "\n%{http_code}"])
-        .arg(format!("http://127.0.0.1:{port}{path}"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
-    (code.parse().unwrap_or(0), body.to_owned())
-}
-
 /// The build id a proxy answers on its probe port.
 fn live_build(port: Port) -> String {
     get(
@@ -276,22 +109,15 @@ fn page(lab: &Lab, host: &str, site: &str, body: &str) {
 }
 
 /// NGINX's worker processes: a reload replaces them all.
-fn nginx_workers(lab: &Lab, host: &str) -> Vec<String> {
+fn nginx_workers(lab: &Lab, host: &str) -> Vec<u32> {
     let pid = std::fs::read_to_string(lab.host(host).join("nginx.pid")).unwrap();
-    let out = Command::new("pgrep")
-        .args(["-P", pid.trim()])
-        .output()
-        .unwrap();
-    let mut w: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    w.sort();
+    let mut w = children_of(pid.trim().parse().unwrap());
+    w.sort_unstable();
     w
 }
 
 /// Waits until NGINX's old workers (of a reload) are gone.
-fn settle(lab: &Lab, host: &str) -> Vec<String> {
+fn settle(lab: &Lab, host: &str) -> Vec<u32> {
     let start = Instant::now();
     loop {
         let w = nginx_workers(lab, host);
@@ -446,7 +272,9 @@ fn a_reload_nginx_ignores_is_caught_by_the_proof_and_undone() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = stderr(&o);
     assert!(
-        err.contains(&format!("still answers build `{build}`")),
+        err.contains(&format!(
+            "the proxy answers `{build}` on its probe port, not build"
+        )),
         "{err}"
     );
     assert!(

@@ -118,7 +118,7 @@ fn explain_prints_the_code_and_unknown_codes_exit_2() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["check", "build", "plan", "explain", "debug"] {
+    for sub in ["check", "build", "plan", "apply", "explain", "debug"] {
         let out = infrac(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub}");
         assert!(

@@ -157,4 +157,37 @@ fn plan_fails_on_an_unreachable_host_or_a_wrong_host_key() {
             || err.contains("Host key verification failed"),
         "{err}"
     );
+
+    // Keys pinned in the program (`host_key`) are the only ones trusted:
+    // the host's real key works whatever known_hosts says, another fails.
+    let real = std::fs::read_to_string(root.join("ssh/host_key.pub")).unwrap();
+    let real: Vec<&str> = real.split_whitespace().take(2).collect();
+    let pinned = |key: &str| {
+        program(sshd.port).replace(
+            "    proxy nginx\n",
+            &format!("    proxy nginx\n    host_key {key}\n"),
+        )
+    };
+    std::fs::write(sites.join("web.infra"), pinned(&real.join(" "))).unwrap();
+    let o = plan(&sites, &sshd.ssh_config);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::write(sites.join("web.infra"), pinned(&other_key.join(" "))).unwrap();
+    std::fs::write(
+        &sshd.known_hosts,
+        format!("[127.0.0.1]:{} {}\n", sshd.port, real.join(" ")),
+    )
+    .unwrap();
+    let o = plan(&sites, &sshd.ssh_config);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Host key verification failed")
+            || String::from_utf8_lossy(&o.stderr).contains("HOST IDENTIFICATION HAS CHANGED"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

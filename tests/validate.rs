@@ -226,6 +226,12 @@ fn scripts_pass_shellcheck_and_the_receiver_compiles() {
     for (path, _) in &scripts {
         run_ok(Command::new(&shellcheck).arg(path.as_str()), path);
     }
+    // And the script apply runs on every host.
+    let host_script = camino::Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("src/apply/host.sh");
+    run_ok(
+        Command::new(&shellcheck).arg(host_script.as_str()),
+        &host_script,
+    );
     for tree in &trees {
         for f in tree
             .files

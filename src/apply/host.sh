@@ -85,6 +85,29 @@ probe() { # PORT PATH
         cat <&3' probe "$1" "$2" 2>/dev/null | tail -n 1 | tr -d '\r\n'
 }
 
+# Asks the probe until it answers WANT or PROOF_TIMEOUT seconds pass;
+# prints its last answer.
+prove() { # PORT PATH WANT
+    local live="" end=$(($(date +%s) + proof_timeout))
+    while :; do
+        live=$(probe "$1" "$2")
+        [ "$live" = "$3" ] && break
+        [ "$(date +%s)" -lt "$end" ] || break
+        sleep 0.02
+    done
+    printf '%s' "$live"
+}
+
+# Runs COMMAND; when it fails, prints `KIND NAME B64` with its output and
+# exit status.
+run() { # KIND NAME COMMAND
+    local out rc=0
+    out=$(bash -c "$3" 2>&1) || rc=$?
+    [ "$rc" = 0 ] && return 0
+    say "$1 $2 $(printf '%s\n(exit status %s)' "$out" "$rc" | base64 -w0)"
+    return 1
+}
+
 hash_of() { sha256sum < "$1" | cut -d' ' -f1; }
 
 if [ "$mode" = plan ]; then
@@ -149,20 +172,15 @@ reload_restored() {
     [ -f "$d/reloads" ] || return 0
     while read -r name; do
         [ -n "$name" ] || continue
-        if ! out=$(bash -c "$(cat "$d/cmd-$name")" 2>&1); then
-            say "restore-reload-failed $name $(printf '%s' "$out" | base64 -w0)"
-            ok=1
-        fi
+        run restore-reload-failed "$name" "$(cat "$d/cmd-$name")" || ok=1
     done < "$d/reloads"
     if [ -s "$d/old-build" ] && [ -f "$d/proof" ]; then
         read -r port path < "$d/proof"
         want=$(cat "$d/old-build")
-        for _ in $(seq 1 $((proof_timeout * 10))); do
-            [ "$(probe "$port" "$path")" = "$want" ] && return "$ok"
-            sleep 0.1
-        done
-        say "restore-proof-failed $want"
-        ok=1
+        if [ "$(prove "$port" "$path" "$want")" != "$want" ]; then
+            say "restore-proof-failed $want"
+            ok=1
+        fi
     fi
     return "$ok"
 }
@@ -368,10 +386,9 @@ say "step swapped ${#install[@]} ${#chmods[@]} ${#removes[@]}"
 for name in "${order[@]}"; do
     check=${validate[$name]}
     [ "$check" = - ] && continue
-    if ! out=$(bash -c "$check" 2>&1); then
+    if ! run validate-failed "$name" "$check"; then
         restore "$txn"
         drop_txn "$txn"
-        say "validate-failed $name $(printf '%s' "$out" | base64 -w0)"
         exit 3
     fi
 done
@@ -383,8 +400,7 @@ undo() {
     drop_txn "$txn"
 }
 for name in "${order[@]}"; do
-    if ! out=$(bash -c "${command[$name]}" 2>&1); then
-        say "reload-failed $name $(printf '%s' "$out" | base64 -w0)"
+    if ! run reload-failed "$name" "${command[$name]}"; then
         undo
         exit 4
     fi
@@ -392,14 +408,9 @@ for name in "${order[@]}"; do
 done
 
 if [ "$proxy_reloaded" = 1 ] && [ -n "$proof_port" ]; then
-    live=""
-    for _ in $(seq 1 $((proof_timeout * 10))); do
-        live=$(probe "$proof_port" "$proof_path")
-        [ "$live" = "$proof_build" ] && break
-        sleep 0.1
-    done
+    live=$(prove "$proof_port" "$proof_path" "$proof_build")
     if [ "$live" != "$proof_build" ]; then
-        say "proof-failed ${live:--} $proof_build"
+        say "proof-failed $(printf '%s' "$live" | head -c 200 | base64 -w0) $proof_build"
         undo
         exit 5
     fi

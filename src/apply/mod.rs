@@ -82,7 +82,7 @@ pub enum ApplyError {
     #[error("reloading `{name}` failed; the previous files are back and reloaded:\n{output}")]
     Reload { name: String, output: String },
     #[error(
-        "the proxy still answers build `{live}` after its reload, not `{expected}`: it kept its old configuration (see its error log); the previous files are back and reloaded"
+        "after its reload the proxy answers `{live}` on its probe port, not build `{expected}`: it kept its old configuration (see its error log); the previous files are back and reloaded"
     )]
     Proof { live: String, expected: String },
     #[error("{0} changed on the host since it was planned; run apply again")]
@@ -236,17 +236,54 @@ impl Target {
     }
 }
 
-/// `ssh [-F CONFIG] -o BatchMode=yes -p PORT USER@ADDRESS`.
-#[must_use]
-pub fn ssh(ssh: &crate::model::Ssh, options: &SshOptions) -> Command {
+/// `ssh [-F CONFIG] -o BatchMode=yes -p PORT USER@ADDRESS`. A host with
+/// pinned keys (`host_key`) is checked against those keys only.
+pub fn ssh(ssh: &crate::model::Ssh, options: &SshOptions) -> Result<Command, ApplyError> {
     let mut cmd = Command::new("ssh");
     if let Some(config) = &options.config {
         cmd.arg("-F").arg(config.as_str());
     }
+    if !ssh.host_keys.is_empty() {
+        let known = pinned_known_hosts(ssh).map_err(ApplyError::Spawn)?;
+        cmd.arg("-o")
+            .arg(format!("UserKnownHostsFile={known}"))
+            .args(["-o", "StrictHostKeyChecking=yes"]);
+    }
     cmd.args(["-o", "BatchMode=yes", "-p"])
         .arg(ssh.port.to_string())
         .arg(format!("{}@{}", ssh.user, ssh.address));
-    cmd
+    Ok(cmd)
+}
+
+/// A known_hosts file holding just the host's pinned keys (in the temp
+/// folder, named by its content, so hosts and runs share it safely).
+fn pinned_known_hosts(ssh: &crate::model::Ssh) -> std::io::Result<Utf8PathBuf> {
+    let name = if ssh.port == 22 {
+        ssh.address.clone()
+    } else {
+        format!("[{}]:{}", ssh.address, ssh.port)
+    };
+    let text: String = ssh
+        .host_keys
+        .iter()
+        .map(|k| format!("{name} {k}\n"))
+        .collect();
+    let dir = Utf8PathBuf::from_path_buf(std::env::temp_dir())
+        .unwrap_or_else(|_| Utf8PathBuf::from("/tmp"));
+    let path = dir.join(format!(
+        "infrac-known-hosts-{}",
+        &sha256_hex_bytes(text.as_bytes())[..16]
+    ));
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+        let tmp = dir.join(format!(
+            "{}.{}",
+            path.file_name().unwrap_or("k"),
+            std::process::id()
+        ));
+        std::fs::write(&tmp, &text)?;
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(path)
 }
 
 /// Single-quotes a word for the remote shell.
@@ -278,7 +315,7 @@ fn run_script(
     input: &[u8],
     on_line: &mut dyn FnMut(&str),
 ) -> Result<Answer, ApplyError> {
-    let mut cmd = ssh(&target.manifest.ssh, options);
+    let mut cmd = ssh(&target.manifest.ssh, options)?;
     let mut remote = format!(
         "bash -c {} infrac-{mode} {mode} {}",
         shell_quote(HOST_SCRIPT),
@@ -638,8 +675,13 @@ pub fn apply(
                 });
             }
             "proof-failed" => {
+                let live = text(0);
                 failure = Some(ApplyError::Proof {
-                    live: name,
+                    live: if live.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        live
+                    },
                     expected: rest.get(1).unwrap_or(&"").to_string(),
                 });
             }

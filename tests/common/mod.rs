@@ -7,6 +7,8 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use camino::Utf8Path;
+
+pub mod lab;
 use infrac::check::Checked;
 use infrac::diag::{self, ColorChoice};
 use infrac::source::SourceMap;
@@ -129,6 +131,10 @@ impl Drop for Sshd {
     }
 }
 
+/// `SetEnv SHLVL=1`: bash sources `~/.bashrc` for a command run over ssh
+/// only when SHLVL is unset or 0. This machine's root `.bashrc` runs
+/// `pyenv init` (0.11 s of CPU a login), a cost of the machine, not of
+/// infrac, which would otherwise dominate every round trip measured here.
 pub fn sshd(dir: &camino::Utf8Path) -> Sshd {
     let sshd = require_tool("sshd");
     let keygen = require_tool("ssh-keygen");
@@ -155,18 +161,15 @@ pub fn sshd(dir: &camino::Utf8Path) -> Sshd {
         assert!(ok, "ssh-keygen failed");
     }
     std::fs::copy(dir.join("user_key.pub"), dir.join("authorized_keys")).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = lab::free_port();
     let config = dir.join("sshd_config");
     std::fs::write(
         &config,
         format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\n\
              PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             UsePAM no\nStrictModes no\nMaxStartups 100\nPidFile {dir}/sshd.pid\n"
+             UsePAM no\nStrictModes no\nMaxStartups 100\nPidFile {dir}/sshd.pid\n\
+             SetEnv SHLVL=1\n"
         ),
     )
     .unwrap();

@@ -1,0 +1,189 @@
+//! A lab of hosts on one machine: a real sshd on loopback, and per host a
+//! prefix with a running NGINX or Caddy. For the apply tests and bench.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use camino::Utf8PathBuf;
+
+pub struct Lab {
+    pub root: Utf8PathBuf,
+    pub sshd: super::Sshd,
+    pub sites: Utf8PathBuf,
+}
+
+impl Lab {
+    pub fn new(name: &str) -> Lab {
+        let root = super::temp_dir(name);
+        let sshd = super::sshd(&root.join("ssh"));
+        let sites = root.join("sites");
+        std::fs::create_dir_all(&sites).unwrap();
+        Lab { root, sshd, sites }
+    }
+
+    /// A host's prefix: where its tree lands.
+    pub fn host(&self, name: &str) -> Utf8PathBuf {
+        self.root.join(name)
+    }
+
+    pub fn write(&self, program: &str) {
+        std::fs::write(self.sites.join("main.infra"), program).unwrap();
+    }
+
+    pub fn command(&self, verb: &str, args: &[&str]) -> Command {
+        let mut cmd = super::infrac_command();
+        cmd.args([
+            verb,
+            self.sites.as_str(),
+            "--ssh-config",
+            self.sshd.ssh_config.as_str(),
+        ])
+        .args(args);
+        cmd
+    }
+
+    pub fn apply(&self, args: &[&str]) -> Output {
+        let mut all = vec!["--yes", "--proof-timeout", "4"];
+        all.extend_from_slice(args);
+        self.command("apply", &all).output().unwrap()
+    }
+
+    pub fn plan(&self, args: &[&str]) -> Output {
+        self.command("plan", args).output().unwrap()
+    }
+
+    /// An NGINX host with its own ports, and a running NGINX whose main
+    /// config includes the host's conf.d (empty until the first apply).
+    pub fn nginx_host(&self, name: &str, extra: &str) -> (String, Port, super::Server) {
+        let prefix = self.host(name);
+        let (http, probe) = (free_port(), free_port());
+        std::fs::create_dir_all(prefix.join("etc/nginx/conf.d")).unwrap();
+        let conf = super::write_nginx_conf(&prefix, prefix.join("error.log").as_str());
+        let mut child = Command::new(super::require_tool("nginx"))
+            .args(["-c", conf.as_str(), "-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for(
+            || prefix.join("nginx.pid").exists(),
+            "nginx to start",
+            &mut child,
+        );
+        let decl = format!(
+            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy nginx\n    \
+             http_port {http}\n    probe_port {probe}\n{extra}}}\n",
+            self.sshd.port
+        );
+        (decl, Port { http, probe }, super::Server(child))
+    }
+
+    /// A Caddy host, and a running Caddy listening only on its admin
+    /// endpoint until the first apply.
+    pub fn caddy_host(&self, name: &str) -> (String, Port, super::Server) {
+        let prefix = self.host(name);
+        let (http, probe, admin) = (free_port(), free_port(), free_port());
+        std::fs::create_dir_all(&prefix).unwrap();
+        let initial = prefix.join("initial.Caddyfile");
+        std::fs::write(&initial, format!("{{\n\tadmin 127.0.0.1:{admin}\n}}\n")).unwrap();
+        let mut child = Command::new(super::require_tool("caddy"))
+            .args([
+                "run",
+                "--adapter",
+                "caddyfile",
+                "--config",
+                initial.as_str(),
+            ])
+            .env("HOME", prefix.as_str())
+            .env("XDG_DATA_HOME", prefix.join("data").as_str())
+            .env("XDG_CONFIG_HOME", prefix.join("config").as_str())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        super::wait_for_port(admin, "caddy", &mut child);
+        let decl = format!(
+            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy caddy\n    \
+             caddy_admin 127.0.0.1:{admin}\n    http_port {http}\n    probe_port {probe}\n}}\n",
+            self.sshd.port
+        );
+        (decl, Port { http, probe }, super::Server(child))
+    }
+
+    /// Every regular file under a host's prefix, but the servers' own
+    /// (logs, pid, state), by path.
+    pub fn files(&self, host: &str) -> BTreeMap<String, Vec<u8>> {
+        let prefix = self.host(host);
+        let mut out = BTreeMap::new();
+        let mut stack = vec![prefix.clone()];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = Utf8PathBuf::from_path_buf(e.unwrap().path()).unwrap();
+                let rel = path.strip_prefix(&prefix).unwrap().to_string();
+                if path.is_dir() {
+                    if !["data", "config", "var/lib/infrac"].contains(&rel.as_str()) {
+                        stack.push(path);
+                    }
+                } else if !rel.ends_with(".log") && !rel.ends_with(".pid") {
+                    out.insert(rel, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Port {
+    pub http: u16,
+    pub probe: u16,
+}
+
+/// A loopback port no other part of this test process was given (the
+/// kernel may hand the same free port out twice in a row).
+pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
+pub fn wait_for(ready: impl Fn() -> bool, what: &str, child: &mut std::process::Child) {
+    let start = Instant::now();
+    while !ready() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("exited ({status}) waiting for {what}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "waited for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Status and body of `GET http://127.0.0.1:PORT/PATH` for a virtual host.
+pub fn get(port: u16, host: &str, path: &str) -> (u16, String) {
+    let out = Command::new(super::require_tool("curl"))
+        .args(["-s", "--max-time", "5", "-H"])
+        .arg(format!("Host: {host}"))
+        .args(["-w", "\n%{http_code}"])
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.parse().unwrap_or(0), body.to_owned())
+}
