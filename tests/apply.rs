@@ -102,6 +102,20 @@ fn site(name: &str, on: &str, extra: &str) -> String {
     )
 }
 
+/// Host `n` (declared by `decl`) with `count` sites `s0`… whose responses
+/// carry `X-Version: VERSION`.
+fn versioned(decl: &str, count: usize, version: &str) -> String {
+    let mut p = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
+    for i in 0..count {
+        p.push_str(&site(
+            &format!("s{i}"),
+            "n",
+            &format!("    header X-Version {version}\n"),
+        ));
+    }
+    p
+}
+
 fn page(lab: &Lab, host: &str, site: &str, body: &str) {
     let path = lab.host(host).join("srv").join(site).join("index.html");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -326,17 +340,7 @@ fn a_change_the_host_rejects_leaves_the_old_files_and_content() {
 fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
     let lab = Lab::new("apply-killed");
     let (decl, port, _nginx) = lab.nginx_host("n", "");
-    let sites = |version: &str| {
-        let mut p = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
-        for i in 0..30 {
-            p.push_str(&site(
-                &format!("s{i}"),
-                "n",
-                &format!("    header X-Version {version}\n"),
-            ));
-        }
-        p
-    };
+    let sites = |version: &str| versioned(&decl, 30, version);
     for i in 0..30 {
         page(&lab, "n", &format!("s{i}"), "page");
     }
@@ -454,17 +458,7 @@ fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
 fn applies_to_one_host_never_interleave() {
     let lab = Lab::new("apply-lock");
     let (decl, port, _nginx) = lab.nginx_host("n", "");
-    let program = |version: &str| {
-        let mut p = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
-        for i in 0..20 {
-            p.push_str(&site(
-                &format!("s{i}"),
-                "n",
-                &format!("    header X-Version {version}\n"),
-            ));
-        }
-        p
-    };
+    let program = |version: &str| versioned(&decl, 20, version);
     lab.write(&program("one"));
     let first = lab.apply(&["--all"]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));

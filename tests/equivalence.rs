@@ -385,7 +385,7 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn caddy_and_nginx_serve_the_same_site_the_same_way() {
-    let caddy = common::require_tool("caddy");
+    common::require_tool("caddy");
     let nginx = common::require_tool("nginx");
     common::require_tool("curl");
     let tmp = common::temp_dir("equivalence");
@@ -425,21 +425,7 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         common::assert_port_free(port);
     }
     let caddyfile = tmp.join("caddy/etc/caddy/Caddyfile");
-    let mut caddy_child = Command::new(caddy)
-        .args([
-            "run",
-            "--adapter",
-            "caddyfile",
-            "--config",
-            caddyfile.as_str(),
-        ])
-        .env("HOME", tmp.as_str())
-        .env("XDG_DATA_HOME", tmp.join("caddy-data").as_str())
-        .env("XDG_CONFIG_HOME", tmp.join("caddy-config").as_str())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut caddy_child = common::spawn_caddy(&caddyfile, &tmp);
     common::wait_for_port(CADDY_HTTP, "caddy", &mut caddy_child);
     common::wait_for_port(CADDY_HTTPS, "caddy", &mut caddy_child);
     let _caddy = common::Server(caddy_child);

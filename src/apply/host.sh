@@ -108,30 +108,36 @@ run() { # KIND NAME COMMAND
     return 1
 }
 
+# want[PATH]: the hash of each file the build has. dropped[PATH]: the
+# reload of each file infrac owned that the build no longer has.
+declare -A want=() dropped=()
+find_dropped() {
+    [ -f "$owned" ] || return 0
+    local reload path
+    while read -r reload path; do
+        [ -n "$path" ] || continue
+        [ -z "${want[$path]:-}" ] && dropped[$path]=$reload
+    done < "$owned"
+}
+
 hash_of() { sha256sum < "$1" | cut -d' ' -f1; }
 
 if [ "$mode" = plan ]; then
     [ -d "$state/txn" ] && say pending
-    declare -A expected=() secret=()
+    declare -A secret=()
     declare -a paths=()
     while read -r hash flag path; do
         [ -n "$path" ] || continue
-        expected[$path]=$hash
+        want[$path]=$hash
         secret[$path]=$flag
         paths+=("$path")
     done
-    declare -A removed=()
-    if [ -f "$owned" ]; then
-        while read -r reload path; do
-            [ -n "$path" ] || continue
-            [ -z "${expected[$path]:-}" ] && removed[$path]=$reload
-        done < "$owned"
-    fi
-    scan "${paths[@]}" "${!removed[@]}"
+    find_dropped
+    scan "${paths[@]}" "${!dropped[@]}"
     for path in "${paths[@]}"; do
         if [ -z "${live_hash[$path]:-}" ]; then
             say "new $path"
-        elif [ "${live_hash[$path]}" = "${expected[$path]}" ]; then
+        elif [ "${live_hash[$path]}" = "${want[$path]}" ]; then
             say "same $path ${live_meta[$path]}"
         elif [ "${secret[$path]}" = s ]; then
             say "changed $path ${live_meta[$path]}"
@@ -139,9 +145,9 @@ if [ "$mode" = plan ]; then
             say "changed $path ${live_meta[$path]} $(base64 -w0 < "$root/$path")"
         fi
     done
-    for path in "${!removed[@]}"; do
+    for path in "${!dropped[@]}"; do
         if [ -n "${live_hash[$path]:-}" ]; then
-            say "removed $path ${removed[$path]} $(base64 -w0 < "$root/$path")"
+            say "removed $path ${dropped[$path]} $(base64 -w0 < "$root/$path")"
         fi
     done
     exit 0
@@ -168,7 +174,7 @@ restore() {
 # Reruns the reloads of transaction folder $1 (after restoring it), and
 # proves the proxy is back on the build it had before.
 reload_restored() {
-    local d=$1 name ok=0
+    local d=$1 name ok=0 port path old_build
     [ -f "$d/reloads" ] || return 0
     while read -r name; do
         [ -n "$name" ] || continue
@@ -176,9 +182,9 @@ reload_restored() {
     done < "$d/reloads"
     if [ -s "$d/old-build" ] && [ -f "$d/proof" ]; then
         read -r port path < "$d/proof"
-        want=$(cat "$d/old-build")
-        if [ "$(prove "$port" "$path" "$want")" != "$want" ]; then
-            say "restore-proof-failed $want"
+        old_build=$(cat "$d/old-build")
+        if [ "$(prove "$port" "$path" "$old_build")" != "$old_build" ]; then
+            say "restore-proof-failed $old_build"
             ok=1
         fi
     fi
@@ -223,7 +229,7 @@ incoming="$state/incoming"
 rm -rf "$incoming"
 mkdir -p "$incoming"
 declare -a paths=() reload_names=() needs=()
-declare -A want=() fmode=() fowner=() freload=() sent=() validate=() command=()
+declare -A fmode=() fowner=() freload=() sent=() validate=() command=()
 proof_port="" proof_path="" proof_build=""
 complete=0
 n=0
@@ -261,14 +267,9 @@ fi
 
 # What differs, now that the lock is held.
 declare -a install=() chmods=() removes=()
-declare -A needed=() drop=()
-if [ -f "$owned" ]; then
-    while read -r reload path; do
-        [ -n "$path" ] || continue
-        [ -z "${want[$path]:-}" ] && drop[$path]=$reload
-    done < "$owned"
-fi
-scan "${paths[@]}" "${!drop[@]}"
+declare -A needed=()
+find_dropped
+scan "${paths[@]}" "${!dropped[@]}"
 for p in "${paths[@]}"; do
     if [ "${live_hash[$p]:-}" = "${want[$p]}" ]; then
         if [ "${live_meta[$p]}" != "$(meta_of "${fmode[$p]}" "${fowner[$p]}")" ]; then
@@ -284,10 +285,10 @@ for p in "${paths[@]}"; do
     install+=("$p")
     [ "${freload[$p]}" != - ] && needed[${freload[$p]}]=1
 done
-for p in "${!drop[@]}"; do
+for p in "${!dropped[@]}"; do
     if [ -n "${live_hash[$p]:-}" ]; then
         removes+=("$p")
-        [ "${drop[$p]}" != - ] && needed[${drop[$p]}]=1
+        [ "${dropped[$p]}" != - ] && needed[${dropped[$p]}]=1
     fi
 done
 new_owned="$incoming/owned"

@@ -87,21 +87,7 @@ impl Lab {
         std::fs::create_dir_all(&prefix).unwrap();
         let initial = prefix.join("initial.Caddyfile");
         std::fs::write(&initial, format!("{{\n\tadmin 127.0.0.1:{admin}\n}}\n")).unwrap();
-        let mut child = Command::new(super::require_tool("caddy"))
-            .args([
-                "run",
-                "--adapter",
-                "caddyfile",
-                "--config",
-                initial.as_str(),
-            ])
-            .env("HOME", prefix.as_str())
-            .env("XDG_DATA_HOME", prefix.join("data").as_str())
-            .env("XDG_CONFIG_HOME", prefix.join("config").as_str())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = super::spawn_caddy(&initial, &prefix);
         super::wait_for_port(admin, "caddy", &mut child);
         let decl = format!(
             "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy caddy\n    \
@@ -122,7 +108,7 @@ impl Lab {
                 let path = Utf8PathBuf::from_path_buf(e.unwrap().path()).unwrap();
                 let rel = path.strip_prefix(&prefix).unwrap().to_string();
                 if path.is_dir() {
-                    if !["data", "config", "var/lib/infrac"].contains(&rel.as_str()) {
+                    if !["caddy-data", "caddy-config", "var/lib/infrac"].contains(&rel.as_str()) {
                         stack.push(path);
                     }
                 } else if !rel.ends_with(".log") && !rel.ends_with(".pid") {

@@ -297,3 +297,23 @@ pub fn wait_for_port(port: u16, what: &str, child: &mut Child) {
     }
     panic!("{what} did not listen on {port}");
 }
+
+/// `caddy run` of a Caddyfile, its storage and settings under `home`;
+/// stderr piped (for `wait_for_port` to show when it exits).
+pub fn spawn_caddy(caddyfile: &Utf8Path, home: &Utf8Path) -> Child {
+    Command::new(require_tool("caddy"))
+        .args([
+            "run",
+            "--adapter",
+            "caddyfile",
+            "--config",
+            caddyfile.as_str(),
+        ])
+        .env("HOME", home.as_str())
+        .env("XDG_DATA_HOME", home.join("caddy-data").as_str())
+        .env("XDG_CONFIG_HOME", home.join("caddy-config").as_str())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start caddy")
+}
