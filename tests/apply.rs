@@ -668,3 +668,25 @@ fn ten_hosts_apply_side_by_side_and_from_a_built_tree() {
         text(&o)
     );
 }
+
+#[test]
+fn a_secret_file_missing_on_the_host_stops_the_apply_before_any_change() {
+    let lab = Lab::new("apply-secret-file");
+    let (decl, _, _nginx) = lab.nginx_host("n", "");
+    lab.write(&format!(
+        "{decl}service api {{\n    image example/api:1\n    port 8080\n    secret KEY file /etc/keys/api.key\n    on n\n}}\n\
+         site s {{\n    domains s.test\n    on n\n    tls off\n    proxy api\n}}\n"
+    ));
+    let before = lab.files("n");
+    let o = lab.apply(&["--all"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let key = lab.host("n").join("etc/keys/api.key");
+    assert!(
+        stderr(&o).contains(&format!(
+            "{key} is missing on the host: secret `KEY` of compose:api"
+        )),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(lab.files("n"), before, "nothing was written");
+}

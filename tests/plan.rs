@@ -191,3 +191,73 @@ fn plan_fails_on_an_unreachable_host_or_a_wrong_host_key() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn secrets_come_from_the_environment_and_never_show_in_a_plan() {
+    let root = common::temp_dir("plan-secrets");
+    let sshd = common::sshd(&root.join("ssh"));
+    let host_root = root.join("web");
+    let sites = root.join("sites");
+    std::fs::create_dir_all(&sites).unwrap();
+    std::fs::write(
+        sites.join("web.infra"),
+        format!(
+            "host web {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {host_root}\n    proxy nginx\n}}\n\
+             service api {{\n    image example/api:1\n    port 8080\n    secret TOKEN env API_TOKEN\n    on web\n}}\n\
+             site s {{\n    domains s.test\n    on web\n    tls off\n    proxy api\n}}\n",
+            sshd.port
+        ),
+    )
+    .unwrap();
+    let plan = |token: Option<&str>| {
+        let mut cmd = common::infrac_command();
+        cmd.args(["plan", sites.as_str(), "--all", "--ssh-config"])
+            .arg(sshd.ssh_config.as_str())
+            .env_remove("API_TOKEN");
+        if let Some(t) = token {
+            cmd.env("API_TOKEN", t);
+        }
+        cmd.output().unwrap()
+    };
+
+    // Not set where infrac runs: nothing is asked of the host.
+    let o = plan(None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("secret `API_TOKEN` (for compose:api) is not set in the environment"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // Set: the stack's env file is one of the host's files.
+    let o = plan(Some("s3cret-new"));
+    assert_eq!(o.status.code(), Some(2));
+    let text = stdout(&o);
+    assert!(text.contains("  + /etc/infrac/infra/.env\n"), "{text}");
+
+    // A live env file with another value: changed, its content not shown
+    // (neither value), and not even sent back by the host.
+    let env = host_root.join("etc/infrac/infra/.env");
+    std::fs::create_dir_all(env.parent().unwrap()).unwrap();
+    std::fs::write(&env, "API_TOKEN=s3cret-old\n").unwrap();
+    let o = plan(Some("s3cret-new"));
+    let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        all.contains("  ~ /etc/infrac/infra/.env (holds secrets: contents not shown)\n"),
+        "{all}"
+    );
+    assert!(!all.contains("s3cret"), "{all}");
+    // The same value, readable by all: only its mode is to change.
+    std::fs::write(&env, "API_TOKEN=s3cret-new\n").unwrap();
+    let o = plan(Some("s3cret-new"));
+    assert!(
+        stdout(&o).contains("  ~ (mode) /etc/infrac/infra/.env\n"),
+        "{}",
+        stdout(&o)
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = plan(Some("s3cret-new"));
+    assert!(!stdout(&o).contains(".env"), "{}", stdout(&o));
+}
