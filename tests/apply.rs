@@ -690,3 +690,65 @@ fn a_secret_file_missing_on_the_host_stops_the_apply_before_any_change() {
     );
     assert_eq!(lab.files("n"), before, "nothing was written");
 }
+
+/// Runs `infrac ARGS` on a pseudo-terminal (`script`), typing `input`.
+fn on_terminal(lab: &Lab, args: &[&str], input: &str) -> (Option<i32>, String) {
+    let mut words = vec![env!("CARGO_BIN_EXE_infrac").to_owned()];
+    words.extend(args.iter().map(|a| (*a).to_owned()));
+    let line = words
+        .iter()
+        .map(|w| format!("'{w}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = Command::new(common::require_tool("script"))
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let o = child.wait_with_output().unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn on_a_terminal_apply_asks_first_and_shows_progress() {
+    let lab = Lab::new("apply-terminal");
+    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    page(&lab, "n", "b", "content");
+    lab.write(&format!(
+        "defaults {{\n    site_root /srv\n}}\n{decl}{}",
+        site("b", "n", "")
+    ));
+    let args = [
+        "apply",
+        lab.sites.as_str(),
+        "--all",
+        "--ssh-config",
+        lab.sshd.ssh_config.as_str(),
+    ];
+    // Declined: nothing changes.
+    let (code, screen) = on_terminal(&lab, &args, "n\n");
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(
+        screen.contains("apply these changes to 1 host? [y/N]"),
+        "{screen}"
+    );
+    assert!(screen.contains("nothing applied"), "{screen}");
+    assert!(!lab.host("n").join("etc/nginx/conf.d/b.conf").exists());
+    // Accepted: the progress line ends as the host's result.
+    let (code, screen) = on_terminal(&lab, &args, "y\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("n: applied: 3 files written"), "{screen}");
+    assert_eq!(get(port.http, "b.test", "/"), (200, "content".into()));
+}
