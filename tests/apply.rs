@@ -692,7 +692,7 @@ fn a_secret_file_missing_on_the_host_stops_the_apply_before_any_change() {
 }
 
 /// Runs `infrac ARGS` on a pseudo-terminal (`script`), typing `input`.
-fn on_terminal(lab: &Lab, args: &[&str], input: &str) -> (Option<i32>, String) {
+fn on_terminal(args: &[&str], input: &str) -> (Option<i32>, String) {
     let mut words = vec![env!("CARGO_BIN_EXE_infrac").to_owned()];
     words.extend(args.iter().map(|a| (*a).to_owned()));
     let line = words
@@ -738,7 +738,7 @@ fn on_a_terminal_apply_asks_first_and_shows_progress() {
         lab.sshd.ssh_config.as_str(),
     ];
     // Declined: nothing changes.
-    let (code, screen) = on_terminal(&lab, &args, "n\n");
+    let (code, screen) = on_terminal(&args, "n\n");
     assert_eq!(code, Some(1), "{screen}");
     assert!(
         screen.contains("apply these changes to 1 host? [y/N]"),
@@ -747,7 +747,7 @@ fn on_a_terminal_apply_asks_first_and_shows_progress() {
     assert!(screen.contains("nothing applied"), "{screen}");
     assert!(!lab.host("n").join("etc/nginx/conf.d/b.conf").exists());
     // Accepted: the progress line ends as the host's result.
-    let (code, screen) = on_terminal(&lab, &args, "y\n");
+    let (code, screen) = on_terminal(&args, "y\n");
     assert_eq!(code, Some(0), "{screen}");
     assert!(screen.contains("n: applied: 3 files written"), "{screen}");
     assert_eq!(get(port.http, "b.test", "/"), (200, "content".into()));
