@@ -131,9 +131,20 @@ impl Target {
             .map_err(|e| ApplyError::Input(format!("{manifest_path} is not a manifest: {e}")))?;
         let mut files = Vec::new();
         for m in &manifest.files {
+            // Fields travel space-separated to the host: no white space.
+            let word = |w: &str| !w.is_empty() && !w.contains(char::is_whitespace);
+            let owner_ok = m.owner.split_once(':').is_some_and(|(u, g)| {
+                [u, g].iter().all(|n| {
+                    !n.is_empty()
+                        && n.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+                })
+            });
             if m.path.is_absolute()
                 || m.path.components().any(|c| c.as_str() == "..")
+                || !word(m.path.as_str())
                 || m.mode_bits().is_none()
+                || !owner_ok
             {
                 return Err(ApplyError::Input(format!(
                     "{manifest_path}: bad entry for `{}`",
@@ -581,6 +592,27 @@ pub fn apply(
             ..Applied::default()
         });
     }
+    let input = request(target, plan)?;
+    let answer = run_script(
+        target,
+        options,
+        "apply",
+        &[proof_timeout.to_string()],
+        input.as_bytes(),
+        &mut |line| {
+            if let Some(step) = line.strip_prefix("step ") {
+                on_step(step);
+            } else if line.starts_with("waiting ") || line.starts_with("recovered ") {
+                on_step(line);
+            }
+        },
+    )?;
+    outcome(&answer)
+}
+
+/// What apply sends the host: every file (the content of those the plan
+/// says differ), the reloads, the proof, the files that must exist.
+fn request(target: &Target, plan: &HostPlan) -> Result<String, ApplyError> {
     let mut input = String::new();
     for f in &target.files {
         let send = plan.interrupted
@@ -622,21 +654,12 @@ pub fn apply(
         input.push_str(&format!("need {} {}\n", b64(n.what.as_bytes()), n.path));
     }
     input.push_str("end\n");
+    Ok(input)
+}
+
+/// What the host's answer says happened.
+fn outcome(answer: &Answer) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
-    let answer = run_script(
-        target,
-        options,
-        "apply",
-        &[proof_timeout.to_string()],
-        input.as_bytes(),
-        &mut |line| {
-            if let Some(step) = line.strip_prefix("step ") {
-                on_step(step);
-            } else if line.starts_with("waiting ") || line.starts_with("recovered ") {
-                on_step(line);
-            }
-        },
-    )?;
     let mut failure = None;
     let mut restore_failures = Vec::new();
     for line in &answer.lines {
@@ -754,6 +777,68 @@ fn proof_address(url: &str) -> Option<(u16, &str)> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::manifest::{File, ReloadCommands, SecretUse};
+
+    fn target() -> Target {
+        let file = |path: &str, reload: Option<Reload>, content: &str| TargetFile {
+            path: path.into(),
+            mode: "0644".into(),
+            owner: "root:root".into(),
+            reload,
+            sha256: sha256_hex_bytes(content.as_bytes()),
+            content: content.as_bytes().to_vec(),
+            secret: false,
+        };
+        let files = vec![
+            file("etc/nginx/conf.d/a.conf", Some(Reload::Nginx), "a\n"),
+            file("etc/cron.d/tidy", None, "* * * * * root true\n"),
+        ];
+        Target {
+            manifest: Manifest {
+                host: "web".into(),
+                root: "/".into(),
+                ssh: crate::model::Ssh {
+                    user: "root".into(),
+                    port: 22,
+                    address: "web.example.org".into(),
+                    host_keys: Vec::new(),
+                },
+                pools: Vec::new(),
+                files: files
+                    .iter()
+                    .map(|f| File {
+                        path: f.path.clone(),
+                        mode: f.mode.clone(),
+                        owner: f.owner.clone(),
+                        sha256: f.sha256.clone(),
+                        reload: f.reload.clone(),
+                        sources: Vec::new(),
+                    })
+                    .collect(),
+                reloads: vec![ReloadCommands {
+                    name: Reload::Nginx,
+                    validate: Some("nginx -t".into()),
+                    command: "nginx -s reload".into(),
+                }],
+                secrets: vec![SecretUse {
+                    used_by: "compose:api".into(),
+                    name: "API_TOKEN".into(),
+                    from: SecretRef::Env("API_TOKEN".into()),
+                    env_file: Some("etc/infrac/infra/.env".into()),
+                    env_file_mode: Some("0600".into()),
+                    reload: Some(Reload::Containers),
+                }],
+                proof: Some(crate::manifest::Proof {
+                    url: "http://127.0.0.1:7707/.well-known/infrac-build".into(),
+                    build: "abc".into(),
+                }),
+            },
+            files,
+            needs: Vec::new(),
+        }
+    }
+
     #[test]
     fn diff_of_a_one_line_change() {
         let old = "a\n''  close;\nreturn 200 \"1\";\n}\n";
@@ -763,5 +848,151 @@ mod tests {
             d.contains("-return 200 \"1\";") && d.contains("+return 200 \"2\";"),
             "{d}"
         );
+    }
+
+    #[test]
+    fn env_secrets_become_a_root_only_file_and_a_missing_one_is_an_error() {
+        let t = target()
+            .with_secrets(|v| (v == "API_TOKEN").then(|| "t0k3n".to_owned()))
+            .unwrap();
+        let env = t.file("etc/infrac/infra/.env").unwrap();
+        assert_eq!(env.content, b"API_TOKEN=t0k3n\n");
+        assert_eq!((env.mode.as_str(), env.secret), ("0600", true));
+        assert_eq!(env.reload, Some(Reload::Containers));
+        let err = target().with_secrets(|_| None).unwrap_err().to_string();
+        assert!(
+            err.contains("secret `API_TOKEN` (for compose:api) is not set"),
+            "{err}"
+        );
+        let err = target()
+            .with_secrets(|_| Some("a\nb".to_owned()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line break"), "{err}");
+    }
+
+    #[test]
+    fn a_request_carries_only_the_contents_that_differ() {
+        let t = target();
+        let plan = HostPlan {
+            host: "web".into(),
+            interrupted: false,
+            changes: vec![Change {
+                path: "etc/cron.d/tidy".into(),
+                kind: ChangeKind::Change,
+                diff: None,
+                secret: false,
+                reload: None,
+            }],
+        };
+        let req = request(&t, &plan).unwrap();
+        let lines: Vec<&str> = req.lines().collect();
+        assert_eq!(lines.last(), Some(&"end"));
+        let nginx = lines.iter().find(|l| l.contains("a.conf")).unwrap();
+        assert_eq!(nginx.split(' ').count(), 6, "no content: {nginx}");
+        let cron = lines.iter().find(|l| l.contains("cron.d/tidy")).unwrap();
+        assert_eq!(
+            cron.split(' ').nth(6).and_then(unb64).as_deref(),
+            Some(&b"* * * * * root true\n"[..])
+        );
+        assert!(lines.contains(&"proof 7707 /.well-known/infrac-build abc"));
+        // After an interrupted apply, everything is sent.
+        let req = request(
+            &t,
+            &HostPlan {
+                interrupted: true,
+                ..plan
+            },
+        )
+        .unwrap();
+        assert!(
+            req.lines()
+                .filter(|l| l.starts_with("file "))
+                .all(|l| l.split(' ').count() == 7)
+        );
+    }
+
+    #[test]
+    fn the_hosts_answer_becomes_an_outcome() {
+        let answer = |code: i32, lines: &[&str]| Answer {
+            code,
+            lines: lines.iter().map(|l| (*l).to_owned()).collect(),
+        };
+        let ok = outcome(&answer(
+            0,
+            &[
+                "step swapped 2 1 0",
+                "step validated",
+                "step reloaded nginx",
+                "step proved abc",
+                "applied",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(ok.swapped, (2, 1, 0));
+        assert_eq!(ok.reloads, ["nginx"]);
+        assert_eq!(ok.proved.as_deref(), Some("abc"));
+
+        let msg = b64(b"nginx: [emerg] cannot load certificate\n(exit status 1)");
+        let err = outcome(&answer(3, &[&format!("validate-failed nginx {msg}")])).unwrap_err();
+        assert!(
+            err.to_string().contains("`nginx` rejected the new files")
+                && err.to_string().contains("cannot load certificate"),
+            "{err}"
+        );
+        let err = outcome(&answer(
+            5,
+            &[
+                &format!("proof-failed {} abc", b64(b"old")),
+                "restore-proof-failed old",
+            ],
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("answers `old` on its probe port, not build `abc`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("restoring the previous configuration failed too"),
+            "{err}"
+        );
+        // A non-zero exit without a reason is still a failure.
+        assert!(outcome(&answer(9, &[])).is_err());
+    }
+
+    #[test]
+    fn a_secret_change_is_listed_without_its_content() {
+        let plan = HostPlan {
+            host: "web".into(),
+            interrupted: true,
+            changes: vec![Change {
+                path: "etc/infrac/infra/.env".into(),
+                kind: ChangeKind::Change,
+                diff: None,
+                secret: true,
+                reload: Some(Reload::Containers),
+            }],
+        };
+        assert_eq!(
+            describe(&plan),
+            "web: 0 to add, 1 to change, 0 to remove; reloads containers\n  \
+             ! an earlier apply was cut off: it will be rolled back and redone\n  \
+             ~ /etc/infrac/infra/.env (holds secrets: contents not shown)\n"
+        );
+    }
+
+    #[test]
+    fn proof_urls_and_modes() {
+        assert_eq!(
+            proof_address("http://127.0.0.1:7707/.well-known/infrac-build"),
+            Some((7707, "/.well-known/infrac-build"))
+        );
+        assert_eq!(proof_address("http://example.org/x"), None);
+        let f = &target().files[0];
+        assert!(same_meta(f, Some("644"), Some("root:root")));
+        assert!(same_meta(f, Some("644"), Some("-")));
+        assert!(!same_meta(f, Some("600"), Some("root:root")));
+        assert!(!same_meta(f, Some("644"), Some("www-data:root")));
     }
 }

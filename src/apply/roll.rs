@@ -206,3 +206,48 @@ fn shared_pool(a: &Target, b: &Target) -> String {
         .cloned()
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Target;
+    use crate::manifest::Manifest;
+
+    fn host(name: &str, pools: &[&str]) -> Target {
+        Target {
+            manifest: Manifest {
+                host: name.into(),
+                root: "/".into(),
+                ssh: crate::model::Ssh {
+                    user: "root".into(),
+                    port: 22,
+                    address: name.into(),
+                    host_keys: Vec::new(),
+                },
+                pools: pools.iter().map(|p| (*p).to_owned()).collect(),
+                files: Vec::new(),
+                reloads: Vec::new(),
+                secrets: Vec::new(),
+                proof: None,
+            },
+            files: Vec::new(),
+            needs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn hosts_sharing_a_pool_roll_together_in_order() {
+        // a–c share `web`; c–e share `api`, so a, c, e roll as one group;
+        // b and d are on their own.
+        let targets = [
+            host("a", &["web"]),
+            host("b", &[]),
+            host("c", &["web", "api"]),
+            host("d", &["other"]),
+            host("e", &["api"]),
+        ];
+        assert_eq!(
+            super::groups(&targets),
+            vec![vec![0, 2, 4], vec![1], vec![3]]
+        );
+    }
+}
