@@ -24,11 +24,9 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn plan_shows_what_apply_would_change_on_a_real_host() {
-    let root = common::temp_dir("plan");
-    let sshd = common::sshd(&root.join("ssh"));
-    let host_root = root.join("web");
-    let sites = root.join("sites");
-    std::fs::create_dir_all(&sites).unwrap();
+    let lab = common::lab::Lab::new("plan");
+    let (sshd, sites) = (&lab.sshd, &lab.sites);
+    let host_root = lab.host("web");
     std::fs::write(
         sites.join("web.infra"),
         format!(
@@ -194,11 +192,9 @@ fn plan_fails_on_an_unreachable_host_or_a_wrong_host_key() {
 
 #[test]
 fn secrets_come_from_the_environment_and_never_show_in_a_plan() {
-    let root = common::temp_dir("plan-secrets");
-    let sshd = common::sshd(&root.join("ssh"));
-    let host_root = root.join("web");
-    let sites = root.join("sites");
-    std::fs::create_dir_all(&sites).unwrap();
+    let lab = common::lab::Lab::new("plan-secrets");
+    let (sshd, sites) = (&lab.sshd, &lab.sites);
+    let host_root = lab.host("web");
     std::fs::write(
         sites.join("web.infra"),
         format!(
