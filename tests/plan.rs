@@ -38,7 +38,7 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
     .unwrap();
 
     // A new host: everything is to add.
-    let first = plan(&sites, &sshd.ssh_config);
+    let first = plan(sites, &sshd.ssh_config);
     assert_eq!(
         first.status.code(),
         Some(2),
@@ -59,7 +59,7 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
 
     // As if applied: the files are live, and infrac owns them plus one it
     // no longer generates.
-    let sources = infrac::program::load_dir(&sites).unwrap();
+    let sources = infrac::program::load_dir(sites).unwrap();
     let model = infrac::program::analyze(&sources).model.unwrap();
     let tree = infrac::render::render(&model).unwrap().remove(0);
     let mut owned = String::new();
@@ -77,7 +77,7 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
     owned.push_str("nginx etc/nginx/conf.d/old.conf\n");
     std::fs::create_dir_all(host_root.join("var/lib/infrac")).unwrap();
     std::fs::write(host_root.join("var/lib/infrac/owned"), &owned).unwrap();
-    let second = plan(&sites, &sshd.ssh_config);
+    let second = plan(sites, &sshd.ssh_config);
     assert_eq!(second.status.code(), Some(2));
     assert_eq!(
         stdout(&second),
@@ -86,7 +86,7 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
 
     // Up to date.
     std::fs::remove_file(host_root.join("etc/nginx/conf.d/old.conf")).unwrap();
-    let third = plan(&sites, &sshd.ssh_config);
+    let third = plan(sites, &sshd.ssh_config);
     assert_eq!(
         (third.status.code(), stdout(&third).as_str()),
         (Some(0), "web: up to date\n")
@@ -98,7 +98,7 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
         .unwrap()
         .replace("server_tokens off;", "server_tokens on;");
     std::fs::write(&conf, live).unwrap();
-    let fourth = plan(&sites, &sshd.ssh_config);
+    let fourth = plan(sites, &sshd.ssh_config);
     let text = stdout(&fourth);
     assert_eq!(fourth.status.code(), Some(2));
     assert!(text.contains("  ~ /etc/nginx/conf.d/s.conf"), "{text}");
