@@ -187,6 +187,10 @@ fn apply_serves_new_content_then_changes_only_what_changed() {
         get(n_port.http, "gone.test", "/"),
         (200, "a site to remove".into())
     );
+    // infrac's state (backups of replaced files among it) is root's alone.
+    use std::os::unix::fs::PermissionsExt as _;
+    let state = std::fs::metadata(lab.host("n").join("var/lib/infrac")).unwrap();
+    assert_eq!(state.permissions().mode() & 0o777, 0o700);
 
     // Second apply: nothing to do, nothing reloaded.
     let workers = settle(&lab, "n");

@@ -191,7 +191,8 @@ reload_restored() {
     return "$ok"
 }
 
-mkdir -p "$state"
+# Backups may hold secrets (env files): the state is root's alone.
+mkdir -p "$state" && chmod 700 "$state"
 exec 9>>"$state/lock"
 if ! flock -n 9; then
     say "waiting for another apply on this host"
