@@ -4,7 +4,7 @@
 //! so `infrac apply --from out/` and an apply straight after a build take
 //! the same path.
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{SecretRef, Ssh};
@@ -154,15 +154,5 @@ impl Manifest {
         let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
         out.push('\n');
         out
-    }
-
-    #[must_use]
-    pub fn file(&self, path: &Utf8Path) -> Option<&File> {
-        self.files.iter().find(|f| f.path == path)
-    }
-
-    #[must_use]
-    pub fn reload(&self, name: &Reload) -> Option<&ReloadCommands> {
-        self.reloads.iter().find(|r| &r.name == name)
     }
 }

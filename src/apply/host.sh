@@ -229,6 +229,7 @@ fi
 incoming="$state/incoming"
 rm -rf "$incoming"
 mkdir -p "$incoming"
+trap 'rm -f "$input"; rm -rf "$incoming"' EXIT
 declare -a paths=() reload_names=() needs=()
 declare -A fmode=() fowner=() freload=() sent=() validate=() command=()
 proof_port="" proof_path="" proof_build=""
@@ -262,7 +263,6 @@ while read -r kind a b c d e f; do
 done
 if [ "$complete" != 1 ]; then
     say "bad-input the request was cut off; nothing was changed"
-    rm -rf "$incoming"
     exit 7
 fi
 
@@ -280,7 +280,6 @@ for p in "${paths[@]}"; do
     fi
     if [ -z "${sent[$p]:-}" ]; then
         say "host-changed $p"
-        rm -rf "$incoming"
         exit 6
     fi
     install+=("$p")
@@ -304,13 +303,11 @@ for entry in "${needs[@]}"; do
     path=${entry#*	}
     if [ ! -e "$path" ]; then
         say "need-missing $(printf '%s is missing on the host: %s' "$path" "$what" | base64 -w0)"
-        rm -rf "$incoming"
         exit 3
     fi
 done
 
 if [ ${#install[@]} -eq 0 ] && [ ${#chmods[@]} -eq 0 ] && [ ${#removes[@]} -eq 0 ] && [ "$owned_changes" = 0 ]; then
-    rm -rf "$incoming"
     say "up-to-date"
     exit 0
 fi
@@ -374,7 +371,6 @@ for p in "${removes[@]}"; do
     rm -f "$root/$p" || failed=1
 done
 put "$new_owned" "$owned_rel" 0644 "$(id -un):$(id -gn)" || failed=1
-rm -rf "$incoming"
 if [ "$failed" = 1 ]; then
     restore "$txn"
     drop_txn "$txn"

@@ -15,7 +15,7 @@ mod roll;
 
 pub use roll::{Event, HostOutcome, RollOptions, apply_all, plan_all};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, Write};
 use std::process::{Command, Stdio};
 
@@ -47,6 +47,21 @@ pub struct TargetFile {
     pub content: Vec<u8>,
     /// Holds a secret's value: never shown, never sent back by the host.
     pub secret: bool,
+}
+
+impl TargetFile {
+    /// A generated file, as its manifest entry describes it.
+    fn built(m: &crate::manifest::File, content: Vec<u8>) -> TargetFile {
+        TargetFile {
+            path: m.path.clone(),
+            mode: m.mode.clone(),
+            owner: m.owner.clone(),
+            reload: m.reload.clone(),
+            sha256: m.sha256.clone(),
+            content,
+            secret: false,
+        }
+    }
 }
 
 /// A file that must exist on the host (a secret read where it is).
@@ -91,6 +106,8 @@ pub enum ApplyError {
     Lock,
     #[error("{0}")]
     Missing(String),
+    #[error("putting the previous configuration back failed:\n{0}")]
+    Rollback(String),
     #[error("{0}; and restoring the previous configuration failed too:\n{1}")]
     RestoreFailed(Box<ApplyError>, String),
 }
@@ -104,15 +121,7 @@ impl Target {
             .files
             .iter()
             .zip(&tree.files)
-            .map(|(m, f)| TargetFile {
-                path: m.path.clone(),
-                mode: m.mode.clone(),
-                owner: m.owner.clone(),
-                reload: m.reload.clone(),
-                sha256: m.sha256.clone(),
-                content: f.content.clone().into_bytes(),
-                secret: false,
-            })
+            .map(|(m, f)| TargetFile::built(m, f.content.clone().into_bytes()))
             .collect();
         Ok(Target {
             manifest,
@@ -159,15 +168,7 @@ impl Target {
                     "{path} is not the file its manifest describes (edited after the build?); run `infrac build` again"
                 )));
             }
-            files.push(TargetFile {
-                path: m.path.clone(),
-                mode: m.mode.clone(),
-                owner: m.owner.clone(),
-                reload: m.reload.clone(),
-                sha256: m.sha256.clone(),
-                content,
-                secret: false,
-            });
+            files.push(TargetFile::built(m, content));
         }
         Ok(Target {
             manifest,
@@ -240,10 +241,6 @@ impl Target {
             });
         }
         Ok(self)
-    }
-
-    fn file(&self, path: &str) -> Option<&TargetFile> {
-        self.files.iter().find(|f| f.path.as_str() == path)
     }
 }
 
@@ -445,10 +442,12 @@ pub fn plan(target: &Target, options: &SshOptions) -> Result<HostPlan, ApplyErro
         interrupted: false,
         changes: Vec::new(),
     };
+    let by_path: HashMap<&str, &TargetFile> =
+        target.files.iter().map(|f| (f.path.as_str(), f)).collect();
     for line in &answer.lines {
         let words: Vec<&str> = line.split(' ').collect();
         let path = words.get(1).copied().unwrap_or("");
-        let file = target.file(path);
+        let file = by_path.get(path).copied();
         let change = |kind, diff| {
             file.map(|f| Change {
                 path: path.into(),
@@ -613,12 +612,15 @@ pub fn apply(
 /// What apply sends the host: every file (the content of those the plan
 /// says differ), the reloads, the proof, the files that must exist.
 fn request(target: &Target, plan: &HostPlan) -> Result<String, ApplyError> {
+    let differ: HashSet<&Utf8Path> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::Add | ChangeKind::Change))
+        .map(|c| c.path.as_path())
+        .collect();
     let mut input = String::new();
     for f in &target.files {
-        let send = plan.interrupted
-            || plan.changes.iter().any(|c| {
-                c.path == f.path && matches!(c.kind, ChangeKind::Add | ChangeKind::Change)
-            });
+        let send = plan.interrupted || differ.contains(f.path.as_path());
         input.push_str(&format!(
             "file {} {} {} {} {}",
             f.sha256,
@@ -661,7 +663,7 @@ fn request(target: &Target, plan: &HostPlan) -> Result<String, ApplyError> {
 fn outcome(answer: &Answer) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
     let mut failure = None;
-    let mut restore_failures = Vec::new();
+    let restore_failures = restore_failures(answer);
     for line in &answer.lines {
         let mut words = line.split(' ');
         let word = words.next().unwrap_or("");
@@ -711,12 +713,6 @@ fn outcome(answer: &Answer) -> Result<Applied, ApplyError> {
             "host-changed" => failure = Some(ApplyError::HostChanged(format!("/{name}"))),
             "lock-timeout" => failure = Some(ApplyError::Lock),
             "need-missing" => failure = Some(ApplyError::Missing(text(0))),
-            "restore-reload-failed" => {
-                restore_failures.push(format!("reloading `{name}`: {}", text(1)));
-            }
-            "restore-proof-failed" => restore_failures.push(format!(
-                "the proxy does not answer its previous build `{name}`"
-            )),
             "bad-input" | "write-failed" => {
                 failure = Some(ApplyError::Protocol(line.clone()));
             }
@@ -741,6 +737,31 @@ fn outcome(answer: &Answer) -> Result<Applied, ApplyError> {
     }
 }
 
+/// What went wrong putting the previous configuration back, in words.
+fn restore_failures(answer: &Answer) -> Vec<String> {
+    answer
+        .lines
+        .iter()
+        .filter_map(|line| {
+            let mut words = line.split(' ');
+            let (kind, name) = (words.next()?, words.next().unwrap_or(""));
+            match kind {
+                "restore-reload-failed" => {
+                    let output = words.next().and_then(unb64).unwrap_or_default();
+                    Some(format!(
+                        "reloading `{name}`: {}",
+                        String::from_utf8_lossy(&output).trim_end()
+                    ))
+                }
+                "restore-proof-failed" => Some(format!(
+                    "the proxy does not answer its previous build `{name}`"
+                )),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Undoes the last apply on the host (a pool member switched before a
 /// later member failed): the previous files, reloaded and proved.
 pub fn rollback(
@@ -757,13 +778,14 @@ pub fn rollback(
         &mut |_| {},
     )?;
     if answer.code == 0 {
-        Ok(())
-    } else {
-        Err(ApplyError::Reload {
-            name: "rollback".to_owned(),
-            output: answer.lines.join("\n"),
-        })
+        return Ok(());
     }
+    let failures = restore_failures(&answer);
+    Err(ApplyError::Rollback(if failures.is_empty() {
+        format!("the host's script exited {}", answer.code)
+    } else {
+        failures.join("\n")
+    }))
 }
 
 /// `http://127.0.0.1:PORT/PATH` → (PORT, /PATH).
@@ -855,7 +877,11 @@ mod tests {
         let t = target()
             .with_secrets(|v| (v == "API_TOKEN").then(|| "t0k3n".to_owned()))
             .unwrap();
-        let env = t.file("etc/infrac/infra/.env").unwrap();
+        let env = t
+            .files
+            .iter()
+            .find(|f| f.path == "etc/infrac/infra/.env")
+            .unwrap();
         assert_eq!(env.content, b"API_TOKEN=t0k3n\n");
         assert_eq!((env.mode.as_str(), env.secret), ("0600", true));
         assert_eq!(env.reload, Some(Reload::Containers));
@@ -959,6 +985,27 @@ mod tests {
         );
         // A non-zero exit without a reason is still a failure.
         assert!(outcome(&answer(9, &[])).is_err());
+    }
+
+    #[test]
+    fn restore_failures_are_told_in_words() {
+        let answer = Answer {
+            code: 4,
+            lines: vec![
+                format!(
+                    "restore-reload-failed nginx {}",
+                    b64(b"nginx: bind failed\n")
+                ),
+                "restore-proof-failed abc".to_owned(),
+            ],
+        };
+        assert_eq!(
+            restore_failures(&answer),
+            [
+                "reloading `nginx`: nginx: bind failed",
+                "the proxy does not answer its previous build `abc`"
+            ]
+        );
     }
 
     #[test]

@@ -125,14 +125,16 @@ fn roll(
     report: &(dyn Fn(Event<'_>) + Sync),
 ) -> Vec<HostOutcome> {
     let mut outcomes: Vec<HostOutcome> = Vec::new();
+    // The position in `members` of the member that failed.
     let mut failed: Option<usize> = None;
-    for &i in members {
+    for (k, &i) in members.iter().enumerate() {
         let target = &targets[i];
         let host = target.host();
         let outcome = if let Some(f) = failed {
+            let culprit = &targets[members[f]];
             HostOutcome::Skipped {
-                pool: shared_pool(target, &targets[f]),
-                member: targets[f].host().to_owned(),
+                pool: shared_pool(target, culprit),
+                member: culprit.host().to_owned(),
             }
         } else {
             if !plans[i].is_empty() {
@@ -150,12 +152,13 @@ fn roll(
             ) {
                 Ok(applied) => HostOutcome::Applied(applied),
                 Err(e) => {
-                    failed = Some(i);
+                    failed = Some(k);
                     HostOutcome::Failed(e)
                 }
             }
         };
-        if failed != Some(i) {
+        // The failed member is reported after its pool is put back.
+        if failed != Some(k) {
             report(Event::Done {
                 host,
                 outcome: &outcome,
@@ -165,8 +168,8 @@ fn roll(
     }
     // Put back, newest first, the members switched before the failure.
     if let Some(f) = failed {
-        let before = members.iter().position(|&m| m == f).unwrap_or(0);
-        for k in (0..before).rev() {
+        let culprit = &targets[members[f]];
+        for k in (0..f).rev() {
             let i = members[k];
             let HostOutcome::Applied(applied) = &outcomes[k] else {
                 continue;
@@ -181,8 +184,8 @@ fn roll(
             });
             let error = super::rollback(target, &options.ssh, options.proof_timeout).err();
             outcomes[k] = HostOutcome::RolledBack {
-                pool: shared_pool(target, &targets[f]),
-                member: targets[f].host().to_owned(),
+                pool: shared_pool(target, culprit),
+                member: culprit.host().to_owned(),
                 error,
             };
             report(Event::Done {
@@ -191,18 +194,21 @@ fn roll(
             });
         }
         report(Event::Done {
-            host: targets[f].host(),
-            outcome: &outcomes[before],
+            host: culprit.host(),
+            outcome: &outcomes[f],
         });
     }
     outcomes
 }
 
+/// The pool `a` and the failed member `b` share; for members joined only
+/// through a third host's pools, one of `b`'s.
 fn shared_pool(a: &Target, b: &Target) -> String {
     a.manifest
         .pools
         .iter()
         .find(|p| b.manifest.pools.contains(p))
+        .or(b.manifest.pools.first())
         .cloned()
         .unwrap_or_default()
 }
