@@ -461,7 +461,7 @@ fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
 #[test]
 fn applies_to_one_host_never_interleave() {
     let lab = Lab::new("apply-lock");
-    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    let (decl, _, _nginx) = lab.nginx_host("n", "");
     let program = |version: &str| versioned(&decl, 20, version);
     lab.write(&program("one"));
     let first = lab.apply(&["--all"]);
@@ -556,7 +556,6 @@ fn applies_to_one_host_never_interleave() {
         lab.sshd.ssh_config.as_str(),
     ]);
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
-    let _ = port;
 }
 
 #[test]

@@ -25,30 +25,27 @@ pub struct Source {
     pub parallel: usize,
 }
 
+/// Prints an error; plan's and apply's exit code for it.
+fn fail(e: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {e}");
+    ERROR
+}
+
 /// Builds (or reads) the trees and keeps the selected hosts'.
 fn targets(input: &Input, select: &Targets, source: &Source) -> Result<Vec<Target>, u8> {
     let all = match &source.from {
         Some(dir) => read_out(dir)?,
         None => {
             let (_, model) = checked_model(input).map_err(|_| ERROR)?;
-            let trees = crate::render::render(&model).map_err(|e| {
-                eprintln!("error: {e}");
-                ERROR
-            })?;
+            let trees = crate::render::render(&model).map_err(fail)?;
             trees
                 .iter()
                 .map(Target::from_tree)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| {
-                    eprintln!("error: {e}");
-                    ERROR
-                })?
+                .map_err(fail)?
         }
     };
-    let chosen = choose(&all, select).map_err(|m| {
-        eprintln!("error: {m}");
-        ERROR
-    })?;
+    let chosen = choose(&all, select).map_err(fail)?;
     let mut out = Vec::new();
     let mut failed = false;
     for (_, t) in all
@@ -70,10 +67,7 @@ fn targets(input: &Input, select: &Targets, source: &Source) -> Result<Vec<Targe
 
 /// Every host tree under an `out/` folder.
 fn read_out(dir: &Utf8Path) -> Result<Vec<Target>, u8> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        eprintln!("error: cannot read {dir}: {e}");
-        ERROR
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read {dir}: {e}")))?;
     let mut hosts: Vec<Utf8PathBuf> = entries
         .filter_map(Result::ok)
         .filter_map(|e| Utf8PathBuf::from_path_buf(e.path()).ok())
@@ -90,10 +84,7 @@ fn read_out(dir: &Utf8Path) -> Result<Vec<Target>, u8> {
         .iter()
         .map(|h| Target::load(h))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ERROR
-        })
+        .map_err(fail)
 }
 
 /// The indexes of the hosts `select` names; unknown names are errors.
