@@ -307,14 +307,26 @@ fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
             return exit::FAILURE;
         }
     };
-    if let Err(err) = crate::output::write(&trees, out) {
-        eprintln!("error: {err}");
-        return exit::FAILURE;
-    }
+    let written = match crate::output::write(&trees, out) {
+        Ok(written) => written,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return exit::FAILURE;
+        }
+    };
     if input.message_format == MessageFormat::Human {
         let files: usize = trees.iter().map(|t| t.files.len() + 1).sum();
+        let what = if written.is_empty() {
+            "all up to date".to_owned()
+        } else {
+            let mut parts = vec![format!("{} written", plural(written.written.len(), "host"))];
+            if !written.removed.is_empty() {
+                parts.push(format!("{} removed", written.removed.join(", ")));
+            }
+            parts.join("; ")
+        };
         eprintln!(
-            "built {} for {} into {out}/",
+            "built {} for {} into {out}/: {what}",
             plural(files, "file"),
             plural(trees.len(), "host")
         );

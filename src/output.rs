@@ -1,12 +1,23 @@
 //! Stage 5a: writing the host trees to `out/`, all or nothing.
 //!
-//! Everything is written into a fresh folder beside `out/` first; only when
-//! every file is written is it swapped in (two renames), so a failed build
-//! never leaves a half-written `out/`.
+//! A host's folder `out/<host>/` is replaced only when something in it
+//! differs from the build (a file's bytes or mode, a file missing or left
+//! over): rebuilding after a one-line change rewrites the hosts that line
+//! touches and leaves every other file as it was, inode and mtime included.
+//!
+//! Every folder to replace is written in full into a staging folder beside
+//! `out/` first. Only when all of them are written are they renamed into
+//! place, one rename per host; so a build that fails, while rendering or
+//! while writing, leaves `out/` exactly as it was.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::render::HostTree;
+
+/// The name of each host's manifest inside its folder.
+pub const MANIFEST: &str = "manifest.json";
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {path}: {source}")]
@@ -23,52 +34,197 @@ fn io(path: &Utf8Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
     }
 }
 
-/// Writes `out/<host>/<path>` for every file and `out/<host>/manifest.json`,
-/// replacing `out` as a whole.
-pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<(), WriteError> {
+/// What a [`write`] changed in `out/`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Hosts whose folder was written (new or changed).
+    pub written: Vec<String>,
+    /// Folders (and files) of `out/` that are no host's any more, removed.
+    pub removed: Vec<String>,
+}
+
+impl Written {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.written.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Makes `out/<host>/` hold exactly the files of each tree and
+/// `manifest.json`, and `out/` exactly the trees' hosts.
+pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<Written, WriteError> {
+    let existing = entries(out)?;
+    let many = trees.iter().map(|t| t.files.len()).sum::<usize>() >= 200;
+    let stale = crate::parallel::map(trees, many, |tree| {
+        !existing.contains(&tree.host) || !up_to_date(tree, &out.join(&tree.host))
+    });
+    let hosts: BTreeSet<&str> = trees.iter().map(|t| t.host.as_str()).collect();
+    let removed: Vec<String> = existing
+        .iter()
+        .filter(|name| !hosts.contains(name.as_str()))
+        .cloned()
+        .collect();
+    let changed: Vec<&HostTree> = trees
+        .iter()
+        .zip(&stale)
+        .filter_map(|(tree, &stale)| stale.then_some(tree))
+        .collect();
+    if changed.is_empty() && removed.is_empty() {
+        return Ok(Written::default());
+    }
+
     let parent = out
         .parent()
         .filter(|p| !p.as_str().is_empty())
         .unwrap_or(Utf8Path::new("."));
     let name = out.file_name().unwrap_or("out");
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
     let staging = parent.join(format!(".{name}.new-{}", std::process::id()));
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let result = write_tree(trees, &staging);
-    if let Err(e) = result {
+    // Stage every changed host first: any error here leaves `out/` as it was.
+    let staged = (|| {
+        std::fs::create_dir_all(out).map_err(io(out))?;
+        std::fs::create_dir_all(&old).map_err(io(&old))?;
+        let many = changed.iter().map(|t| t.files.len()).sum::<usize>() >= 200;
+        crate::parallel::map(&changed, many, |tree| {
+            write_host(tree, &staging.join(&tree.host))
+        })
+        .into_iter()
+        .collect::<Result<(), _>>()
+    })();
+    if let Err(e) = staged {
         let _ = std::fs::remove_dir_all(&staging);
+        let _ = std::fs::remove_dir_all(&old);
         return Err(e);
     }
-    let had_old = out.exists();
-    if had_old {
-        std::fs::rename(out, &old).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&staging);
-            io(out)(e)
-        })?;
-    }
-    if let Err(e) = std::fs::rename(&staging, out) {
-        // Put the old tree back.
-        if had_old {
-            let _ = std::fs::rename(&old, out);
+    // Then swap: the old folder aside, the new one in. A failure undoes the
+    // renames done so far, newest first.
+    let mut done: Vec<(Utf8PathBuf, Utf8PathBuf)> = Vec::new();
+    let mut swap = || -> Result<(), WriteError> {
+        for name in &removed {
+            rename(&out.join(name), &old.join(name), &mut done)?;
         }
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(io(out)(e));
+        for tree in &changed {
+            let live = out.join(&tree.host);
+            if existing.contains(&tree.host) {
+                rename(&live, &old.join(&tree.host), &mut done)?;
+            }
+            rename(&staging.join(&tree.host), &live, &mut done)?;
+        }
+        Ok(())
+    };
+    let swapped = swap();
+    if swapped.is_err() {
+        for (from, to) in done.iter().rev() {
+            let _ = std::fs::rename(to, from);
+        }
     }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
+    let _ = std::fs::remove_dir_all(&staging);
+    let _ = std::fs::remove_dir_all(&old);
+    swapped?;
+    Ok(Written {
+        written: changed.iter().map(|t| t.host.clone()).collect(),
+        removed,
+    })
+}
+
+fn rename(
+    from: &Utf8Path,
+    to: &Utf8Path,
+    done: &mut Vec<(Utf8PathBuf, Utf8PathBuf)>,
+) -> Result<(), WriteError> {
+    std::fs::rename(from, to).map_err(io(from))?;
+    done.push((from.to_owned(), to.to_owned()));
     Ok(())
 }
 
-fn write_tree(trees: &[HostTree], root: &Utf8Path) -> Result<(), WriteError> {
-    std::fs::create_dir_all(root).map_err(io(root))?;
-    let many = trees.iter().map(|t| t.files.len()).sum::<usize>() >= 200;
-    crate::parallel::map(trees, many, |tree| write_host(tree, &root.join(&tree.host)))
-        .into_iter()
-        .collect()
+/// The names in `out/` (none when it does not exist yet).
+fn entries(out: &Utf8Path) -> Result<BTreeSet<String>, WriteError> {
+    let read = match std::fs::read_dir(out) {
+        Ok(read) => read,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
+        Err(e) => return Err(io(out)(e)),
+    };
+    let mut names = BTreeSet::new();
+    for entry in read {
+        let entry = entry.map_err(io(out))?;
+        // A name that is not UTF-8 is no host's: it is removed, by its lossy
+        // name, which then fails to rename and reports it.
+        names.insert(entry.file_name().to_string_lossy().into_owned());
+    }
+    Ok(names)
+}
+
+/// Whether `dir` holds exactly the tree's files, with their bytes and
+/// modes, and nothing else. Any doubt (an unreadable entry, a symlink)
+/// counts as a difference: the host is then simply rewritten.
+fn up_to_date(tree: &HostTree, dir: &Utf8Path) -> bool {
+    let mut want: BTreeMap<&Utf8Path, (&[u8], u32)> = tree
+        .files
+        .iter()
+        .map(|f| (f.path.as_path(), (f.content.as_bytes(), f.mode)))
+        .collect();
+    want.insert(Utf8Path::new(MANIFEST), (tree.manifest.as_bytes(), 0o644));
+    let mut found = 0;
+    let mut stack = vec![Utf8PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let Ok(read) = std::fs::read_dir(dir.join(&rel)) else {
+            return false;
+        };
+        for entry in read {
+            let Ok(entry) = entry else { return false };
+            let Ok(kind) = entry.file_type() else {
+                return false;
+            };
+            let Some(name) = entry.file_name().to_str().map(|n| rel.join(n)) else {
+                return false;
+            };
+            if kind.is_dir() {
+                stack.push(name);
+            } else if !kind.is_file() {
+                return false;
+            } else if let Some((content, mode)) = want.get(name.as_path()) {
+                if !same_file(&dir.join(&name), content, *mode) {
+                    return false;
+                }
+                found += 1;
+            } else {
+                return false;
+            }
+        }
+    }
+    // Every wanted file was found (an empty folder left over is harmless:
+    // `git` does not even see it).
+    found == want.len()
+}
+
+fn same_file(path: &Utf8Path, content: &[u8], mode: u32) -> bool {
+    use std::io::Read as _;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let Ok(meta) = file.metadata() else {
+        return false;
+    };
+    if meta.len() != content.len() as u64 || permissions(&meta) != mode {
+        return false;
+    }
+    let mut bytes = Vec::with_capacity(content.len() + 1);
+    file.read_to_end(&mut bytes).is_ok() && bytes == content
+}
+
+#[cfg(unix)]
+fn permissions(meta: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o7777
+}
+
+#[cfg(not(unix))]
+fn permissions(_: &std::fs::Metadata) -> u32 {
+    0o644
 }
 
 fn write_host(tree: &HostTree, host_root: &Utf8Path) -> Result<(), WriteError> {
+    std::fs::create_dir_all(host_root).map_err(io(host_root))?;
     let mut made: Vec<&Utf8Path> = Vec::new();
     for file in &tree.files {
         let path = host_root.join(&file.path);
@@ -83,9 +239,9 @@ fn write_host(tree: &HostTree, host_root: &Utf8Path) -> Result<(), WriteError> {
         std::fs::write(&path, &file.content).map_err(io(&path))?;
         set_mode(&path, file.mode)?;
     }
-    std::fs::create_dir_all(host_root).map_err(io(host_root))?;
-    let manifest = host_root.join("manifest.json");
-    std::fs::write(&manifest, &tree.manifest).map_err(io(&manifest))
+    let manifest = host_root.join(MANIFEST);
+    std::fs::write(&manifest, &tree.manifest).map_err(io(&manifest))?;
+    set_mode(&manifest, 0o644)
 }
 
 #[cfg(unix)]

@@ -117,6 +117,104 @@ fn a_build_replaces_the_whole_tree() {
     assert!(out.join("opam-4/manifest.json").exists());
 }
 
+/// Every file under `dir` with its inode number: a file rewritten (a new
+/// file renamed over it, or its folder replaced) has a new one.
+fn inodes(dir: &Utf8Path) -> BTreeMap<Utf8PathBuf, u64> {
+    use std::os::unix::fs::MetadataExt as _;
+    read_tree(dir)
+        .into_keys()
+        .map(|k| {
+            let ino = std::fs::metadata(dir.join(&k)).unwrap().ino();
+            (k, ino)
+        })
+        .collect()
+}
+
+fn build_quietly(sites: &Utf8Path, out: &Utf8Path) -> String {
+    let result = infrac(&["build", sites.as_str(), "-o", out.as_str()]);
+    let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
+    assert!(result.status.success(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_rebuild_writes_only_the_hosts_that_changed() {
+    let tmp = common::temp_dir("build-incremental");
+    let (sites, out) = (tmp.join("sites"), tmp.join("out"));
+    std::fs::create_dir_all(&sites).unwrap();
+    for entry in std::fs::read_dir("sites").unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            sites.join(entry.file_name().to_str().unwrap()),
+        )
+        .unwrap();
+    }
+    let first = build_quietly(&sites, &out);
+    assert!(first.contains("7 hosts written"), "{first}");
+    let before = inodes(&out);
+
+    // Nothing changed: nothing is written, not even the manifests.
+    let again = build_quietly(&sites, &out);
+    assert!(again.contains("all up to date"), "{again}");
+    assert_eq!(inodes(&out), before);
+
+    // One site on kestrel changes: kestrel's folder is new, every other
+    // host's files are the very same files.
+    let personal = sites.join("personal.infra");
+    let text = std::fs::read_to_string(&personal).unwrap();
+    assert!(text.contains("site brendan {"));
+    std::fs::write(
+        &personal,
+        text.replacen(
+            "site brendan {",
+            "site brendan {\n    header X-Edited yes",
+            1,
+        ),
+    )
+    .unwrap();
+    let edited = build_quietly(&sites, &out);
+    assert!(edited.contains("1 host written"), "{edited}");
+    let after = inodes(&out);
+    let rewritten: std::collections::BTreeSet<&str> = after
+        .iter()
+        .filter(|(path, ino)| before.get(*path) != Some(ino))
+        .map(|(path, _)| path.as_str().split('/').next().unwrap())
+        .collect();
+    assert_eq!(rewritten, ["kestrel"].into());
+    let caddyfile = std::fs::read_to_string(out.join("kestrel/etc/caddy/Caddyfile")).unwrap();
+    assert!(caddyfile.contains("X-Edited"), "{caddyfile}");
+    // And the result is what a build into an empty folder makes.
+    let fresh = tmp.join("fresh");
+    build_quietly(&sites, &fresh);
+    assert_eq!(read_tree(&out), read_tree(&fresh));
+}
+
+#[test]
+fn a_rebuild_undoes_hand_edits_to_out() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = common::temp_dir("build-repair");
+    let out = tmp.join("out");
+    build_quietly(Utf8Path::new("sites"), &out);
+    let built = read_tree(&out);
+    let caddyfile = out.join("kestrel/etc/caddy/Caddyfile");
+    std::fs::write(&caddyfile, "edited by hand\n").unwrap();
+    let manifest = out.join("opam-4/manifest.json");
+    std::fs::set_permissions(&manifest, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(out.join("opam-5/etc/stray.conf"), "left over").unwrap();
+    std::fs::create_dir_all(out.join("old-host/etc")).unwrap();
+    std::fs::write(out.join("old-host/etc/x"), "x").unwrap();
+
+    let rebuilt = build_quietly(Utf8Path::new("sites"), &out);
+    assert!(
+        rebuilt.contains("3 hosts written; old-host removed"),
+        "{rebuilt}"
+    );
+    assert_eq!(read_tree(&out), built);
+    let mode = std::fs::metadata(&manifest).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+}
+
 #[test]
 fn manifests_describe_every_file_exactly() {
     let tmp = common::temp_dir("build-manifest");
