@@ -2,6 +2,11 @@
 //! half Caddy and half NGINX, with pools, services, redirects, static files,
 //! subprojects and jobs, spread over files of 100 sites each.
 
+// The allocator of the `infrac` binary (`src/main.rs`), so that the
+// benchmarks time what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The generated program as a `SourceMap`, and its size in bytes.
 #[allow(dead_code)]
 pub fn sources(hosts: usize, sites: usize) -> (infrac::source::SourceMap, usize) {

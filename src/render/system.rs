@@ -376,11 +376,14 @@ fn proxy_mounts(model: &Model, host: &Host) -> Vec<String> {
             folders.insert(webroot.to_owned());
         }
     }
-    // Drop folders inside others.
-    let all: Vec<Utf8PathBuf> = folders.iter().cloned().collect();
-    let outermost = all
-        .iter()
-        .filter(|f| !all.iter().any(|o| o != *f && f.starts_with(o)));
+    // Drop folders inside others. Paths sort component by component, so a
+    // folder's subfolders follow it directly: one pass suffices.
+    let mut outermost: Vec<&Utf8PathBuf> = Vec::new();
+    for f in &folders {
+        if !outermost.last().is_some_and(|o| f.starts_with(o)) {
+            outermost.push(f);
+        }
+    }
     let mut mounts: Vec<String> = match host.proxy.kind {
         ProxyKind::Caddy => vec![
             format!("{}:/etc/caddy:ro", host.path(Utf8Path::new("/etc/caddy"))),
@@ -398,7 +401,11 @@ fn proxy_mounts(model: &Model, host: &Host) -> Vec<String> {
             ),
         ],
     };
-    mounts.extend(outermost.map(|f| format!("{0}:{0}:ro", host.path(f))));
+    mounts.extend(
+        outermost
+            .into_iter()
+            .map(|f| format!("{0}:{0}:ro", host.path(f))),
+    );
     mounts
 }
 

@@ -24,6 +24,15 @@ const MAX_DEPTH: usize = 32;
 /// Parses one file. A syntax error is reported as one diagnostic at the
 /// first place the file stops making sense.
 pub fn parse(file: FileId, text: &str) -> Result<Ast<'_>, Diagnostic> {
+    if let Some(at) = text
+        .bytes()
+        .position(|b| b.is_ascii_control() && !matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        let code = text.as_bytes()[at];
+        return Err(Diagnostic::new(Code::Syntax, Span::new(file, at, at + 1), format!("unexpected control character U+{code:04X}"))
+            .label("this character")
+            .help("infrac files are plain text: remove it (inside a quoted string, write `\\t` for a tab or `\\n` for a line break)"));
+    }
     if let Some(at) = too_deep(text) {
         return Err(Diagnostic::new(Code::Syntax, Span::new(file, at, at + 1), "blocks nest too deeply")
             .label(format!("more than {MAX_DEPTH} levels deep here"))
@@ -376,5 +385,38 @@ mod tests {
         assert_eq!(name_of("site a {\n  x \"{\" # {\n"), Some("site"));
         assert_eq!(name_of("site a {\n static {\n root /x\n }\n"), Some("site"));
         assert_eq!(name_of("site a { }\n"), None);
+    }
+
+    fn words(text: &str) -> Vec<String> {
+        let ast = parse(FileId(0), text).expect("parses");
+        ast.items[0]
+            .args
+            .iter()
+            .map(|a| match &a.kind {
+                ArgKind::Word(w) => format!("w:{w}"),
+                ArgKind::Str(s) => format!("s:{s}"),
+                ArgKind::List(l) => format!("list:{}", l.len()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn words_end_at_white_space_and_punctuation_and_keep_placeholders() {
+        assert_eq!(
+            words("redirect /a#b https://x{uri}/y{path}z \"q\" [a, b];"),
+            ["w:/a#b", "w:https://x{uri}/y{path}z", "s:q", "list:2"]
+        );
+        assert_eq!(words("tags a # a comment"), ["w:a"]);
+    }
+
+    #[test]
+    fn a_control_character_is_reported_where_it_is() {
+        let text = "site a {\n    header X-A va\u{c}lue\n}\n";
+        let err = parse(FileId(0), text).expect_err("rejected");
+        let at = text.find('\u{c}').unwrap();
+        assert_eq!((err.span().start, err.span().end), (at, at + 1));
+        assert!(err.message.contains("U+000C"), "{}", err.message);
+        // A tab is white space, not an error.
+        assert!(parse(FileId(0), "site a {\n\theader X-A v\n}\n").is_ok());
     }
 }
