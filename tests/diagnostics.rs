@@ -106,6 +106,77 @@ fn several_independent_errors_are_all_reported_in_one_run() {
 }
 
 #[test]
+fn every_mistake_in_a_program_of_thousands_of_sites_is_reported() {
+    // Large programs read their sites on all cores: the mistakes in every
+    // part of the program must still all be reported, in file order, once.
+    let mut text = String::from(
+        "host web {\n    address web.example.org\n    proxy caddy\n}\n\
+         service app {\n    image example/app:1\n    port 8080\n}\n",
+    );
+    let mut wrong = Vec::new();
+    for i in 0..2000 {
+        let (domain, target) = if i % 250 == 7 {
+            wrong.push(i);
+            (format!("s{i}.exa_mple.org"), "apq")
+        } else {
+            (format!("s{i}.example.org"), "app")
+        };
+        text.push_str(&format!(
+            "site s{i} {{\n    domains {domain}\n    on web\n    proxy {target}\n}}\n"
+        ));
+    }
+    let sources = common::program(&[("sites.infra", &text)]);
+    let checked = analyze(&sources);
+    assert!(checked.model.is_none());
+    let found: Vec<(String, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let at = d.span();
+            (d.code.to_string(), &text[at.start..at.end])
+        })
+        .collect();
+    let expected: Vec<(String, &str)> = wrong
+        .iter()
+        .flat_map(|i| {
+            let domain = text
+                .find(&format!("s{i}.exa_mple.org"))
+                .map(|at| &text[at..at + format!("s{i}.exa_mple.org").len()])
+                .unwrap();
+            [
+                ("infrac::invalid-domain".to_owned(), domain),
+                ("infrac::unknown-service".to_owned(), "apq"),
+            ]
+        })
+        .collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn a_service_runs_wherever_any_of_thousands_of_sites_proxies_to_it() {
+    let mut text = String::from(
+        "host a {\n    address a.example.org\n    proxy caddy\n}\n\
+         host b {\n    address b.example.org\n    proxy caddy\n}\n\
+         service app {\n    image example/app:1\n    port 8080\n}\n",
+    );
+    // Only the very last site is on `b`: in the last part read.
+    for i in 0..2000 {
+        let on = if i == 1999 { "b" } else { "a" };
+        text.push_str(&format!(
+            "site s{i} {{\n    domains s{i}.example.org\n    on {on}\n    proxy app\n}}\n"
+        ));
+    }
+    let sources = common::program(&[("sites.infra", &text)]);
+    let model = analyze(&sources).model.expect("valid");
+    let hosts: Vec<&str> = model.services[0]
+        .hosts
+        .iter()
+        .map(|h| model.hosts[h.0].name.as_str())
+        .collect();
+    assert_eq!(hosts, ["a", "b"]);
+}
+
+#[test]
 fn syntax_errors_in_several_files_are_all_reported() {
     let sources = common::program(&[
         ("a.infra", "site a {\n    domains a.org\n"),

@@ -31,6 +31,9 @@ pub const BUILTIN_PROFILES: &[(&str, &[(&str, &str)])] = &[
     ("keepalive", &[("net.ipv4.tcp_keepalive_time", "60")]),
 ];
 
+/// From this many sites on, they are read on all cores.
+const PARALLEL_SITES: usize = 500;
+
 const REDIRECT_PLACEHOLDERS: &[&str] = &["path", "query", "uri", "rest", "host"];
 
 fn index(decls: &[Decl<'_>]) -> Index {
@@ -136,10 +139,26 @@ impl<'a> Checker<'a> {
             model.services.push(service);
         }
 
+        // Sites are most of a program and independent of one another: large
+        // programs read them on all cores, each with its own diagnostics and
+        // service users, merged in site order.
+        let sites: Vec<(usize, &Decl<'_>)> = decls.sites.iter().enumerate().collect();
+        let read = crate::parallel::map(&sites, sites.len() >= PARALLEL_SITES, |&(i, decl)| {
+            let mut checker = Checker {
+                sources: self.sources,
+                diags: Vec::new(),
+            };
+            let mut used = HashMap::new();
+            let site = checker.read_site(decl, &scope, &model, SiteId(i), &mut used);
+            (site, checker.diags, used)
+        });
         let mut used_services: HashMap<ServiceId, Vec<(SiteId, Span)>> = HashMap::new();
-        for (i, decl) in decls.sites.iter().enumerate() {
-            let site = self.read_site(decl, &scope, &model, SiteId(i), &mut used_services);
+        for (site, diags, used) in read {
             model.sites.push(site);
+            self.diags.extend(diags);
+            for (service, users) in used {
+                used_services.entry(service).or_default().extend(users);
+            }
         }
         // A service without `on` runs where the sites that proxy to it run;
         // one with `on` must run everywhere they do.
