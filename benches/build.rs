@@ -14,14 +14,6 @@ use std::time::{Duration, Instant};
 use infrac::program::analyze;
 use infrac::source::SourceMap;
 
-fn sources(files: &[(String, String)]) -> SourceMap {
-    let mut sources = SourceMap::new();
-    for (name, text) in files {
-        sources.add(name.as_str(), text.as_str());
-    }
-    sources
-}
-
 struct Run {
     check: Duration,
     render: Duration,
@@ -82,7 +74,7 @@ fn main() {
         "sites-000 starts with s0"
     );
     *text = text.replacen("encode gzip zstd", "encode gzip", 1);
-    let (a, b) = (sources(&files), sources(&edited));
+    let (a, b) = (generate::source_map(&files), generate::source_map(&edited));
     // On the project's disk, where `out/` lives.
     let out = camino::Utf8PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-out");
     let _ = std::fs::remove_dir_all(&out);

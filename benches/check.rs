@@ -6,17 +6,10 @@ mod generate;
 use std::time::{Duration, Instant};
 
 use infrac::program::analyze;
-use infrac::source::SourceMap;
 
 fn main() {
     let (hosts, sites) = (500, 10_000);
-    let files = generate::program(hosts, sites);
-    let mut sources = SourceMap::new();
-    let mut bytes = 0;
-    for (name, text) in &files {
-        bytes += text.len();
-        sources.add(name.as_str(), text.as_str());
-    }
+    let (sources, bytes) = generate::sources(hosts, sites);
     // Warm up, and make sure the program is valid: a benchmark of the error
     // path would measure something else.
     let checked = analyze(&sources);
@@ -43,7 +36,7 @@ fn main() {
     times.sort();
     println!(
         "check: {sites} sites, {hosts} hosts, {} files, {:.1} MiB: min {:.1} ms, median {:.1} ms, max {:.1} ms (15 runs)",
-        files.len(),
+        sources.len(),
         bytes as f64 / 1048576.0,
         times[0].as_secs_f64() * 1e3,
         times[times.len() / 2].as_secs_f64() * 1e3,

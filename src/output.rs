@@ -54,8 +54,7 @@ impl Written {
 /// `manifest.json`, and `out/` exactly the trees' hosts.
 pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<Written, WriteError> {
     let existing = entries(out)?;
-    let many = trees.iter().map(|t| t.files.len()).sum::<usize>() >= 200;
-    let stale = crate::parallel::map(trees, many, |tree| {
+    let stale = crate::parallel::map(trees, many_files(trees), |tree| {
         !existing.contains(&tree.host) || !up_to_date(tree, &out.join(&tree.host))
     });
     let hosts: BTreeSet<&str> = trees.iter().map(|t| t.host.as_str()).collect();
@@ -84,8 +83,7 @@ pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<Written, WriteError> 
     let staged = (|| {
         std::fs::create_dir_all(out).map_err(io(out))?;
         std::fs::create_dir_all(&old).map_err(io(&old))?;
-        let many = changed.iter().map(|t| t.files.len()).sum::<usize>() >= 200;
-        crate::parallel::map(&changed, many, |tree| {
+        crate::parallel::map(&changed, many_files(changed.iter().copied()), |tree| {
             write_host(tree, &staging.join(&tree.host))
         })
         .into_iter()
@@ -125,6 +123,11 @@ pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<Written, WriteError> 
         written: changed.iter().map(|t| t.host.clone()).collect(),
         removed,
     })
+}
+
+/// Whether the trees hold enough files to be worth all cores.
+fn many_files<'t>(trees: impl IntoIterator<Item = &'t HostTree>) -> bool {
+    trees.into_iter().map(|t| t.files.len()).sum::<usize>() >= 200
 }
 
 fn rename(

@@ -17,48 +17,46 @@ unsafe extern "C" {
     fn libc_kill(pid: i32, signal: i32) -> i32;
 }
 
+/// Every process's pid and the contents of its `/proc/PID/<file>`.
+fn proc_files(file: &str) -> impl Iterator<Item = (u32, Vec<u8>)> + '_ {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(move |e| {
+            let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            Some((pid, std::fs::read(e.path().join(file)).ok()?))
+        })
+}
+
 /// Processes whose argv `pick` accepts, from /proc.
 fn processes(pick: impl Fn(&[String]) -> bool) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
-            continue;
-        };
-        let argv: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        if pick(&argv) {
-            out.push(pid);
-        }
-    }
-    out
+    proc_files("cmdline")
+        .filter(|(_, cmdline)| {
+            let argv: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            pick(&argv)
+        })
+        .map(|(pid, _)| pid)
+        .collect()
 }
 
 /// The direct children of `parent` (the ssh clients of an infrac run).
 fn children_of(parent: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid …; comm may hold spaces, so after the `)`.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok());
-        if ppid == Some(parent) {
-            out.push(pid);
-        }
-    }
-    out
+    proc_files("stat")
+        .filter(|(_, stat)| {
+            // pid (comm) state ppid …; comm may hold spaces, so after the `)`.
+            let stat = String::from_utf8_lossy(stat);
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            ppid == Some(parent)
+        })
+        .map(|(pid, _)| pid)
+        .collect()
 }
 
 /// What a build of `sites` puts on its hosts, by path.
@@ -627,11 +625,9 @@ fn ten_hosts_apply_side_by_side_and_from_a_built_tree() {
     let lab = Lab::new("apply-ten");
     let mut program = String::new();
     for i in 0..10 {
+        program.push_str(&lab.declare(&format!("h{i}"), "nginx", ""));
         program.push_str(&format!(
-            "host h{i} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {}\n    proxy nginx\n}}\n\
-             cron tidy{i} {{\n    run \"find /tmp -name 'x{i}-*' -delete\"\n    every 1h\n    on h{i}\n}}\n",
-            lab.sshd.port,
-            lab.host(&format!("h{i}"))
+            "cron tidy{i} {{\n    run \"find /tmp -name 'x{i}-*' -delete\"\n    every 1h\n    on h{i}\n}}\n"
         ));
     }
     lab.write(&program);

@@ -29,11 +29,8 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
     let host_root = lab.host("web");
     std::fs::write(
         sites.join("web.infra"),
-        format!(
-            "host web {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {host_root}\n    proxy nginx\n    sysctl bbr\n}}\n\
-             site s {{\n    domains s.test\n    on web\n    tls off\n    static\n}}\n",
-            sshd.port
-        ),
+        lab.declare("web", "nginx", "    sysctl bbr\n")
+            + "site s {\n    domains s.test\n    on web\n    tls off\n    static\n}\n",
     )
     .unwrap();
 
@@ -197,12 +194,9 @@ fn secrets_come_from_the_environment_and_never_show_in_a_plan() {
     let host_root = lab.host("web");
     std::fs::write(
         sites.join("web.infra"),
-        format!(
-            "host web {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {host_root}\n    proxy nginx\n}}\n\
-             service api {{\n    image example/api:1\n    port 8080\n    secret TOKEN env API_TOKEN\n    on web\n}}\n\
-             site s {{\n    domains s.test\n    on web\n    tls off\n    proxy api\n}}\n",
-            sshd.port
-        ),
+        lab.declare("web", "nginx", "")
+            + "service api {\n    image example/api:1\n    port 8080\n    secret TOKEN env API_TOKEN\n    on web\n}\n\
+               site s {\n    domains s.test\n    on web\n    tls off\n    proxy api\n}\n",
     )
     .unwrap();
     let plan = |token: Option<&str>| {

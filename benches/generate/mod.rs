@@ -10,13 +10,18 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The generated program as a `SourceMap`, and its size in bytes.
 #[allow(dead_code)]
 pub fn sources(hosts: usize, sites: usize) -> (infrac::source::SourceMap, usize) {
+    let files = program(hosts, sites);
+    let bytes = files.iter().map(|(_, text)| text.len()).sum();
+    (source_map(&files), bytes)
+}
+
+/// Files as a `SourceMap`.
+pub fn source_map(files: &[(String, String)]) -> infrac::source::SourceMap {
     let mut sources = infrac::source::SourceMap::new();
-    let mut bytes = 0;
-    for (name, text) in program(hosts, sites) {
-        bytes += text.len();
-        sources.add(name, text);
+    for (name, text) in files {
+        sources.add(name.as_str(), text.as_str());
     }
-    (sources, bytes)
+    sources
 }
 
 pub fn program(hosts: usize, sites: usize) -> Vec<(String, String)> {

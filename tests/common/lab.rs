@@ -27,6 +27,16 @@ impl Lab {
         self.root.join(name)
     }
 
+    /// The declaration of host `name`, reached through the lab's sshd and
+    /// living in its prefix; `extra` holds further indented lines.
+    pub fn declare(&self, name: &str, proxy: &str, extra: &str) -> String {
+        format!(
+            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {}\n    proxy {proxy}\n{extra}}}\n",
+            self.sshd.port,
+            self.host(name)
+        )
+    }
+
     pub fn write(&self, program: &str) {
         std::fs::write(self.sites.join("main.infra"), program).unwrap();
     }
@@ -71,10 +81,10 @@ impl Lab {
             "nginx to start",
             &mut child,
         );
-        let decl = format!(
-            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy nginx\n    \
-             http_port {http}\n    probe_port {probe}\n{extra}}}\n",
-            self.sshd.port
+        let decl = self.declare(
+            name,
+            "nginx",
+            &format!("    http_port {http}\n    probe_port {probe}\n{extra}"),
         );
         (decl, Port { http, probe }, super::Server(child))
     }
@@ -89,10 +99,12 @@ impl Lab {
         std::fs::write(&initial, format!("{{\n\tadmin 127.0.0.1:{admin}\n}}\n")).unwrap();
         let mut child = super::spawn_caddy(&initial, &prefix);
         super::wait_for_port(admin, "caddy", &mut child);
-        let decl = format!(
-            "host {name} {{\n    address 127.0.0.1\n    ssh_port {}\n    prefix {prefix}\n    proxy caddy\n    \
-             caddy_admin 127.0.0.1:{admin}\n    http_port {http}\n    probe_port {probe}\n}}\n",
-            self.sshd.port
+        let decl = self.declare(
+            name,
+            "caddy",
+            &format!(
+                "    caddy_admin 127.0.0.1:{admin}\n    http_port {http}\n    probe_port {probe}\n"
+            ),
         );
         (decl, Port { http, probe }, super::Server(child))
     }
