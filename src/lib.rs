@@ -18,6 +18,7 @@ pub mod model;
 pub mod output;
 pub mod parallel;
 pub mod program;
+pub mod quote;
 pub mod render;
 pub mod source;
 pub mod syntax;

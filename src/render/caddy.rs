@@ -4,13 +4,18 @@
 
 use serde::Serialize;
 
+use super::escape::Raw;
 use super::plan::{Files, Handler, SitePlan};
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
 use crate::model::{Backend, Encoding, Host, Model, PathPattern, ProxyKind, Site, Tls, Webhook};
+use crate::quote::{self, Segment, Var, caddy::Part};
 
 #[derive(Serialize)]
 struct View {
-    global: Vec<String>,
+    admin: Option<String>,
+    email: Option<String>,
+    http_port: Option<u16>,
+    https_port: Option<u16>,
     sites: Vec<SiteView>,
     webhooks: Vec<WebhookView>,
 }
@@ -18,11 +23,11 @@ struct View {
 #[derive(Serialize)]
 struct SiteView {
     name: String,
-    file: String,
-    addresses: String,
-    tls: Option<String>,
-    encode: Option<String>,
-    headers: Vec<String>,
+    file: Raw,
+    addresses: Vec<String>,
+    tls: Option<Vec<String>>,
+    encode: Vec<&'static str>,
+    headers: Vec<HeaderView>,
     hidden: Option<String>,
     rewrites: Vec<RewriteView>,
     locations: Vec<LocationView>,
@@ -34,10 +39,17 @@ struct SiteView {
 }
 
 #[derive(Serialize)]
+struct HeaderView {
+    /// `Name` to set, `-Name` to remove.
+    name: String,
+    value: Option<String>,
+}
+
+#[derive(Serialize)]
 struct HttpView {
-    addresses: String,
+    addresses: Vec<String>,
     challenge: Option<ChallengeView>,
-    redirect: String,
+    redirect: Raw,
 }
 
 #[derive(Serialize)]
@@ -48,9 +60,9 @@ struct ChallengeView {
 
 #[derive(Serialize)]
 struct AliasView {
-    addresses: String,
-    tls: Option<String>,
-    redirect: String,
+    addresses: Vec<String>,
+    tls: Option<Vec<String>>,
+    redirect: Raw,
     /// With TLS, the plain-HTTP names: challenges, then the same redirect.
     http: Option<HttpView>,
 }
@@ -60,7 +72,7 @@ struct RewriteView {
     matcher: String,
     /// `path_regexp` for `{rest}`.
     regexp: Option<String>,
-    to: String,
+    to: Raw,
 }
 
 #[derive(Serialize)]
@@ -77,8 +89,9 @@ struct LocationView {
 enum HandlerView {
     Redirect {
         name: String,
+        /// `PARAM=*`
         unless_query: Option<String>,
-        to: String,
+        to: Raw,
         status: u16,
         otherwise: Box<HandlerView>,
     },
@@ -88,7 +101,7 @@ enum HandlerView {
         otherwise: Box<HandlerView>,
     },
     Proxy {
-        upstreams: String,
+        upstreams: Vec<String>,
         external: bool,
     },
     Files {
@@ -102,15 +115,15 @@ enum HandlerView {
 struct CandidateView {
     name: String,
     roots: Vec<String>,
-    file: String,
-    to: String,
+    file: Raw,
+    to: Raw,
 }
 
 #[derive(Serialize)]
 struct TryView {
     name: String,
     root: String,
-    files: String,
+    files: Vec<Raw>,
 }
 
 #[derive(Serialize)]
@@ -123,37 +136,51 @@ struct ErrorView {
 #[derive(Serialize)]
 struct WebhookView {
     name: String,
-    file: String,
-    addresses: String,
+    file: Raw,
+    addresses: Vec<String>,
+    /// `/gh/*`
     path: String,
     port: u16,
     http: Option<HttpView>,
 }
 
-/// Neutral placeholders → Caddy's.
-fn placeholders(s: &str) -> String {
-    s.replace("{rest}", "{vars.rest}")
+/// Caddy's placeholder for a neutral one.
+fn placeholder(v: Var) -> &'static str {
+    match v {
+        Var::Path => "path",
+        Var::Query => "query",
+        Var::Uri => "uri",
+        Var::Host => "host",
+        Var::Rest => "vars.rest",
+    }
 }
 
-fn encode(e: &[Encoding]) -> Option<String> {
-    (!e.is_empty()).then(|| {
-        e.iter()
-            .map(|e| match e {
-                Encoding::Gzip => "gzip",
-                Encoding::Zstd => "zstd",
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-    })
+/// Text with neutral placeholders (`/new/{rest}`) as one Caddy token.
+fn interp(s: &str) -> Result<Raw> {
+    let segments = quote::segments(s)
+        .map_err(|why| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why))?;
+    let parts: Vec<Part<'_>> = segments
+        .iter()
+        .map(|seg| match seg {
+            Segment::Text(t) => Part::Text(t),
+            Segment::Var(v) => Part::Placeholder(placeholder(*v)),
+        })
+        .collect();
+    Ok(Raw::new(quote::caddy::token_parts(&parts)?))
 }
 
-fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+fn encode(e: &[Encoding]) -> Vec<&'static str> {
+    e.iter()
+        .map(|e| match e {
+            Encoding::Gzip => "gzip",
+            Encoding::Zstd => "zstd",
+        })
+        .collect()
 }
 
 /// `example.org` (HTTPS, with the port when it is not 443) or
 /// `http://example.org` when TLS is off.
-fn addresses(names: &[String], host: &Host, tls: bool) -> String {
+fn addresses(names: &[String], host: &Host, tls: bool) -> Vec<String> {
     names
         .iter()
         .map(|n| match (tls, host.https_port, host.http_port) {
@@ -162,26 +189,31 @@ fn addresses(names: &[String], host: &Host, tls: bool) -> String {
             (false, _, 80) => format!("http://{n}"),
             (false, _, p) => format!("http://{n}:{p}"),
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect()
 }
 
-fn http_addresses(names: &[String], host: &Host) -> String {
+fn http_addresses(names: &[String], host: &Host) -> Vec<String> {
     addresses(names, host, false)
 }
 
-/// The `tls` line of a site.
-fn tls_line(site: &Site, host: &Host) -> Option<String> {
+/// The arguments of a site's `tls` line.
+fn tls_line(site: &Site, host: &Host) -> Option<Vec<String>> {
     match &site.tls {
-        Tls::Acme => site.acme_email.clone(),
+        Tls::Acme => site.acme_email.clone().map(|e| vec![e]),
         Tls::Certbot { .. } => {
             let live = host.path(camino::Utf8Path::new(&format!(
                 "/etc/letsencrypt/live/{}",
                 site.canonical()
             )));
-            Some(format!("{live}/fullchain.pem {live}/privkey.pem"))
+            Some(vec![
+                format!("{live}/fullchain.pem"),
+                format!("{live}/privkey.pem"),
+            ])
         }
-        Tls::Files { cert, key } => Some(format!("{} {}", host.path(cert), host.path(key))),
+        Tls::Files { cert, key } => Some(vec![
+            host.path(cert).to_string(),
+            host.path(key).to_string(),
+        ]),
         Tls::Off => None,
     }
 }
@@ -206,8 +238,10 @@ impl Names {
     }
 }
 
-fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> HandlerView {
-    match h {
+type Result<T> = std::result::Result<T, minijinja::Error>;
+
+fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerView> {
+    Ok(match h {
         Handler::Redirect {
             to,
             status,
@@ -215,10 +249,10 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> HandlerView {
             otherwise,
         } => HandlerView::Redirect {
             name: names.next("redirect"),
-            unless_query: unless_query.clone(),
-            to: placeholders(to),
+            unless_query: unless_query.as_ref().map(|q| format!("{q}=*")),
+            to: interp(to)?,
             status: *status,
-            otherwise: Box::new(handler(otherwise, ctx, names)),
+            otherwise: Box::new(handler(otherwise, ctx, names)?),
         },
         Handler::RedirectFirst {
             candidates,
@@ -227,42 +261,48 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> HandlerView {
         } => HandlerView::RedirectFirst {
             candidates: candidates
                 .iter()
-                .map(|c| CandidateView {
-                    name: names.next("candidate"),
-                    roots: c.roots.iter().map(ToString::to_string).collect(),
-                    file: placeholders(&c.file),
-                    to: placeholders(&c.url),
+                .map(|c| {
+                    Ok(CandidateView {
+                        name: names.next("candidate"),
+                        roots: c.roots.iter().map(ToString::to_string).collect(),
+                        file: interp(&c.file)?,
+                        to: interp(&c.url)?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
             status: *status,
-            otherwise: Box::new(handler(otherwise, ctx, names)),
+            otherwise: Box::new(handler(otherwise, ctx, names)?),
         },
         Handler::Proxy { backends } => HandlerView::Proxy {
             upstreams: backends
                 .iter()
                 .map(|b| proxy_address(b, ctx.host, ctx.model))
-                .collect::<Vec<_>>()
-                .join(" "),
+                .collect(),
             external: backends.iter().any(|b| matches!(b, Backend::Url { .. })),
         },
-        Handler::Files(files) => files_view(files, names),
+        Handler::Files(files) => files_view(files, names)?,
         Handler::NotFound => HandlerView::NotFound,
-    }
+    })
 }
 
-fn files_view(files: &Files, names: &mut Names) -> HandlerView {
+fn files_view(files: &Files, names: &mut Names) -> Result<HandlerView> {
+    let candidates: Vec<Raw> = files
+        .try_files
+        .iter()
+        .map(|c| interp(c))
+        .collect::<Result<_>>()?;
     let tries = std::iter::once(&files.root)
         .chain(files.fallback.as_ref())
         .map(|root| TryView {
             name: names.next("file"),
             root: root.to_string(),
-            files: files.try_files.join(" "),
+            files: candidates.clone(),
         })
         .collect();
-    HandlerView::Files {
+    Ok(HandlerView::Files {
         strip: files.strip_prefix.clone(),
         tries,
-    }
+    })
 }
 
 fn location_matcher(p: &PathPattern) -> (String, Option<String>) {
@@ -272,7 +312,21 @@ fn location_matcher(p: &PathPattern) -> (String, Option<String>) {
     }
 }
 
-fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
+fn uses_rest(h: &HandlerView) -> bool {
+    let uses = |r: &Raw| r.as_str().contains("{vars.rest}");
+    match h {
+        HandlerView::Redirect { to, otherwise, .. } => uses(to) || uses_rest(otherwise),
+        HandlerView::RedirectFirst {
+            candidates,
+            otherwise,
+            ..
+        } => candidates.iter().any(|c| uses(&c.file) || uses(&c.to)) || uses_rest(otherwise),
+        HandlerView::Files { tries, .. } => tries.iter().any(|t| t.files.iter().any(uses)),
+        HandlerView::Proxy { .. } | HandlerView::NotFound => false,
+    }
+}
+
+fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     let host = ctx.host;
     let plan = SitePlan::new(site, host);
     let mut names = Names { next: 0 };
@@ -288,33 +342,42 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
                 }
                 None => (None, None),
             };
-            let handler = handler(&l.handler, ctx, &mut names);
+            let handler = handler(&l.handler, ctx, &mut names)?;
             // Capture `{rest}` only where something uses it.
-            let uses_rest =
-                serde_json::to_string(&handler).is_ok_and(|j| j.contains("{vars.rest}"));
-            LocationView {
+            Ok(LocationView {
                 matcher,
-                rest: rest.filter(|_| uses_rest),
+                rest: rest.filter(|_| uses_rest(&handler)),
                 handler,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let rewrites = plan
         .rewrites
         .iter()
         .map(|r| {
             let (matcher, regexp) = location_matcher(&r.from);
-            RewriteView {
+            Ok(RewriteView {
                 matcher,
                 regexp,
-                to: placeholders(&r.to),
-            }
+                to: interp(&r.to)?,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let redirect_scheme = scheme(tls);
-    SiteView {
+    let alias_redirect = |site: &Site| -> Result<Raw> {
+        let port = port_suffix(
+            if tls { host.https_port } else { host.http_port },
+            if tls { 443 } else { 80 },
+        );
+        let to = format!("{redirect_scheme}{}{port}", site.canonical());
+        Ok(Raw::new(quote::caddy::token_parts(&[
+            Part::Text(&to),
+            Part::Placeholder("uri"),
+        ])?))
+    };
+    Ok(SiteView {
         name: site.name.clone(),
-        file: site.origin.file.to_string(),
+        file: Raw::new(quote::comment(site.origin.file.as_str())),
         addresses: addresses(&site.domains, host, tls),
         tls: tls_line(site, host),
         encode: encode(&site.encode),
@@ -322,8 +385,14 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             .headers
             .iter()
             .map(|h| match &h.value {
-                Some(v) => format!("{} {}", h.name, quote(v)),
-                None => format!("-{}", h.name),
+                Some(v) => HeaderView {
+                    name: h.name.clone(),
+                    value: Some(v.clone()),
+                },
+                None => HeaderView {
+                    name: format!("-{}", h.name),
+                    value: None,
+                },
             })
             .collect(),
         hidden: plan.hidden.clone(),
@@ -341,21 +410,16 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
         http: tls.then(|| HttpView {
             addresses: http_addresses(&site.domains, host),
             challenge: challenge(site, host, ctx),
-            redirect: format!(
+            redirect: Raw::new(format!(
                 "{redirect_scheme}{{host}}{}{{uri}}",
                 port_suffix(host.https_port, 443)
-            ),
+            )),
         }),
-        aliases: (!site.redirect_from.is_empty()).then(|| {
-            let redirect = format!(
-                "{redirect_scheme}{}{}{{uri}}",
-                site.canonical(),
-                port_suffix(
-                    if tls { host.https_port } else { host.http_port },
-                    if tls { 443 } else { 80 }
-                )
-            );
-            AliasView {
+        aliases: if site.redirect_from.is_empty() {
+            None
+        } else {
+            let redirect = alias_redirect(site)?;
+            Some(AliasView {
                 addresses: addresses(&site.redirect_from, host, tls),
                 tls: tls_line(site, host),
                 http: tls.then(|| HttpView {
@@ -364,54 +428,44 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
                     redirect: redirect.clone(),
                 }),
                 redirect,
-            }
-        }),
-    }
+            })
+        },
+    })
 }
 
 fn webhook_view(w: &Webhook, model: &Model, host: &Host) -> WebhookView {
     let tls = model.defaults.tls != crate::model::TlsKind::Off;
     WebhookView {
         name: w.name.clone(),
-        file: w.origin.file.to_string(),
+        file: Raw::new(quote::comment(w.origin.file.as_str())),
         addresses: addresses(std::slice::from_ref(&w.domain), host, tls),
-        path: w.path.clone(),
+        path: format!("{}*", w.path),
         port: w.port,
         http: tls.then(|| HttpView {
             addresses: http_addresses(std::slice::from_ref(&w.domain), host),
             challenge: None,
-            redirect: format!(
+            redirect: Raw::new(format!(
                 "https://{{host}}{}{{uri}}",
                 port_suffix(host.https_port, 443)
-            ),
+            )),
         }),
     }
 }
 
 /// The Caddyfile for `ctx.host`.
-pub fn render(ctx: &Context<'_>) -> Result<String, minijinja::Error> {
+pub fn render(ctx: &Context<'_>) -> Result<String> {
     let host = ctx.host;
     let model = ctx.model;
-    let mut global = Vec::new();
-    if let Some(admin) = &host.proxy.caddy_admin {
-        global.push(format!("admin {admin}"));
-    }
-    if let Some(email) = &host.acme_email {
-        global.push(format!("email {email}"));
-    }
-    if host.http_port != 80 {
-        global.push(format!("http_port {}", host.http_port));
-    }
-    if host.https_port != 443 {
-        global.push(format!("https_port {}", host.https_port));
-    }
     let view = View {
-        global,
+        admin: host.proxy.caddy_admin.clone(),
+        email: host.acme_email.clone(),
+        http_port: (host.http_port != 80).then_some(host.http_port),
+        https_port: (host.https_port != 443).then_some(host.https_port),
         sites: host
             .sites
             .iter()
             .map(|s| site_view(model.site(*s), ctx))
-            .collect(),
+            .collect::<Result<_>>()?,
         webhooks: host
             .webhooks
             .iter()

@@ -5,6 +5,7 @@
 //! which is reported as an internal error.
 
 mod caddy;
+pub mod escape;
 mod nginx;
 pub mod plan;
 mod system;
@@ -21,6 +22,8 @@ use sha2::{Digest, Sha256};
 use crate::layout;
 use crate::manifest::{self, Manifest, Proof, ReloadCommands};
 use crate::model::{Backend, Host, HostId, Model, ProxyKind, RunMode, Site, Task};
+use crate::quote::shell::word;
+use escape::Raw;
 
 /// One generated file.
 #[derive(Clone, Debug, Serialize)]
@@ -65,9 +68,8 @@ fn environment() -> Environment<'static> {
         .expect("a valid syntax configuration");
     env.set_syntax(syntax);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    // Config files, not HTML: values go in as they are (templates quote
-    // explicitly with `tojson` where a format needs it).
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    // Every value is quoted for the template's format (`escape`).
+    escape::install(&mut env);
     macro_rules! templates {
         ($($name:literal),*) => {
             [$(($name, include_str!(concat!("../../templates/", $name)))),*]
@@ -111,9 +113,9 @@ impl Context<'_> {
         let tmpl = self.env.get_template(template)?;
         let value = minijinja::Value::from(minijinja::value::Serde(view));
         let ctx = minijinja::context! {
-            sources => self.sources.clone(),
+            sources => Raw::new(crate::quote::comment(&self.sources)),
             probe_port => self.host.probe_port,
-            build_id => BUILD_PLACEHOLDER,
+            build_id => Raw::new(BUILD_PLACEHOLDER),
             ..value
         };
         let mut out = tmpl.render(ctx)?;
@@ -239,13 +241,13 @@ pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
 /// one is running. (When none is, the proxy starts from the files in place;
 /// apply's proof still checks it serves them.)
 fn in_proxy_container(host: &Host, service: &str, command: &str) -> String {
-    let filter = match host.proxy.mode {
+    let filter = word(&match host.proxy.mode {
         RunMode::Swarm => format!(
             "label=com.docker.swarm.service.name={}_{service}",
             host.stack
         ),
         _ => format!("label=com.docker.compose.service={service}"),
-    };
+    });
     // The Caddyfile's relative paths are relative to its folder.
     let workdir = if service == "caddy" {
         "-w /etc/caddy "
@@ -258,23 +260,34 @@ fn in_proxy_container(host: &Host, service: &str, command: &str) -> String {
     )
 }
 
-fn nginx_config_flag(host: &Host) -> String {
-    host.prefix
-        .as_ref()
-        .map_or(String::new(), |p| format!(" -c {p}/etc/nginx/nginx.conf"))
+fn caddyfile_word(host: &Host) -> String {
+    word(
+        host.path(Utf8Path::new(&format!("/{}", layout::CADDYFILE)))
+            .as_str(),
+    )
 }
 
-/// The command that makes the host take up changed files, run on the host:
-/// inside the container when the proxy runs in one.
+fn nginx_config_flag(host: &Host) -> String {
+    host.prefix.as_ref().map_or(String::new(), |p| {
+        format!(" -c {}", word(&format!("{p}/etc/nginx/nginx.conf")))
+    })
+}
+
+/// The command that makes the host take up changed files, run on the host
+/// by a shell (every value in it a quoted word): inside the container when
+/// the proxy runs in one.
 #[must_use]
 pub fn reload_command(host: &Host, reload: &Reload) -> String {
-    let caddyfile = host.path(Utf8Path::new(&format!("/{}", layout::CADDYFILE)));
+    let caddyfile = caddyfile_word(host);
     match (reload, host.proxy.mode) {
         (Reload::Sysctl, _) => "sysctl --system".to_owned(),
         (Reload::Containers, _) => system::containers_up(host),
-        (Reload::Systemd(unit), _) => format!(
-            "systemctl daemon-reload && systemctl enable {unit} && systemctl restart {unit}"
-        ),
+        (Reload::Systemd(unit), _) => {
+            let unit = word(unit);
+            format!(
+                "systemctl daemon-reload && systemctl enable {unit} && systemctl restart {unit}"
+            )
+        }
         (Reload::Caddy, RunMode::Systemd) => {
             format!("caddy reload --config {caddyfile} --adapter caddyfile")
         }
@@ -293,14 +306,18 @@ pub fn reload_command(host: &Host, reload: &Reload) -> String {
 /// The command that checks changed files in place, before any reload.
 #[must_use]
 pub fn validate_command(host: &Host, reload: &Reload) -> Option<String> {
-    let caddyfile = host.path(Utf8Path::new(&format!("/{}", layout::CADDYFILE)));
+    let caddyfile = caddyfile_word(host);
     Some(match (reload, host.proxy.mode) {
         // Keys are checked by the compiler; `sysctl` has no dry run.
         (Reload::Sysctl, _) => return None,
         (Reload::Containers, _) => system::containers_validate(host),
         (Reload::Systemd(unit), _) => format!(
             "systemd-analyze verify {}",
-            host.path(Utf8Path::new("/etc/systemd/system")).join(unit)
+            word(
+                host.path(Utf8Path::new("/etc/systemd/system"))
+                    .join(unit)
+                    .as_str()
+            )
         ),
         (Reload::Caddy, RunMode::Systemd) => {
             format!("caddy validate --config {caddyfile} --adapter caddyfile")

@@ -8,16 +8,20 @@
 
 use serde::Serialize;
 
+use super::escape::Raw;
 use super::plan::{Files, Handler, SitePlan};
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
+use crate::quote::{self, Segment, Var, nginx::Part};
+
+type Result<T> = std::result::Result<T, minijinja::Error>;
 use crate::model::{Backend, Encoding, Host, PathPattern, ProxyKind, Site, Tls, Webhook};
 
 #[derive(Serialize)]
 struct SiteView {
     name: String,
-    listen_http: Vec<String>,
-    listen_https: Vec<String>,
-    server_names: String,
+    listen_http: Vec<Raw>,
+    listen_https: Vec<Raw>,
+    server_names: Vec<String>,
     tls: bool,
     cert: Option<(String, String)>,
     gzip: bool,
@@ -25,14 +29,15 @@ struct SiteView {
     headers: Vec<(String, String)>,
     hide_headers: Vec<String>,
     resolver: Option<String>,
-    hidden: Option<String>,
-    rewrites: Vec<(String, String)>,
+    hidden: Option<Raw>,
+    /// Regex, replacement.
+    rewrites: Vec<(Raw, Raw)>,
     locations: Vec<LocationView>,
     named: Vec<NamedView>,
     upstreams: Vec<UpstreamView>,
     error_pages: Vec<(u16, String)>,
     challenge: Option<ChallengeView>,
-    https_redirect: String,
+    https_redirect: Raw,
     aliases: Option<AliasView>,
     errors_snippet: String,
 }
@@ -47,21 +52,22 @@ struct ChallengeView {
 
 #[derive(Serialize)]
 struct AliasView {
-    server_names: String,
-    redirect: String,
+    server_names: Vec<String>,
+    redirect: Raw,
 }
 
 #[derive(Serialize)]
 struct LocationView {
-    selector: String,
+    /// `= /exact`, `~ "regex"`, or `/` (the catch-all).
+    selector: Raw,
     handler: HandlerView,
 }
 
 #[derive(Serialize)]
 struct NamedView {
-    name: String,
+    name: Raw,
     root: String,
-    try_files: String,
+    try_files: Vec<Raw>,
 }
 
 #[derive(Serialize)]
@@ -74,25 +80,28 @@ struct UpstreamView {
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum HandlerView {
     Redirect {
-        to: String,
+        to: Raw,
         status: u16,
-        unless_query: Option<String>,
+        /// A regex the query string must not match.
+        unless_query: Option<Raw>,
         otherwise: Box<HandlerView>,
     },
     RedirectFirst {
-        candidates: Vec<(String, String)>,
+        /// The file to test, the URL to redirect to.
+        candidates: Vec<(Raw, Raw)>,
         status: u16,
         otherwise: Box<HandlerView>,
     },
     Proxy {
-        set: Option<(String, String)>,
-        pass: String,
-        host_header: String,
+        /// `set $NAME VALUE;`: a backend resolved at request time.
+        set: Option<(Raw, String)>,
+        pass: Raw,
+        host_header: Raw,
         tls_upstream: bool,
     },
     Files {
         root: String,
-        try_files: String,
+        try_files: Vec<Raw>,
     },
     NotFound,
 }
@@ -101,34 +110,61 @@ enum HandlerView {
 struct WebhookView {
     name: String,
     /// The `map` variable that says whether a request looks like GitHub's.
-    var: String,
-    listen_http: Vec<String>,
-    listen_https: Vec<String>,
+    var: Raw,
+    listen_http: Vec<Raw>,
+    listen_https: Vec<Raw>,
     server_name: String,
     tls: bool,
     cert: Option<(String, String)>,
-    path_regex: String,
+    path_regex: Raw,
     port: u16,
-    https_redirect: String,
+    https_redirect: Raw,
 }
 
-/// Neutral placeholders → NGINX variables. `strip` locations capture the
-/// path after the prefix as `$rest`, so `{path}` is `/$rest` there.
-fn placeholders(s: &str, strip: bool) -> String {
-    let path = if strip { "/$rest" } else { "$uri" };
-    s.replace("{path}", path)
-        .replace("{query}", "$args")
-        .replace("{uri}", "$request_uri")
-        .replace("{host}", "$host")
-        .replace("{rest}", "$rest")
+/// Text with neutral placeholders as one parameter, with NGINX variables.
+/// `strip` locations capture the path after the prefix as `$rest`, so
+/// `{path}` is `/${rest}` there.
+fn interp(s: &str, strip: bool) -> Result<Raw> {
+    let segments = quote::segments(s)
+        .map_err(|why| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why))?;
+    let mut parts = Vec::new();
+    for seg in &segments {
+        match seg {
+            Segment::Text(t) => parts.push(Part::Text(t)),
+            Segment::Var(Var::Path) if strip => {
+                parts.push(Part::Text("/"));
+                parts.push(Part::Var("rest"));
+            }
+            Segment::Var(v) => parts.push(Part::Var(match v {
+                Var::Path => "uri",
+                Var::Query => "args",
+                Var::Uri => "request_uri",
+                Var::Host => "host",
+                Var::Rest => "rest",
+            })),
+        }
+    }
+    Ok(Raw::new(quote::nginx::param_parts(&parts)?))
 }
 
-fn listen(host: &Host, port: u16, ssl: bool) -> Vec<String> {
+/// Infrac's text then variables, as one parameter: `https://${host}`.
+fn with_vars(text: &str, vars: &[&str]) -> Result<Raw> {
+    let mut parts = vec![Part::Text(text)];
+    parts.extend(vars.iter().map(|v| Part::Var(v)));
+    Ok(Raw::new(quote::nginx::param_parts(&parts)?))
+}
+
+/// A regex (never expanded) as one parameter.
+fn regex(r: &str) -> Result<Raw> {
+    Ok(Raw::new(quote::nginx::literal(r)?))
+}
+
+fn listen(host: &Host, port: u16, ssl: bool) -> Vec<Raw> {
     let suffix = if ssl { " ssl http2" } else { "" };
-    let mut out = vec![format!("{port}{suffix}")];
+    let mut out = vec![Raw::new(format!("{port}{suffix}"))];
     // IPv6 unless the host is declared with IPv4 addresses only.
     if host.has_ipv6() || host.ipv4.is_empty() {
-        out.push(format!("[::]:{port}{suffix}"));
+        out.push(Raw::new(format!("[::]:{port}{suffix}")));
     }
     out
 }
@@ -158,58 +194,56 @@ struct Builder<'c, 'm> {
 }
 
 impl Builder<'_, '_> {
-    fn handler(&mut self, h: &Handler, strip: bool) -> HandlerView {
-        match h {
+    fn handler(&mut self, h: &Handler, strip: bool) -> Result<HandlerView> {
+        Ok(match h {
             Handler::Redirect {
                 to,
                 status,
                 unless_query,
                 otherwise,
             } => HandlerView::Redirect {
-                to: placeholders(to, strip),
+                to: interp(to, strip)?,
                 status: *status,
                 unless_query: unless_query
                     .as_ref()
-                    .map(|q| format!("(^|&){}(=|&|$)", regex_escape(q))),
-                otherwise: Box::new(self.handler(otherwise, strip)),
+                    .map(|q| regex(&format!("(^|&){}(=|&|$)", regex_escape(q))))
+                    .transpose()?,
+                otherwise: Box::new(self.handler(otherwise, strip)?),
             },
             Handler::RedirectFirst {
                 candidates,
                 status,
                 otherwise,
-            } => HandlerView::RedirectFirst {
-                candidates: candidates
-                    .iter()
-                    .flat_map(|c| {
-                        c.roots.iter().map(move |root| {
-                            (
-                                format!("{root}{}", placeholders(&c.file, strip)),
-                                placeholders(&c.url, strip),
-                            )
-                        })
-                    })
-                    .collect(),
-                status: *status,
-                otherwise: Box::new(self.handler(otherwise, strip)),
-            },
-            Handler::Proxy { backends } => self.proxy(backends),
-            Handler::Files(files) => self.files(files),
+            } => {
+                let mut pairs = Vec::new();
+                for c in candidates {
+                    for root in &c.roots {
+                        pairs.push((
+                            interp(&format!("{root}{}", c.file), strip)?,
+                            interp(&c.url, strip)?,
+                        ));
+                    }
+                }
+                HandlerView::RedirectFirst {
+                    candidates: pairs,
+                    status: *status,
+                    otherwise: Box::new(self.handler(otherwise, strip)?),
+                }
+            }
+            Handler::Proxy { backends } => self.proxy(backends)?,
+            Handler::Files(files) => self.files(files)?,
             Handler::NotFound => HandlerView::NotFound,
-        }
+        })
     }
 
-    fn proxy(&mut self, backends: &[Backend]) -> HandlerView {
+    fn proxy(&mut self, backends: &[Backend]) -> Result<HandlerView> {
         let host = self.ctx.host;
         let external = backends.iter().any(|b| matches!(b, Backend::Url { .. }));
         let scheme = match backends.first() {
             Some(Backend::Url { scheme, .. }) => scheme.clone(),
             _ => "http".to_owned(),
         };
-        let host_header = if external {
-            "$proxy_host".to_owned()
-        } else {
-            "$host".to_owned()
-        };
+        let host_header = Raw::new(if external { "${proxy_host}" } else { "${host}" });
         let addresses: Vec<String> = backends
             .iter()
             .map(|b| {
@@ -219,6 +253,7 @@ impl Builder<'_, '_> {
                     .to_owned()
             })
             .collect();
+        let tls_upstream = scheme == "https";
         if let [address] = addresses.as_slice() {
             let literal = address.starts_with('[')
                 || address
@@ -230,19 +265,19 @@ impl Builder<'_, '_> {
                 // (with `resolver`), so a replaced container is found again.
                 self.uses_resolver = true;
                 let var = format!("backend_{}", self.upstreams.len() + self.named.len() + 1);
-                return HandlerView::Proxy {
-                    pass: format!("{scheme}://${var}"),
-                    set: Some((var, address.clone())),
+                return Ok(HandlerView::Proxy {
+                    pass: with_vars(&format!("{scheme}://"), &[&var])?,
+                    set: Some((Raw::new(format!("${var}")), address.clone())),
                     host_header,
-                    tls_upstream: scheme == "https",
-                };
+                    tls_upstream,
+                });
             }
-            return HandlerView::Proxy {
+            return Ok(HandlerView::Proxy {
                 set: None,
-                pass: format!("{scheme}://{address}"),
+                pass: Raw::new(quote::nginx::param(&format!("{scheme}://{address}"))?),
                 host_header,
-                tls_upstream: scheme == "https",
-            };
+                tls_upstream,
+            });
         }
         let name = format!(
             "infrac_{}_{}",
@@ -253,54 +288,57 @@ impl Builder<'_, '_> {
             name: name.clone(),
             servers: addresses,
         });
-        HandlerView::Proxy {
+        Ok(HandlerView::Proxy {
             set: None,
-            pass: format!("{scheme}://{name}"),
+            pass: Raw::new(quote::nginx::param(&format!("{scheme}://{name}"))?),
             host_header,
-            tls_upstream: scheme == "https",
-        }
+            tls_upstream,
+        })
     }
 
-    fn files(&mut self, files: &Files) -> HandlerView {
+    fn files(&mut self, files: &Files) -> Result<HandlerView> {
         let strip = files.strip_prefix.is_some();
-        let tries = |fallback: &str| {
-            let mut t: Vec<String> = files
+        let tries = |last: Raw| -> Result<Vec<Raw>> {
+            let mut t: Vec<Raw> = files
                 .try_files
                 .iter()
-                .map(|c| placeholders(c, strip))
-                .collect();
-            t.push(fallback.to_owned());
-            t.join(" ")
+                .map(|c| interp(c, strip))
+                .collect::<Result<_>>()?;
+            t.push(last);
+            Ok(t)
         };
         let last = match &files.fallback {
             Some(root) => {
-                let name = format!("@fallback_{}", self.named.len() + 1);
+                let name = Raw::new(format!("@fallback_{}", self.named.len() + 1));
                 self.named.push(NamedView {
                     name: name.clone(),
                     root: root.to_string(),
-                    try_files: tries("=404"),
+                    try_files: tries(Raw::new("=404"))?,
                 });
                 name
             }
-            None => "=404".to_owned(),
+            None => Raw::new("=404"),
         };
-        HandlerView::Files {
+        Ok(HandlerView::Files {
             root: files.root.to_string(),
-            try_files: tries(&last),
-        }
+            try_files: tries(last)?,
+        })
     }
 }
 
 /// The location's selector; a prefix captures what follows it as `$rest`.
-fn selector(pattern: Option<&PathPattern>) -> String {
-    match pattern {
+fn selector(pattern: Option<&PathPattern>) -> Result<Raw> {
+    Ok(Raw::new(match pattern {
         None => "/".to_owned(),
-        Some(PathPattern::Exact(p)) => format!("= {p}"),
-        Some(PathPattern::Prefix(p)) => format!("~ \"^{}(?<rest>.*)$\"", regex_escape(p)),
-    }
+        Some(PathPattern::Exact(p)) => format!("= {}", quote::nginx::literal(p)?),
+        Some(PathPattern::Prefix(p)) => format!(
+            "~ {}",
+            quote::nginx::literal(&format!("^{}(?<rest>.*)$", regex_escape(p)))?
+        ),
+    }))
 }
 
-fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
+fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     let host = ctx.host;
     let plan = SitePlan::new(site, host);
     let mut b = Builder {
@@ -315,24 +353,24 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
         .iter()
         .map(|l| {
             let strip = matches!(&l.handler, Handler::Files(f) if f.strip_prefix.is_some());
-            LocationView {
-                selector: selector(l.pattern.as_ref()),
-                handler: b.handler(&l.handler, strip),
-            }
+            Ok(LocationView {
+                selector: selector(l.pattern.as_ref())?,
+                handler: b.handler(&l.handler, strip)?,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let tls = site.tls != Tls::Off;
     let rewrites = plan
         .rewrites
         .iter()
-        .map(|r| match &r.from {
-            PathPattern::Exact(p) => (format!("^{}$", regex_escape(p)), placeholders(&r.to, false)),
-            PathPattern::Prefix(p) => (
-                format!("^{}(?<rest>.*)$", regex_escape(p)),
-                placeholders(&r.to, false),
-            ),
+        .map(|r| {
+            let from = match &r.from {
+                PathPattern::Exact(p) => format!("^{}$", regex_escape(p)),
+                PathPattern::Prefix(p) => format!("^{}(?<rest>.*)$", regex_escape(p)),
+            };
+            Ok((regex(&from)?, interp(&r.to, false)?))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let peers = ctx.acme_peers(site);
     let webroot = site
         .tls
@@ -351,11 +389,11 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
     } else {
         port_suffix(host.http_port, 80)
     };
-    SiteView {
+    Ok(SiteView {
         name: site.name.clone(),
         listen_http: listen(host, host.http_port, false),
         listen_https: listen(host, host.https_port, true),
-        server_names: site.domains.join(" "),
+        server_names: site.domains.clone(),
         tls,
         cert: cert(&site.tls, site.canonical(), host),
         gzip: site.encode.contains(&Encoding::Gzip),
@@ -363,11 +401,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
         headers: site
             .headers
             .iter()
-            .filter_map(|h| {
-                h.value
-                    .as_ref()
-                    .map(|v| (h.name.clone(), v.replace('"', "\\\"")))
-            })
+            .filter_map(|h| h.value.as_ref().map(|v| (h.name.clone(), v.clone())))
             .collect(),
         hide_headers: site
             .headers
@@ -379,7 +413,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             .uses_resolver
             .then(|| host.proxy.resolver.clone())
             .flatten(),
-        hidden: plan.hidden.clone(),
+        hidden: plan.hidden.as_deref().map(regex).transpose()?,
         rewrites,
         locations,
         named: std::mem::take(&mut b.named),
@@ -390,51 +424,58 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> SiteView {
             .map(|e| (e.status, e.page.clone()))
             .collect(),
         challenge,
-        https_redirect: format!("{scheme}$host{port}$request_uri"),
+        https_redirect: Raw::new(format!("{scheme}${{host}}{port}${{request_uri}}")),
         errors_snippet: host
             .path(camino::Utf8Path::new(&format!(
                 "/{}",
                 crate::layout::NGINX_ERRORS
             )))
             .to_string(),
-        aliases: (!site.redirect_from.is_empty()).then(|| AliasView {
-            server_names: site.redirect_from.join(" "),
-            redirect: format!("{scheme}{}{port}$request_uri", site.canonical()),
-        }),
-    }
+        aliases: if site.redirect_from.is_empty() {
+            None
+        } else {
+            Some(AliasView {
+                server_names: site.redirect_from.clone(),
+                redirect: with_vars(
+                    &format!("{scheme}{}{port}", site.canonical()),
+                    &["request_uri"],
+                )?,
+            })
+        },
+    })
 }
 
-fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> WebhookView {
+fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
     let host = ctx.host;
     let tls = ctx.model.defaults.tls != crate::model::TlsKind::Off;
     let port = port_suffix(host.https_port, 443);
-    WebhookView {
-        var: format!("infrac_hook_{}", w.name.replace(['-', '.'], "_")),
+    Ok(WebhookView {
+        var: Raw::new(format!("$infrac_hook_{}", w.name.replace(['-', '.'], "_"))),
         name: w.name.clone(),
         listen_http: listen(host, host.http_port, false),
         listen_https: listen(host, host.https_port, true),
         server_name: w.domain.clone(),
         tls,
         cert: cert(&if tls { Tls::Acme } else { Tls::Off }, &w.domain, host),
-        path_regex: format!("^{}", regex_escape(&w.path)),
+        path_regex: regex(&format!("^{}", regex_escape(&w.path)))?,
         port: w.port,
-        https_redirect: format!("https://$host{port}$request_uri"),
-    }
+        https_redirect: Raw::new(format!("https://${{host}}{port}${{request_uri}}")),
+    })
 }
 
 /// The conf.d file of one site on `ctx.host`.
-pub fn render_site(ctx: &Context<'_>, site: &Site) -> Result<String, minijinja::Error> {
-    ctx.render("nginx-site.conf.j2", &site_view(site, ctx))
+pub fn render_site(ctx: &Context<'_>, site: &Site) -> Result<String> {
+    ctx.render("nginx-site.conf.j2", &site_view(site, ctx)?)
 }
 
-pub fn render_webhook(ctx: &Context<'_>, w: &Webhook) -> Result<String, minijinja::Error> {
-    ctx.render("nginx-webhook.conf.j2", &webhook_view(w, ctx))
+pub fn render_webhook(ctx: &Context<'_>, w: &Webhook) -> Result<String> {
+    ctx.render("nginx-webhook.conf.j2", &webhook_view(w, ctx)?)
 }
 
-pub fn render_common(ctx: &Context<'_>) -> Result<String, minijinja::Error> {
+pub fn render_common(ctx: &Context<'_>) -> Result<String> {
     ctx.render("nginx-common.conf.j2", &())
 }
 
-pub fn render_errors(ctx: &Context<'_>) -> Result<String, minijinja::Error> {
+pub fn render_errors(ctx: &Context<'_>) -> Result<String> {
     ctx.render("nginx-errors.conf.j2", &())
 }

@@ -7,12 +7,14 @@ use std::collections::BTreeSet;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
+use super::escape::Raw;
 use super::{Context, Reload, SecretUse, reload_command};
 use crate::layout;
 use crate::model::{
     Backend, ContainerMode, CronJob, DeployMode, EnvValue, Host, Model, ProxyKind, PublishMode,
     Restart, Route, RunMode, SecretRef, Service, Task, Tls, Unit, VolumeSource, Webhook,
 };
+use crate::quote::{self, shell::word};
 
 /// The `.env` next to a host's compose or stack file.
 fn stack_env(host: &Host) -> Utf8PathBuf {
@@ -41,7 +43,7 @@ pub fn sysctl(
 #[derive(Serialize)]
 struct CronView {
     name: String,
-    schedule: String,
+    schedule: Raw,
     user: String,
     script: String,
 }
@@ -52,7 +54,7 @@ pub fn cron_entry(ctx: &Context<'_>, job: &CronJob) -> Result<String, minijinja:
         "cron.j2",
         &CronView {
             name: job.name.clone(),
-            schedule: job.schedule.clone(),
+            schedule: Raw::new(quote::cron::schedule(&job.schedule)?),
             user: job.user.clone(),
             script: ctx.host.path(Utf8Path::new(&script)).to_string(),
         },
@@ -63,7 +65,10 @@ pub fn cron_entry(ctx: &Context<'_>, job: &CronJob) -> Result<String, minijinja:
 struct ScriptView {
     name: String,
     task: &'static str,
-    command: Option<String>,
+    /// The user's command, given to `sh -c` as one word.
+    run: Option<String>,
+    /// infrac's own command line.
+    exec: Option<Raw>,
     certbot: Option<CertbotView>,
     proxy: ProxyCheck,
 }
@@ -72,42 +77,53 @@ struct ScriptView {
 struct CertbotView {
     /// The certbot command line up to its arguments: on the host, or in the
     /// certbot image with the host's folders mounted where they are.
-    certbot: String,
+    certbot: Raw,
     webroot: String,
-    /// The deploy hook's marker, as seen by this script and by certbot.
+    /// The deploy hook's marker, as seen by this script.
     marker: String,
-    marker_for_certbot: String,
-    reload: String,
+    /// The command certbot's deploy hook runs (through a shell).
+    deploy_hook: String,
+    reload: Raw,
 }
 
 #[derive(Serialize)]
 struct ProxyCheck {
     /// Exits 0 when the proxy is running.
-    running: String,
-    start: String,
+    running: Raw,
+    start: Raw,
 }
 
 fn proxy_check(host: &Host) -> ProxyCheck {
     let name = host.proxy.kind.name();
-    match host.proxy.mode {
-        RunMode::Systemd => ProxyCheck {
-            running: format!("systemctl is-active --quiet {name}"),
-            start: format!("systemctl restart {name}"),
-        },
-        RunMode::Compose => ProxyCheck {
-            running: format!(
-                "docker ps -q --filter label=com.docker.compose.project={stack} --filter label=com.docker.compose.service={name} --filter status=running | grep -q .",
-                stack = host.stack
+    let (running, start) = match host.proxy.mode {
+        RunMode::Systemd => (
+            format!("systemctl is-active --quiet {name}"),
+            format!("systemctl restart {name}"),
+        ),
+        RunMode::Compose => (
+            format!(
+                "docker ps -q --filter {} --filter label=com.docker.compose.service={name} --filter status=running | grep -q .",
+                word(&format!("label=com.docker.compose.project={}", host.stack))
             ),
-            start: format!("{} {name}", compose_up(host)),
-        },
-        RunMode::Swarm => ProxyCheck {
-            running: format!(
-                "docker ps -q --filter label=com.docker.swarm.service.name={}_{name} --filter status=running | grep -q .",
-                host.stack
+            format!("{} {name}", compose_up(host)),
+        ),
+        RunMode::Swarm => (
+            format!(
+                "docker ps -q --filter {} --filter status=running | grep -q .",
+                word(&format!(
+                    "label=com.docker.swarm.service.name={}_{name}",
+                    host.stack
+                ))
             ),
-            start: format!("docker service update --force {}_{name}", host.stack),
-        },
+            format!(
+                "docker service update --force {}",
+                word(&format!("{}_{name}", host.stack))
+            ),
+        ),
+    };
+    ProxyCheck {
+        running: Raw::new(running),
+        start: Raw::new(start),
     }
 }
 
@@ -122,8 +138,8 @@ fn compose_file(host: &Host) -> Utf8PathBuf {
 fn compose_up(host: &Host) -> String {
     format!(
         "docker-compose -p {} -f {} up -d --remove-orphans",
-        host.stack,
-        compose_file(host)
+        word(&host.stack),
+        word(compose_file(host).as_str())
     )
 }
 
@@ -135,11 +151,14 @@ pub fn containers_up(host: &Host) -> String {
         ContainerMode::Compose => compose_up(host),
         ContainerMode::Swarm => format!(
             "docker stack deploy --prune -c {} {}",
-            compose_file(host),
-            host.stack
+            word(compose_file(host).as_str()),
+            word(&host.stack)
         ),
     };
-    let env = host.path(Utf8Path::new(&format!("/{}", stack_env(host))));
+    let env = word(
+        host.path(Utf8Path::new(&format!("/{}", stack_env(host))))
+            .as_str(),
+    );
     format!("set -a; if [ -f {env} ]; then . {env}; fi; set +a; {up}")
 }
 
@@ -148,12 +167,13 @@ pub fn containers_validate(host: &Host) -> String {
     match host.containers {
         ContainerMode::Compose => format!(
             "docker-compose -p {} -f {} config -q",
-            host.stack,
-            compose_file(host)
+            word(&host.stack),
+            word(compose_file(host).as_str())
         ),
-        ContainerMode::Swarm => {
-            format!("docker stack config -c {} > /dev/null", compose_file(host))
-        }
+        ContainerMode::Swarm => format!(
+            "docker stack config -c {} > /dev/null",
+            word(compose_file(host).as_str())
+        ),
     }
 }
 
@@ -163,7 +183,9 @@ fn certbot(ctx: &Context<'_>) -> CertbotView {
     let letsencrypt = host.path(Utf8Path::new("/etc/letsencrypt")).to_string();
     let certbot = if host.proxy.mode.in_container() {
         format!(
-            "docker run --rm -v {letsencrypt}:/etc/letsencrypt -v {webroot}:{webroot} certbot/certbot"
+            "docker run --rm -v {} -v {} certbot/certbot",
+            word(&format!("{letsencrypt}:/etc/letsencrypt")),
+            word(&format!("{webroot}:{webroot}"))
         )
     } else {
         "certbot".to_owned()
@@ -175,32 +197,38 @@ fn certbot(ctx: &Context<'_>) -> CertbotView {
         format!("{letsencrypt}/infrac-deploy")
     };
     CertbotView {
-        certbot,
+        certbot: Raw::new(certbot),
         webroot,
         marker: format!("{letsencrypt}/infrac-deploy"),
-        marker_for_certbot: marker_inside,
-        reload: reload_command(
+        deploy_hook: format!("touch {}", word(&marker_inside)),
+        reload: Raw::new(reload_command(
             host,
             &if host.proxy.kind == ProxyKind::Caddy {
                 super::Reload::Caddy
             } else {
                 super::Reload::Nginx
             },
-        ),
+        )),
     }
 }
 
 fn script_view(ctx: &Context<'_>, name: &str, task: &Task) -> ScriptView {
-    let (kind, command, certbot_view) = match task {
-        Task::Run(cmd) => ("run", Some(cmd.clone()), None),
-        Task::CertbotRenew => ("certbot-renew", None, Some(certbot(ctx))),
-        Task::RestartProxy => ("restart-proxy", None, None),
-        Task::StackUp => ("stack-up", Some(containers_up(ctx.host)), None),
+    let (kind, run, exec, certbot_view) = match task {
+        Task::Run(cmd) => ("run", Some(cmd.clone()), None, None),
+        Task::CertbotRenew => ("certbot-renew", None, None, Some(certbot(ctx))),
+        Task::RestartProxy => ("restart-proxy", None, None, None),
+        Task::StackUp => (
+            "stack-up",
+            None,
+            Some(Raw::new(containers_up(ctx.host))),
+            None,
+        ),
     };
     ScriptView {
         name: name.to_owned(),
         task: kind,
-        command,
+        run,
+        exec,
         certbot: certbot_view,
         proxy: proxy_check(ctx.host),
     }
@@ -216,7 +244,7 @@ struct UnitView {
     after: Vec<String>,
     wants: Vec<String>,
     kind: &'static str,
-    exec: String,
+    exec: Raw,
     user: Option<String>,
     restart: Option<String>,
     settings: Vec<(String, String, String)>,
@@ -224,32 +252,28 @@ struct UnitView {
     remain: bool,
 }
 
-/// Quotes a command for systemd's `ExecStart=` (`/bin/sh -c "…"`).
-fn systemd_shell(cmd: &str) -> String {
-    let escaped = cmd
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('%', "%%")
-        .replace('$', "$$");
-    format!("/bin/sh -c \"{escaped}\"")
+/// A shell command as systemd's `ExecStart=` (`/bin/sh -c "…"`).
+fn systemd_shell(cmd: &str) -> Result<String, quote::Unquotable> {
+    quote::systemd::exec(&["/bin/sh", "-c", cmd])
 }
 
 pub fn unit_service(ctx: &Context<'_>, unit: &Unit) -> Result<String, minijinja::Error> {
     let host = ctx.host;
     let (exec, extra_after) = match &unit.task {
-        Task::Run(cmd) => (systemd_shell(cmd), vec![]),
+        Task::Run(cmd) => (systemd_shell(cmd)?, vec![]),
         Task::StackUp => (
-            systemd_shell(&containers_up(host)),
+            systemd_shell(&containers_up(host))?,
             vec!["docker.service".to_owned()],
         ),
         Task::CertbotRenew | Task::RestartProxy => (
-            format!(
-                "/bin/bash {}",
+            quote::systemd::exec(&[
+                "/bin/bash",
                 host.path(Utf8Path::new(&format!(
                     "/{}",
                     layout::unit_script(&unit.name)
                 )))
-            ),
+                .as_str(),
+            ])?,
             vec![],
         ),
     };
@@ -264,7 +288,7 @@ pub fn unit_service(ctx: &Context<'_>, unit: &Unit) -> Result<String, minijinja:
         after,
         wants: unit.wants.clone(),
         kind: if unit.oneshot { "oneshot" } else { "simple" },
-        exec,
+        exec: Raw::new(exec),
         user: unit.user.clone(),
         restart: unit.restart.clone(),
         settings: unit.settings.clone(),
@@ -318,13 +342,22 @@ struct ServiceView {
     command: Option<String>,
     restart: Option<&'static str>,
     ports: Vec<PortView>,
-    environment: Vec<(String, String)>,
+    environment: Vec<(String, EnvView)>,
     volumes: Vec<String>,
     sysctls: Vec<String>,
     secrets: Vec<String>,
     global: bool,
     replicas: Option<u32>,
     placement: Vec<String>,
+}
+
+/// An environment value: the user's text, or a variable compose reads from
+/// the stack's `.env`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum EnvView {
+    Text(String),
+    Variable(Raw),
 }
 
 #[derive(Serialize)]
@@ -503,9 +536,14 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
         let mut service_secrets = Vec::new();
         for e in &service.env {
             match &e.value {
-                EnvValue::Literal(v) => environment.push((e.name.clone(), v.clone())),
+                EnvValue::Literal(v) => {
+                    environment.push((e.name.clone(), EnvView::Text(v.clone())));
+                }
                 EnvValue::Secret(SecretRef::Env(var)) => {
-                    environment.push((e.name.clone(), format!("${{{var}}}")));
+                    environment.push((
+                        e.name.clone(),
+                        EnvView::Variable(Raw::new(quote::yaml::variable(var))),
+                    ));
                     // The variable, from the stack's `.env`.
                     uses.push(SecretUse {
                         used_by: format!("compose:{}", service.name),
@@ -519,8 +557,10 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                 EnvValue::Secret(SecretRef::File(path)) => {
                     let secret = format!("{}_{}", service.name, e.name.to_ascii_lowercase())
                         .replace('-', "_");
-                    environment
-                        .push((format!("{}_FILE", e.name), format!("/run/secrets/{secret}")));
+                    environment.push((
+                        format!("{}_FILE", e.name),
+                        EnvView::Text(format!("/run/secrets/{secret}")),
+                    ));
                     secrets.push((secret.clone(), host.path(path).to_string()));
                     service_secrets.push(secret);
                     uses.push(SecretUse {
@@ -660,8 +700,7 @@ pub fn webhook_hooks(
 #[derive(Serialize)]
 struct ReceiverUnitView {
     name: String,
-    script: String,
-    hooks: String,
+    exec: Raw,
     env_file: String,
     writable: Vec<String>,
 }
@@ -672,19 +711,20 @@ pub fn webhook_unit(ctx: &Context<'_>, w: &Webhook) -> Result<String, minijinja:
     for s in &w.sites {
         writable.insert(host.path(&ctx.model.site(*s).root).to_string());
     }
+    let script = host.path(Utf8Path::new(&format!("/{}", layout::WEBHOOK_RECEIVER)));
+    let hooks = host.path(Utf8Path::new(&format!(
+        "/{}",
+        layout::webhook_hooks(&w.name)
+    )));
     ctx.render(
         "webhook.service.j2",
         &ReceiverUnitView {
             name: w.name.clone(),
-            script: host
-                .path(Utf8Path::new(&format!("/{}", layout::WEBHOOK_RECEIVER)))
-                .to_string(),
-            hooks: host
-                .path(Utf8Path::new(&format!(
-                    "/{}",
-                    layout::webhook_hooks(&w.name)
-                )))
-                .to_string(),
+            exec: Raw::new(quote::systemd::exec(&[
+                "/usr/bin/python3",
+                script.as_str(),
+                hooks.as_str(),
+            ])?),
             env_file: host
                 .path(Utf8Path::new(&format!("/{}", layout::webhook_env(&w.name))))
                 .to_string(),

@@ -3,10 +3,10 @@
 # `letsencrypt-renew`: renews certificates; reloads the proxy only when one changed
 # (certbot's deploy hook leaves a marker, which is then removed).
 set -euo pipefail
-marker="/etc/letsencrypt/infrac-deploy"
+marker=/etc/letsencrypt/infrac-deploy
 rm -f "$marker"
-systemd-cat -t certbot -- docker run --rm -v /etc/letsencrypt:/etc/letsencrypt -v /var/www/html:/var/www/html certbot/certbot renew --non-interactive --webroot --webroot-path "/var/www/html" --deploy-hook "touch /etc/letsencrypt/infrac-deploy"
+systemd-cat -t certbot -- docker run --rm -v /etc/letsencrypt:/etc/letsencrypt -v /var/www/html:/var/www/html certbot/certbot renew --non-interactive --webroot --webroot-path /var/www/html --deploy-hook 'touch /etc/letsencrypt/infrac-deploy'
 if [ -f "$marker" ]; then
     rm -f "$marker"
-    c=$(docker ps -q --filter label=com.docker.swarm.service.name=infra_nginx --filter status=running | head -n 1); if [ -n "$c" ]; then docker exec "$c" nginx -s reload; fi
+    c=$(docker ps -q --filter 'label=com.docker.swarm.service.name=infra_nginx' --filter status=running | head -n 1); if [ -n "$c" ]; then docker exec "$c" nginx -s reload; fi
 fi

@@ -3,6 +3,6 @@
 # `restart-caddy`: starts the proxy again if it is not running.
 set -euo pipefail
 if ! systemctl is-active --quiet caddy; then
-    echo "proxy not running: starting it" | systemd-cat -t "restart-caddy" -p warning
+    echo "proxy not running: starting it" | systemd-cat -t restart-caddy -p warning
     systemctl restart caddy
 fi
