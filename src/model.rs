@@ -507,7 +507,9 @@ pub struct Service {
     pub name: String,
     pub origin: Origin,
     pub image: String,
-    pub command: Option<String>,
+    /// The container's command, as words (`command "--root /srv"` is
+    /// split like a shell would, quotes and all).
+    pub command: Option<Vec<String>>,
     /// The port the proxy reaches it on.
     pub port: Option<u16>,
     pub publish: Vec<Publish>,

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use camino::Utf8PathBuf;
 
 use super::schema::Context;
-use super::{Checker, Decl, Decls, Index, Placement, flat_args, values};
+use super::{Checker, Decl, Decls, Index, Placement, flat_args, text, values};
 use crate::diag::{Code, Diagnostic, did_you_mean, one_of};
 use crate::model::{
     Backend, ContainerMode, CronJob, Defaults, DeployMode, Encoding, EnvValue, EnvVar, ErrorPage,
@@ -275,19 +275,54 @@ impl<'a> Checker<'a> {
                     }
                 }
                 "acme_webroot" => {
-                    if let Some(p) = self.abs_path(args[0], "ACME webroot") {
+                    let p = self.abs_path(args[0], "ACME webroot");
+                    if let Some(p) = self.served(p, args[0], "ACME webroot") {
                         defaults.acme_webroot = p;
                     }
                 }
                 "branch" => {
-                    if let Some(b) = self.text(args[0]) {
-                        defaults.branch = b.to_owned();
+                    if let Some(b) = self.branch(args[0]) {
+                        defaults.branch = b;
                     }
                 }
                 other => unreachable!("schema::DEFAULTS lists `{other}`"),
             }
         }
         defaults
+    }
+
+    /// A container command split into words as a shell would: what compose
+    /// also does with a command string, but checked here, so quotes that do
+    /// not close are a diagnostic, not a failed deploy.
+    fn command_words(&mut self, arg: &Arg<'_>) -> Option<Vec<String>> {
+        let text = self.text(arg)?;
+        match shlex::split(text) {
+            Some(words) if !words.is_empty() => Some(words),
+            _ => {
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidText,
+                        arg.span,
+                        format!("`{text}` is not a command"),
+                    )
+                    .label("a quote that is not closed, or no words")
+                    .help(
+                        "write the arguments as a shell would: `command \"--root '/srv/my site'\"`",
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn branch(&mut self, arg: &Arg<'_>) -> Option<String> {
+        self.typed(
+            arg,
+            text::git_ref,
+            Code::InvalidGitRef,
+            "a git branch",
+            "write the branch's name, e.g. `gh-pages`",
+        )
     }
 
     fn email(&mut self, arg: &Arg<'_>) -> Option<String> {
@@ -399,7 +434,16 @@ impl<'a> Checker<'a> {
     ) -> Option<(String, String)> {
         let (key, value) = match (key.split_once('='), args) {
             (Some((k, v)), []) => (k.to_owned(), v.to_owned()),
-            (None, [value]) => (key.to_owned(), self.text(value)?.to_owned()),
+            (None, [value]) => (
+                key.to_owned(),
+                self.typed(
+                    value,
+                    text::sysctl_value,
+                    Code::InvalidText,
+                    "a kernel setting's value",
+                    "write the value without white space around it",
+                )?,
+            ),
             (None, []) => {
                 self.report(
                     Diagnostic::new(
@@ -558,7 +602,15 @@ impl<'a> Checker<'a> {
                         });
                 }
                 "resolver" => resolver = self.resolver(args[0]),
-                "caddy_admin" => caddy_admin = self.text(args[0]).map(str::to_owned),
+                "caddy_admin" => {
+                    caddy_admin = self.typed(
+                        args[0],
+                        text::caddy_admin,
+                        Code::InvalidAddress,
+                        "an admin endpoint",
+                        "write `localhost:2019`, `unix//run/caddy-admin.sock` or `off`",
+                    );
+                }
                 "acme_email" => acme_email = self.email(args[0]),
                 "stack" => {
                     if let Some(s) = self.stack_name(args[0]) {
@@ -664,18 +716,7 @@ impl<'a> Checker<'a> {
 
     fn resolver(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
-        let addr = text
-            .strip_prefix('[')
-            .and_then(|r| r.split_once(']'))
-            .map_or_else(
-                || {
-                    text.rsplit_once(':')
-                        .filter(|(h, _)| !h.contains(':'))
-                        .map_or(text, |(h, _)| h)
-                },
-                |(a, _)| a,
-            );
-        if addr.parse::<IpAddr>().is_ok() {
+        if text::resolver(text) {
             Some(text.to_owned())
         } else {
             self.report(
@@ -786,7 +827,7 @@ impl<'a> Checker<'a> {
                 "image" => {
                     image = self.image(args[0]);
                 }
-                "command" => command = self.text(args[0]).map(str::to_owned),
+                "command" => command = self.command_words(args[0]),
                 "port" => port = self.port(args[0]),
                 "publish" => {
                     if let Some(p) = self.publish(&args) {
@@ -815,7 +856,9 @@ impl<'a> Checker<'a> {
                     let Some(name) = self.env_name(args[0]) else {
                         continue;
                     };
-                    if let Some(secret) = self.secret(&args[1..], args[1].span.to(args[2].span)) {
+                    if let Some(secret) =
+                        self.secret(&args[1..], args[1].span.to(args[2].span), false)
+                    {
                         env.push(EnvVar {
                             name,
                             value: EnvValue::Secret(secret),
@@ -1115,7 +1158,9 @@ impl<'a> Checker<'a> {
         // `root` first: routes resolve relative paths against it.
         let mut root = defaults.site_root.join(&decl.name);
         for item in items.iter().filter(|i| i.name.value == "root") {
-            if let Some(p) = self.abs_path(flat_args(item)[0], "site root") {
+            let arg = flat_args(item)[0];
+            let p = self.abs_path(arg, "site root");
+            if let Some(p) = self.served(p, arg, "site root") {
                 root = p;
             }
         }
@@ -1169,23 +1214,20 @@ impl<'a> Checker<'a> {
                 }
                 "error" => {
                     let status = self.status(args[0], 400..=599, "an error status (400 to 599)");
-                    let page = self.url_path(args[1], "error page");
+                    let page = self.url_path(args[1], "error page", false);
                     if let (Some(status), Some(page)) = (status, page) {
                         error_pages.push(ErrorPage { status, page });
                     }
                 }
                 "hide" => {
                     for arg in args {
-                        let Some(t) = self.text(arg) else { continue };
-                        if t.contains('/') || t.is_empty() || t == ".." {
-                            self.report(
-                                Diagnostic::new(Code::InvalidValue, arg.span, format!("`{t}` is not a file or folder name"))
-                                    .label("expected a name such as `.git`")
-                                    .help("`hide` takes names that are never served wherever they appear, e.g. `hide .git .env`"),
-                            );
-                        } else {
-                            hide.push(t.to_owned());
-                        }
+                        hide.extend(self.typed(
+                            arg,
+                            text::file_name,
+                            Code::InvalidValue,
+                            "a file or folder name",
+                            "`hide` takes names that are never served wherever they appear, e.g. `hide .git .env`",
+                        ));
                     }
                 }
                 "proxy" => {
@@ -1205,7 +1247,7 @@ impl<'a> Checker<'a> {
                 }
                 "rewrite" => {
                     let from = self.pattern(args[0]);
-                    let to = self.url_path(args[1], "rewrite target");
+                    let to = self.url_path(args[1], "rewrite target", true);
                     if let (Some(from), Some(to)) = (from, to)
                         && self.check_placeholders(args[1], &to, &from, &["path", "query", "rest"])
                     {
@@ -1338,7 +1380,9 @@ impl<'a> Checker<'a> {
                 return None;
             }
             let cert = self.abs_path(args[1], "certificate");
+            let cert = self.served(cert, args[1], "certificate");
             let key = self.abs_path(args[2], "key");
+            let key = self.served(key, args[2], "key");
             return Some(Tls::Files {
                 cert: cert?,
                 key: key?,
@@ -1371,11 +1415,7 @@ impl<'a> Checker<'a> {
             Some(n) => (true, n),
             None => (false, name),
         };
-        let token = !bare.is_empty()
-            && bare
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
-        if !token {
+        if text::header_name(bare).is_err() {
             self.report(
                 Diagnostic::new(
                     Code::InvalidValue,
@@ -1393,25 +1433,16 @@ impl<'a> Checker<'a> {
                 value: None,
             }),
             (false, Some(v)) => {
-                let value = self.text(v)?;
-                if let Some(c) = value
-                    .chars()
-                    .find(|c| matches!(c, '$' | '{' | '}' | '\n' | '\r'))
-                {
-                    self.report(
-                        Diagnostic::new(
-                            Code::InvalidValue,
-                            v.span,
-                            format!("`{c}` is not allowed in a header value"),
-                        )
-                        .label("NGINX and Caddy would expand it as a variable")
-                        .help("write the value without `$`, `{` and `}`"),
-                    );
-                    return None;
-                }
+                let value = self.typed(
+                    v,
+                    text::header_value,
+                    Code::InvalidText,
+                    "a header value both proxies can send",
+                    "write the value without `{` and `}`, and without white space around it",
+                )?;
                 Some(Header {
                     name: bare.to_owned(),
-                    value: Some(value.to_owned()),
+                    value: Some(value),
                 })
             }
             (true, Some(v)) => {
@@ -1471,10 +1502,11 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A URL path (`/404.html`, `/gh/`), placeholders allowed.
-    fn url_path(&mut self, arg: &Arg<'_>, what: &str) -> Option<String> {
+    /// A URL path (`/404.html`, `/gh/`); a target (`placeholders`) may
+    /// have placeholders and a query.
+    fn url_path(&mut self, arg: &Arg<'_>, what: &str, placeholders: bool) -> Option<String> {
         let text = self.text(arg)?;
-        match values::url_path(text) {
+        match values::url_path(text, placeholders) {
             Ok(()) => Some(text.to_owned()),
             Err(problem) => {
                 self.path_problem(
@@ -1491,7 +1523,7 @@ impl<'a> Checker<'a> {
 
     /// `/exact` or `/prefix/*`.
     fn pattern(&mut self, arg: &Arg<'_>) -> Option<PathPattern> {
-        let text = self.url_path(arg, "path")?;
+        let text = self.url_path(arg, "path", false)?;
         if let Some(prefix) = text.strip_suffix('*') {
             if prefix.contains('*') || !prefix.ends_with('/') {
                 self.report(
@@ -1526,6 +1558,14 @@ impl<'a> Checker<'a> {
         from: &PathPattern,
         allowed: &[&str],
     ) -> bool {
+        if let Err(why) = crate::quote::segments(text) {
+            self.report(
+                Diagnostic::new(Code::InvalidText, arg.span, format!("`{text}` has a brace that is not a placeholder"))
+                    .label(why)
+                    .help("braces are only infrac's placeholders (`{path}`, `{rest}`, …); write a literal brace as `%7B` or `%7D`"),
+            );
+            return false;
+        }
         let mut ok = true;
         for p in values::placeholders(text) {
             if !allowed.contains(&p) {
@@ -1571,7 +1611,7 @@ impl<'a> Checker<'a> {
         let from = self.pattern(args[0]);
         let to_text = self.text(args[1])?;
         let to = if to_text.starts_with('/') {
-            self.url_path(args[1], "redirect target")
+            self.url_path(args[1], "redirect target", true)
         } else {
             let stripped: String = strip_placeholders(to_text);
             match values::url(&stripped) {
@@ -1607,7 +1647,13 @@ impl<'a> Checker<'a> {
                         );
                         return None;
                     };
-                    unless_query = Some(self.text(param)?.to_owned());
+                    unless_query = Some(self.typed(
+                        param,
+                        text::query_param,
+                        Code::InvalidValue,
+                        "a query parameter name",
+                        "write the parameter's name: letters, digits, `.`, `_`, `~`, `-`",
+                    )?);
                     i += 1;
                 }
                 w if w.chars().all(|c| c.is_ascii_digit()) => {
@@ -1661,7 +1707,7 @@ impl<'a> Checker<'a> {
                 Some("permanent") if i == args.len() - 1 => status = 301,
                 Some("temporary") if i == args.len() - 1 => status = 302,
                 _ => {
-                    let c = self.url_path(arg, "candidate")?;
+                    let c = self.url_path(arg, "candidate", true)?;
                     if !self.check_placeholders(arg, &c, &from, &["path", "rest"]) {
                         return None;
                     }
@@ -1823,7 +1869,10 @@ impl<'a> Checker<'a> {
         for inner in self.items(Context::Static, block(item)) {
             let inner_args = flat_args(inner);
             match inner.name.value {
-                "root" => root = self.path_under(inner_args[0], site_root, "static root")?,
+                "root" => {
+                    let p = self.path_under(inner_args[0], site_root, "static root");
+                    root = self.served(p, inner_args[0], "static root")?;
+                }
                 "try" => {
                     for arg in inner_args {
                         let t = self.text(arg)?;
@@ -1855,7 +1904,8 @@ impl<'a> Checker<'a> {
                     }
                 }
                 "fallback" => {
-                    fallback = Some(self.path_under(inner_args[0], site_root, "fallback tree")?)
+                    let p = self.path_under(inner_args[0], site_root, "fallback tree");
+                    fallback = Some(self.served(p, inner_args[0], "fallback tree")?);
                 }
                 other => unreachable!("schema::STATIC lists `{other}`"),
             }
@@ -1907,9 +1957,9 @@ impl<'a> Checker<'a> {
                     }
                     repo = Some(self.repo(inner_args[0])?);
                 }
-                "branch" => branch = self.text(inner_args[0])?.to_owned(),
+                "branch" => branch = self.branch(inner_args[0])?,
                 "path" => {
-                    let p = self.url_path(inner_args[0], "subproject path")?;
+                    let p = self.url_path(inner_args[0], "subproject path", false)?;
                     serve_at = Some(if p.ends_with('/') { p } else { format!("{p}/") });
                 }
                 "serve" => {
@@ -1917,7 +1967,7 @@ impl<'a> Checker<'a> {
                         serve_at = None;
                     }
                 }
-                "secret" => secret = Some(self.secret(&inner_args, inner.span)?),
+                "secret" => secret = Some(self.secret(&inner_args, inner.span, true)?),
                 other => unreachable!("schema::SUBPROJECT lists `{other}`"),
             }
         }
@@ -1979,7 +2029,7 @@ impl<'a> Checker<'a> {
             match item.name.value {
                 "domain" => domain = self.domain(args[0]),
                 "path" => {
-                    if let Some(p) = self.url_path(args[0], "webhook path") {
+                    if let Some(p) = self.url_path(args[0], "webhook path", false) {
                         path = if p.ends_with('/') { p } else { format!("{p}/") };
                     }
                 }
@@ -2011,7 +2061,7 @@ impl<'a> Checker<'a> {
                         }
                     }
                 }
-                "secret" => secret = self.secret(&args, item.span),
+                "secret" => secret = self.secret(&args, item.span, true),
                 other => unreachable!("schema::WEBHOOK lists `{other}`"),
             }
         }
@@ -2240,7 +2290,15 @@ impl<'a> Checker<'a> {
         for item in self.items(Context::Unit, block(decl.directive)) {
             let args = flat_args(item);
             match item.name.value {
-                "description" => description = self.text(args[0]).map(str::to_owned),
+                "description" => {
+                    description = self.typed(
+                        args[0],
+                        text::unit_text,
+                        Code::InvalidText,
+                        "a unit description",
+                        "write one line of text, without white space around it",
+                    );
+                }
                 "run" | "builtin" => {
                     if let Some((_, first)) = &task {
                         self.report(
@@ -2358,7 +2416,7 @@ impl<'a> Checker<'a> {
         let ok = !text.is_empty()
             && text
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ":-_.@\\".contains(c));
+                .all(|c| c.is_ascii_alphanumeric() || ":-_.@".contains(c));
         if ok {
             Some(text.to_owned())
         } else {
@@ -2380,11 +2438,7 @@ impl<'a> Checker<'a> {
     fn calendar(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let text = text.strip_prefix('@').unwrap_or(text);
-        let ok = !text.trim().is_empty()
-            && text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || " *-:/,.~".contains(c));
-        if ok {
+        if values::calendar(text).is_ok() {
             Some(text.to_owned())
         } else {
             self.report(
@@ -2404,20 +2458,39 @@ impl<'a> Checker<'a> {
         let key_text = self.text(key)?;
         let value_text = self.text(value)?;
         let parts = key_text.split_once('.');
-        let valid = parts.is_some_and(|(section, k)| {
-            ["Unit", "Service", "Install", "Timer"].contains(&section)
-                && !k.is_empty()
-                && k.chars().all(|c| c.is_ascii_alphanumeric())
-        });
-        if !valid || value_text.contains('\n') {
+        let valid = parts.is_some_and(|(section, k)| super::unit_setting::known(section, k));
+        if !valid {
+            let names: Vec<String> = super::unit_setting::names().collect();
+            let help = match did_you_mean(key_text, names.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "write `set Service.ProtectSystem strict`: hardening, paths, time limits and dependencies (`infrac explain invalid-value` lists them)".to_owned(),
+            };
             self.report(
-                Diagnostic::new(Code::InvalidValue, key.span, format!("`{key_text}` is not a unit setting"))
-                    .label("expected SECTION.Key")
-                    .help("write `set Service.ProtectSystem strict`; sections are Unit, Service, Install, Timer"),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    key.span,
+                    format!("`{key_text}` is not a unit setting infrac writes"),
+                )
+                .label("expected SECTION.Key")
+                .help(help),
             );
             return None;
         }
         let (section, k) = parts.unwrap_or_default();
+        if let Err(why) = text::unit_text(value_text)
+            .and_then(|()| super::unit_setting::check(section, k, value_text))
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    value.span,
+                    format!("`{value_text}` is not a value of `{key_text}`"),
+                )
+                .label(why)
+                .help(format!("see `man systemd.exec` for `{k}`")),
+            );
+            return None;
+        }
         Some((section.to_owned(), k.to_owned(), value_text.to_owned()))
     }
 }

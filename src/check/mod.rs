@@ -13,6 +13,8 @@
 mod decls;
 mod lints;
 pub mod schema;
+pub mod text;
+mod unit_setting;
 pub mod values;
 
 use std::collections::HashMap;
@@ -39,6 +41,7 @@ pub fn check<'a>(sources: &'a SourceMap, asts: &'a [Ast<'a>]) -> Checked {
         sources,
         diags: Vec::new(),
     };
+    text::check_all(asts, &mut |d| checker.report(d));
     let decls = checker.collect(asts);
     let model = checker.read(&decls);
     lints::run(&mut checker, &model);
@@ -360,6 +363,18 @@ impl<'a> Checker<'a> {
     /// A declaration name: letters, digits, `-`, `_`, `.`.
     fn name(&mut self, arg: &Arg<'_>, kind: &str) -> Option<String> {
         let text = self.text(arg)?;
+        if text.chars().count() > text::MAX_NAME {
+            self.report(
+                Diagnostic::new(
+                    Code::ValueTooLong,
+                    arg.span,
+                    format!("a {kind} name of {} characters", text.chars().count()),
+                )
+                .label(format!("at most {} characters", text::MAX_NAME))
+                .help("names become file names and container names: shorten it"),
+            );
+            return None;
+        }
         let valid = text.starts_with(|c: char| c.is_ascii_alphanumeric())
             && text
                 .chars()
@@ -381,10 +396,11 @@ impl<'a> Checker<'a> {
         Some(text.to_owned())
     }
 
-    /// The text of a word or string; a list is reported.
+    /// The text of a word or string; a list is reported. A value that
+    /// cannot be text at all was reported by pass 0 and is `None` here.
     pub fn text<'d>(&mut self, arg: &'d Arg<'_>) -> Option<&'d str> {
         if let Some(t) = arg.text() {
-            return Some(t);
+            return text::problem(t).is_none().then_some(t);
         }
         self.report(
             Diagnostic::new(Code::InvalidValue, arg.span, "a list is not allowed here")
@@ -392,6 +408,30 @@ impl<'a> Checker<'a> {
                 .help("write the values as separate arguments, or use one value"),
         );
         None
+    }
+
+    /// One argument checked by a typed rule (`text`, `values`): the text,
+    /// or a diagnostic with the rule's reason as its label.
+    pub fn typed(
+        &mut self,
+        arg: &Arg<'_>,
+        rule: fn(&str) -> Result<(), String>,
+        code: Code,
+        what: &str,
+        help: &str,
+    ) -> Option<String> {
+        let text = self.text(arg)?;
+        match rule(text) {
+            Ok(()) => Some(text.to_owned()),
+            Err(why) => {
+                self.report(
+                    Diagnostic::new(code, arg.span, format!("`{text}` is not {what}"))
+                        .label(why)
+                        .help(help),
+                );
+                None
+            }
+        }
     }
 
     /// One of `choices`, or an `invalid-value` with a suggestion.
@@ -503,7 +543,7 @@ impl<'a> Checker<'a> {
     pub fn abs_path(&mut self, arg: &Arg<'_>, what: &str) -> Option<Utf8PathBuf> {
         let text = self.text(arg)?;
         match values::absolute_path(text) {
-            Ok(()) => Some(Utf8PathBuf::from(text)),
+            Ok(path) => Some(Utf8PathBuf::from(path)),
             Err(problem) => {
                 self.path_problem(
                     arg.span,
@@ -517,6 +557,32 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A folder whose files are served, or that is mounted into the proxy's
+    /// container where it is: anything but `/` (the whole file system).
+    pub fn served(
+        &mut self,
+        path: Option<Utf8PathBuf>,
+        arg: &Arg<'_>,
+        what: &str,
+    ) -> Option<Utf8PathBuf> {
+        let path = path?;
+        let dir = if what.ends_with("certificate") || what.ends_with("key") {
+            path.parent()
+                .map_or(path.clone(), camino::Utf8Path::to_owned)
+        } else {
+            path.clone()
+        };
+        if dir.as_str() == "/" {
+            self.report(
+                Diagnostic::new(Code::InvalidPath, arg.span, format!("{what} `{path}` would serve or mount `/`"))
+                    .label("the whole file system")
+                    .help("put the files in a folder of their own, e.g. `/etc/ssl/example.org/` or `/var/www/site`"),
+            );
+            return None;
+        }
+        Some(path)
+    }
+
     /// A path relative to `root` (or absolute), without `..`.
     pub fn path_under(
         &mut self,
@@ -525,9 +591,10 @@ impl<'a> Checker<'a> {
         what: &str,
     ) -> Option<Utf8PathBuf> {
         let text = self.text(arg)?;
-        match values::no_parent(text) {
-            Ok(()) if text.starts_with('/') => Some(Utf8PathBuf::from(text)),
-            Ok(()) => Some(root.join(text.trim_start_matches("./"))),
+        match values::plain_path(text) {
+            Ok(path) if path.starts_with('/') => Some(Utf8PathBuf::from(path)),
+            Ok(path) if path == "." => Some(root.clone()),
+            Ok(path) => Some(root.join(path)),
             Err(problem) => {
                 self.path_problem(
                     arg.span,
@@ -612,7 +679,9 @@ impl<'a> Checker<'a> {
     }
 
     /// `secret env NAME` / `secret file /PATH`; a literal is an error.
-    pub fn secret(&mut self, args: &[&Arg<'_>], whole: Span) -> Option<SecretRef> {
+    /// `per_repo`: `{repo}` may stand in the name (a webhook's secret, one
+    /// per repository).
+    pub fn secret(&mut self, args: &[&Arg<'_>], whole: Span, per_repo: bool) -> Option<SecretRef> {
         let literal = |this: &mut Self, span: Span| {
             this.report(
                 Diagnostic::new(Code::LiteralSecret, span, "a secret is written into the source")
@@ -625,10 +694,13 @@ impl<'a> Checker<'a> {
         match (kind, args.get(1)) {
             ("env", Some(name)) => {
                 let name_text = self.text(name)?;
-                let valid = name_text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                    && name_text
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '{' || c == '}');
+                let bare = if per_repo {
+                    name_text.replace("{repo}", "R")
+                } else {
+                    name_text.to_owned()
+                };
+                let valid = bare.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 if !valid {
                     self.report(
                         Diagnostic::new(
@@ -643,7 +715,28 @@ impl<'a> Checker<'a> {
                 }
                 Some(SecretRef::Env(name_text.to_owned()))
             }
-            ("file", Some(path)) => self.abs_path(path, "secret file").map(SecretRef::File),
+            ("file", Some(path)) => {
+                // `{repo}`: each repository's own file (webhooks).
+                let text = self.text(path)?;
+                let bare = if per_repo {
+                    text.replace("{repo}", "repo")
+                } else {
+                    text.to_owned()
+                };
+                match values::absolute_path(&bare) {
+                    Ok(_) => Some(SecretRef::File(Utf8PathBuf::from(text))),
+                    Err(problem) => {
+                        self.path_problem(
+                            path.span,
+                            text,
+                            "secret file",
+                            &problem,
+                            "an absolute path such as `/etc/infrac/webhook.secret`",
+                        );
+                        None
+                    }
+                }
+            }
             ("env" | "file", None) => {
                 self.report(
                     Diagnostic::new(

@@ -31,8 +31,12 @@ pub struct Spec {
     pub group: Group,
     /// How it is written, for help texts.
     pub usage: &'static str,
+    /// A concrete, valid use of it (in a program of the shape the tests
+    /// generate): docs, and every string position tests can reach.
+    pub example: &'static str,
 }
 
+#[allow(clippy::too_many_arguments)] // one table row, one field an argument
 const fn spec(
     name: &'static str,
     min: usize,
@@ -41,6 +45,7 @@ const fn spec(
     repeat: bool,
     group: Group,
     usage: &'static str,
+    example: &'static str,
 ) -> Spec {
     Spec {
         name,
@@ -50,6 +55,7 @@ const fn spec(
         repeat,
         group,
         usage,
+        example,
     }
 }
 
@@ -57,13 +63,13 @@ use BlockUse::{Never, Optional, Required};
 use Group::{Declaration, Route, Setting};
 
 /// A setting with exactly one argument, given once.
-const fn one(name: &'static str, usage: &'static str) -> Spec {
-    spec(name, 1, Some(1), Never, false, Setting, usage)
+const fn one(name: &'static str, usage: &'static str, example: &'static str) -> Spec {
+    spec(name, 1, Some(1), Never, false, Setting, usage, example)
 }
 
 /// A setting with one or more arguments, given once.
-const fn many(name: &'static str, usage: &'static str) -> Spec {
-    spec(name, 1, None, Never, false, Setting, usage)
+const fn many(name: &'static str, usage: &'static str, example: &'static str) -> Spec {
+    spec(name, 1, None, Never, false, Setting, usage, example)
 }
 
 pub const TOP: &[Spec] = &[
@@ -75,6 +81,7 @@ pub const TOP: &[Spec] = &[
         false,
         Declaration,
         "defaults { … }",
+        "defaults { acme_email ops@example.org }",
     ),
     spec(
         "host",
@@ -84,6 +91,7 @@ pub const TOP: &[Spec] = &[
         true,
         Declaration,
         "host NAME { … }",
+        "host hx { address hx.example.org }",
     ),
     spec(
         "pool",
@@ -93,6 +101,7 @@ pub const TOP: &[Spec] = &[
         true,
         Declaration,
         "pool NAME { … }",
+        "pool px { hosts hc hn }",
     ),
     spec(
         "site",
@@ -102,6 +111,7 @@ pub const TOP: &[Spec] = &[
         true,
         Declaration,
         "site NAME { … }",
+        "site sx { domains sx.example.org; on hc hn hs; static }",
     ),
     spec(
         "service",
@@ -111,6 +121,7 @@ pub const TOP: &[Spec] = &[
         true,
         Declaration,
         "service NAME { … }",
+        "service sv { image example/sv:1; port 8081 }",
     ),
     spec(
         "sysctl",
@@ -120,6 +131,7 @@ pub const TOP: &[Spec] = &[
         true,
         Declaration,
         "sysctl NAME { KEY VALUE … }",
+        "sysctl tx { net.core.somaxconn 2048 }",
     ),
     spec(
         "cron",
@@ -129,6 +141,7 @@ pub const TOP: &[Spec] = &[
         true,
         Declaration,
         "cron NAME { … }",
+        "cron cx { every 1h; run \"true\"; on hc }",
     ),
     spec(
         "unit",
@@ -138,6 +151,7 @@ pub const TOP: &[Spec] = &[
         true,
         Declaration,
         "unit NAME { … }",
+        "unit ux { run \"/bin/true\"; on hc }",
     ),
     spec(
         "webhook",
@@ -147,12 +161,17 @@ pub const TOP: &[Spec] = &[
         true,
         Declaration,
         "webhook NAME { … }",
+        "webhook wx { domain hooks2.example.org; updates s; secret env HOOK_SECRET }",
     ),
 ];
 
 pub const DEFAULTS: &[Spec] = &[
-    one("acme_email", "acme_email EMAIL"),
-    one("site_root", "site_root /var/www"),
+    one(
+        "acme_email",
+        "acme_email EMAIL",
+        "acme_email ops@example.org",
+    ),
+    one("site_root", "site_root /var/www", "site_root /srv/www"),
     spec(
         "proxy",
         1,
@@ -161,20 +180,33 @@ pub const DEFAULTS: &[Spec] = &[
         false,
         Setting,
         "proxy caddy|nginx [systemd|compose|swarm]",
+        "proxy caddy systemd",
     ),
-    one("tls", "tls acme|certbot|off"),
-    one("ssh_user", "ssh_user USER"),
-    one("ssh_port", "ssh_port PORT"),
-    one("stack", "stack NAME"),
-    one("acme_webroot", "acme_webroot /var/www/html"),
-    one("branch", "branch gh-pages"),
+    one("tls", "tls acme|certbot|off", "tls acme"),
+    one("ssh_user", "ssh_user USER", "ssh_user deploy"),
+    one("ssh_port", "ssh_port PORT", "ssh_port 2222"),
+    one("stack", "stack NAME", "stack web"),
+    one(
+        "acme_webroot",
+        "acme_webroot /var/www/html",
+        "acme_webroot /srv/acme",
+    ),
+    one("branch", "branch gh-pages", "branch gh-pages"),
 ];
 
 pub const HOST: &[Spec] = &[
-    many("address", "address DNS-NAME|IPV4|IPV6 …"),
-    many("alias", "alias web01.example.org …"),
-    one("ssh_user", "ssh_user USER"),
-    one("ssh_port", "ssh_port PORT"),
+    many(
+        "address",
+        "address DNS-NAME|IPV4|IPV6 …",
+        "address hz.example.org 192.0.2.10",
+    ),
+    many(
+        "alias",
+        "alias web01.example.org …",
+        "alias web01.example.org",
+    ),
+    one("ssh_user", "ssh_user USER", "ssh_user deploy"),
+    one("ssh_port", "ssh_port PORT", "ssh_port 2222"),
     spec(
         "host_key",
         2,
@@ -183,6 +215,7 @@ pub const HOST: &[Spec] = &[
         true,
         Setting,
         "host_key ssh-ed25519 AAAA…",
+        "host_key ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
     ),
     spec(
         "proxy",
@@ -192,24 +225,41 @@ pub const HOST: &[Spec] = &[
         false,
         Setting,
         "proxy caddy|nginx [systemd|compose|swarm]",
+        "proxy nginx compose",
     ),
-    one("proxy_image", "proxy_image caddy:2.11"),
-    one("containers", "containers compose|swarm"),
-    one("resolver", "resolver 127.0.0.11"),
-    one("acme_email", "acme_email EMAIL"),
-    one("stack", "stack NAME"),
-    one("prefix", "prefix /srv/staging"),
-    one("caddy_admin", "caddy_admin localhost:2019"),
-    one("probe_port", "probe_port 7707"),
-    one("http_port", "http_port 80"),
-    one("https_port", "https_port 443"),
-    many("sysctl", "sysctl PROFILE …"),
-    many("tags", "tags TAG …"),
+    one(
+        "proxy_image",
+        "proxy_image caddy:2.11",
+        "proxy_image nginx:1.27",
+    ),
+    one(
+        "containers",
+        "containers compose|swarm",
+        "containers compose",
+    ),
+    one("resolver", "resolver 127.0.0.11", "resolver 127.0.0.11"),
+    one(
+        "acme_email",
+        "acme_email EMAIL",
+        "acme_email ops@example.org",
+    ),
+    one("stack", "stack NAME", "stack web"),
+    one("prefix", "prefix /srv/staging", "prefix /srv/staging"),
+    one(
+        "caddy_admin",
+        "caddy_admin localhost:2019",
+        "caddy_admin localhost:2019",
+    ),
+    one("probe_port", "probe_port 7707", "probe_port 7707"),
+    one("http_port", "http_port 80", "http_port 8080"),
+    one("https_port", "https_port 443", "https_port 8443"),
+    many("sysctl", "sysctl PROFILE …", "sysctl tune"),
+    many("tags", "tags TAG …", "tags web"),
 ];
 
 pub const POOL: &[Spec] = &[
-    many("hosts", "hosts HOST HOST …"),
-    one("acme_forward", "acme_forward on|off"),
+    many("hosts", "hosts HOST HOST …", "hosts hc hn"),
+    one("acme_forward", "acme_forward on|off", "acme_forward on"),
 ];
 
 pub const SITE: &[Spec] = &[
@@ -221,6 +271,7 @@ pub const SITE: &[Spec] = &[
         true,
         Route,
         "proxy [/PATH] SERVICE|URL …",
+        "proxy /api/* app",
     ),
     spec(
         "static",
@@ -230,6 +281,7 @@ pub const SITE: &[Spec] = &[
         true,
         Route,
         "static [/PATH] [{ root …; try …; fallback … }]",
+        "static /files/* { root files }",
     ),
     spec(
         "redirect",
@@ -239,6 +291,7 @@ pub const SITE: &[Spec] = &[
         true,
         Route,
         "redirect /FROM TO [permanent|temporary|STATUS] [unless_query PARAM]",
+        "redirect /old/* /new/{rest} permanent unless_query keep",
     ),
     spec(
         "rewrite",
@@ -248,6 +301,7 @@ pub const SITE: &[Spec] = &[
         true,
         Route,
         "rewrite /FROM /TO",
+        "rewrite /citing /citing.html",
     ),
     spec(
         "redirect_first",
@@ -257,6 +311,7 @@ pub const SITE: &[Spec] = &[
         true,
         Route,
         "redirect_first /FROM CANDIDATE …",
+        "redirect_first /users/* /stable/users/{rest} /old/users/{rest}",
     ),
     spec(
         "subproject",
@@ -266,10 +321,19 @@ pub const SITE: &[Spec] = &[
         true,
         Route,
         "subproject NAME [REPO] [{ … }]",
+        "subproject docs https://github.com/example/docs",
     ),
-    many("domains", "domains example.org www.example.org …"),
-    many("redirect_from", "redirect_from example.org …"),
-    many("on", "on HOST|POOL …"),
+    many(
+        "domains",
+        "domains example.org www.example.org …",
+        "domains s.example.org www.s.example.org",
+    ),
+    many(
+        "redirect_from",
+        "redirect_from example.org …",
+        "redirect_from old.example.org",
+    ),
+    many("on", "on HOST|POOL …", "on hc hn hs"),
     spec(
         "tls",
         1,
@@ -278,10 +342,15 @@ pub const SITE: &[Spec] = &[
         false,
         Setting,
         "tls acme|certbot|off|files CERT KEY",
+        "tls files /etc/ssl/s/cert.pem /etc/ssl/s/key.pem",
     ),
-    one("root", "root /var/www/site"),
-    one("acme_email", "acme_email EMAIL"),
-    many("encode", "encode gzip zstd"),
+    one("root", "root /var/www/site", "root /srv/www/s"),
+    one(
+        "acme_email",
+        "acme_email EMAIL",
+        "acme_email ops@example.org",
+    ),
+    many("encode", "encode gzip zstd", "encode gzip"),
     spec(
         "header",
         1,
@@ -290,6 +359,7 @@ pub const SITE: &[Spec] = &[
         true,
         Setting,
         "header NAME VALUE  (or `header -NAME` to remove)",
+        "header X-Frame-Options DENY",
     ),
     spec(
         "error",
@@ -299,21 +369,34 @@ pub const SITE: &[Spec] = &[
         true,
         Setting,
         "error 404 /404.html",
+        "error 404 /404.html",
     ),
-    many("hide", "hide .git …"),
+    many("hide", "hide .git …", "hide .env"),
 ];
 
 pub const STATIC: &[Spec] = &[
-    one("root", "root /var/www/site"),
-    many("try", "try {path} {path}/ {path}.html"),
-    one("fallback", "fallback /var/www/other-tree"),
+    one("root", "root /var/www/site", "root docs"),
+    many(
+        "try",
+        "try {path} {path}/ {path}.html",
+        "try {path} {path}.html",
+    ),
+    one(
+        "fallback",
+        "fallback /var/www/other-tree",
+        "fallback /srv/www/fallback",
+    ),
 ];
 
 pub const SUBPROJECT: &[Spec] = &[
-    one("repo", "repo https://github.com/ORG/REPO"),
-    one("branch", "branch gh-pages"),
-    one("path", "path /served-name/"),
-    one("serve", "serve yes|no"),
+    one(
+        "repo",
+        "repo https://github.com/ORG/REPO",
+        "repo https://github.com/example/docs",
+    ),
+    one("branch", "branch gh-pages", "branch main"),
+    one("path", "path /served-name/", "path /documentation/"),
+    one("serve", "serve yes|no", "serve yes"),
     spec(
         "secret",
         1,
@@ -322,13 +405,22 @@ pub const SUBPROJECT: &[Spec] = &[
         false,
         Setting,
         "secret env NAME | secret file /PATH",
+        "secret env DOCS_SECRET",
     ),
 ];
 
 pub const SERVICE: &[Spec] = &[
-    one("image", "image ocurrent/opam.ocaml.org:live"),
-    one("command", "command \"--root /usr/share/caddy\""),
-    one("port", "port 8080"),
+    one(
+        "image",
+        "image ocurrent/opam.ocaml.org:live",
+        "image example/app:1.2",
+    ),
+    one(
+        "command",
+        "command \"--root /usr/share/caddy\"",
+        "command \"--port 8080\"",
+    ),
+    one("port", "port 8080", "port 8080"),
     spec(
         "publish",
         1,
@@ -337,8 +429,18 @@ pub const SERVICE: &[Spec] = &[
         true,
         Setting,
         "publish HOST_PORT:CONTAINER_PORT[/udp] [host|ingress]",
+        "publish 9000:9000",
     ),
-    spec("env", 2, Some(2), Never, true, Setting, "env NAME VALUE"),
+    spec(
+        "env",
+        2,
+        Some(2),
+        Never,
+        true,
+        Setting,
+        "env NAME VALUE",
+        "env LOG_LEVEL info",
+    ),
     spec(
         "secret",
         3,
@@ -347,6 +449,7 @@ pub const SERVICE: &[Spec] = &[
         true,
         Setting,
         "secret NAME env VAR | secret NAME file /PATH",
+        "secret DB_PASSWORD env DB_PASSWORD",
     ),
     spec(
         "volume",
@@ -356,6 +459,7 @@ pub const SERVICE: &[Spec] = &[
         true,
         Setting,
         "volume SOURCE:/TARGET[:ro] [external]",
+        "volume data:/var/lib/app",
     ),
     spec(
         "sysctl",
@@ -365,10 +469,15 @@ pub const SERVICE: &[Spec] = &[
         true,
         Setting,
         "sysctl KEY VALUE | sysctl PROFILE",
+        "sysctl net.core.somaxconn 1024",
     ),
-    one("restart", "restart always|unless-stopped|on-failure|no"),
-    one("mode", "mode replicated|global"),
-    one("replicas", "replicas 2"),
+    one(
+        "restart",
+        "restart always|unless-stopped|on-failure|no",
+        "restart always",
+    ),
+    one("mode", "mode replicated|global", "mode replicated"),
+    one("replicas", "replicas 2", "replicas 2"),
     spec(
         "placement",
         1,
@@ -377,30 +486,63 @@ pub const SERVICE: &[Spec] = &[
         true,
         Setting,
         "placement \"node.role == manager\"",
+        "placement \"node.role == manager\"",
     ),
-    many("on", "on HOST|POOL …"),
+    many("on", "on HOST|POOL …", "on hc hn hs"),
 ];
 
 pub const CRON: &[Spec] = &[
-    one("schedule", "schedule \"*/15 * * * *\" | schedule @daily"),
-    one("every", "every 15m"),
-    one("run", "run \"COMMAND\""),
-    one("builtin", "builtin certbot-renew|restart-proxy"),
-    one("user", "user root"),
-    many("on", "on HOST|POOL …"),
+    one(
+        "schedule",
+        "schedule \"*/15 * * * *\" | schedule @daily",
+        "schedule \"*/5 * * * *\"",
+    ),
+    one("every", "every 15m", "every 15m"),
+    one(
+        "run",
+        "run \"COMMAND\"",
+        "run \"pg_dump db | gzip > /backups/db.gz\"",
+    ),
+    one(
+        "builtin",
+        "builtin certbot-renew|restart-proxy",
+        "builtin restart-proxy",
+    ),
+    one("user", "user root", "user backup"),
+    many("on", "on HOST|POOL …", "on hc"),
 ];
 
 pub const UNIT: &[Spec] = &[
-    one("description", "description \"TEXT\""),
-    one("run", "run \"COMMAND\""),
-    one("builtin", "builtin stack-up|restart-proxy|certbot-renew"),
-    one("user", "user USER"),
-    many("after", "after UNIT …"),
-    many("wants", "wants UNIT …"),
-    one("restart", "restart always|on-failure|no"),
-    one("type", "type simple|oneshot"),
-    one("schedule", "schedule \"*-*-* 03:00:00\" | schedule @daily"),
-    one("every", "every 15m"),
+    one(
+        "description",
+        "description \"TEXT\"",
+        "description \"Nightly backup\"",
+    ),
+    one(
+        "run",
+        "run \"COMMAND\"",
+        "run \"/usr/local/bin/backup --all\"",
+    ),
+    one(
+        "builtin",
+        "builtin stack-up|restart-proxy|certbot-renew",
+        "builtin stack-up",
+    ),
+    one("user", "user USER", "user backup"),
+    many("after", "after UNIT …", "after network-online.target"),
+    many("wants", "wants UNIT …", "wants network-online.target"),
+    one(
+        "restart",
+        "restart always|on-failure|no",
+        "restart on-failure",
+    ),
+    one("type", "type simple|oneshot", "type oneshot"),
+    one(
+        "schedule",
+        "schedule \"*-*-* 03:00:00\" | schedule @daily",
+        "schedule \"*-*-* 03:00:00\"",
+    ),
+    one("every", "every 15m", "every 1h"),
     spec(
         "set",
         2,
@@ -409,15 +551,20 @@ pub const UNIT: &[Spec] = &[
         true,
         Setting,
         "set Service.ProtectSystem strict",
+        "set Service.ProtectSystem strict",
     ),
-    many("on", "on HOST|POOL …"),
+    many("on", "on HOST|POOL …", "on hc"),
 ];
 
 pub const WEBHOOK: &[Spec] = &[
-    one("domain", "domain hooks.example.org"),
-    one("path", "path /gh/"),
-    one("port", "port 9000"),
-    many("updates", "updates SITE …"),
+    one(
+        "domain",
+        "domain hooks.example.org",
+        "domain hooks.example.org",
+    ),
+    one("path", "path /gh/", "path /gh/"),
+    one("port", "port 9000", "port 9000"),
+    many("updates", "updates SITE …", "updates s"),
     spec(
         "secret",
         1,
@@ -426,6 +573,7 @@ pub const WEBHOOK: &[Spec] = &[
         false,
         Setting,
         "secret env NAME | secret file /PATH  ({repo} is replaced)",
+        "secret file /etc/infrac/{repo}.secret",
     ),
 ];
 

@@ -118,6 +118,86 @@ pub fn every_to_cron(seconds: u64) -> Result<String, String> {
     }
 }
 
+/// A systemd calendar expression (`man systemd.time`): a shorthand
+/// (`daily`, …) or `[WEEKDAYS] [DATE] [TIME]`, each part of numbers, `*`,
+/// ranges `a..b`, lists `a,b` and repetitions `/n`.
+pub fn calendar(s: &str) -> Result<(), String> {
+    const SHORTHANDS: [&str; 9] = [
+        "minutely",
+        "hourly",
+        "daily",
+        "monthly",
+        "weekly",
+        "yearly",
+        "annually",
+        "quarterly",
+        "semiannually",
+    ];
+    const WEEKDAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    if SHORTHANDS.contains(&s) {
+        return Ok(());
+    }
+    let values = |part: &str, sep: char| {
+        part.split(sep).all(|field| {
+            !field.is_empty()
+                && field.split(',').all(|item| {
+                    let (range, step) = item.split_once('/').unwrap_or((item, "1"));
+                    let number = |n: &str| {
+                        n == "*"
+                            || (!n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                    };
+                    step.chars().all(|c| c.is_ascii_digit() || c == '.')
+                        && !step.is_empty()
+                        && range.split("..").all(number)
+                        && !range.starts_with('.')
+                })
+        })
+    };
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return Err("expected `[WEEKDAYS] [DATE] [TIME]`".into());
+    }
+    let mut rest = parts.as_slice();
+    if let Some(first) = rest.first()
+        && first.starts_with(|c: char| c.is_ascii_alphabetic())
+    {
+        let ok = first.split(',').all(|item| {
+            item.split("..").all(|d| {
+                WEEKDAYS
+                    .iter()
+                    .any(|w| d.len() >= 3 && w.starts_with(&d.to_ascii_lowercase()))
+            })
+        });
+        if !ok {
+            return Err(format!("`{first}` is not a weekday list (`Mon..Fri`)"));
+        }
+        rest = &rest[1..];
+    }
+    for part in rest {
+        let ok = if part.contains(':') {
+            part.split(':').count() <= 3 && values(part, ':')
+        } else if part.contains('-') {
+            part.split('-').count() == 3 && values(part, '-')
+        } else {
+            false
+        };
+        if !ok {
+            return Err(format!(
+                "`{part}` is neither a date (`*-*-1`) nor a time (`03:00`)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
@@ -289,6 +369,34 @@ pub struct Url {
     pub path: String,
 }
 
+/// Characters a URL may hold as they are (RFC 3986: unreserved, reserved
+/// but for `#`, `[` and `]`) besides `%XX` escapes and letters of any script.
+fn url_char(c: char) -> bool {
+    c.is_alphanumeric() || "-._~!$&'()*+,;=:@/?".contains(c)
+}
+
+/// `%` only as `%XX`; every other character a URL character.
+fn url_text(s: &str, extra: &str) -> Result<(), String> {
+    let bytes = s.as_bytes();
+    for (i, c) in s.char_indices() {
+        if c == '%' {
+            let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(i + 1) && hex(i + 2)) {
+                return Err("`%` starts an escape such as `%20`".into());
+            }
+        } else if !(url_char(c) || extra.contains(c)) {
+            return Err(match c {
+                c if c.is_whitespace() => "a URL has no white space: write `%20`".to_owned(),
+                '{' | '}' => "braces are only infrac's placeholders (`{path}`, …)".to_owned(),
+                c => format!("`{c}` is not allowed in a URL: write it %-escaped"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A URL (`http://` or `https://`), parsed by the `url` crate; `Err` says
+/// what is wrong.
 pub fn url(s: &str) -> Result<Url, String> {
     let (scheme, rest) = s
         .split_once("://")
@@ -298,37 +406,26 @@ pub fn url(s: &str) -> Result<Url, String> {
             "`{scheme}://` is not supported: use `http://` or `https://`"
         ));
     }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (addr, after) = v6.split_once(']').ok_or("unclosed `[` in the address")?;
-        addr.parse::<std::net::Ipv6Addr>()
-            .map_err(|_| format!("`{addr}` is not an IPv6 address"))?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => Some(port(p)?),
-            None if after.is_empty() => None,
-            None => return Err(format!("unexpected `{after}` after the address")),
-        };
-        (format!("[{addr}]"), port)
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (
-                h.to_owned(),
-                Some(port(p).map_err(|e| format!("port: {e}"))?),
-            ),
-            None => (authority.to_owned(), None),
+    url_text(rest, "[]")?;
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    if authority.contains('@') {
+        return Err(
+            "a URL with a user name or password: keep credentials out of the source".into(),
+        );
+    }
+    let parsed = ::url::Url::parse(s).map_err(|e| e.to_string())?;
+    let host = match parsed.host() {
+        Some(::url::Host::Domain(d)) => {
+            // Container names (`opam_live`) may have underscores.
+            domain(&d.replace('_', "-")).map_err(|e| format!("host `{d}`: {e}"))?;
+            d.to_owned()
         }
+        Some(::url::Host::Ipv4(a)) => a.to_string(),
+        Some(::url::Host::Ipv6(a)) => format!("[{a}]"),
+        None => return Err("no host".into()),
     };
-    if host.is_empty() {
-        return Err("no host".into());
-    }
-    if !host.starts_with('[') && host.parse::<std::net::Ipv4Addr>().is_err() {
-        // Container names (`opam_live`) may have underscores.
-        let dns_like = host.replace('_', "-");
-        domain(&dns_like).map_err(|e| format!("host `{host}`: {e}"))?;
-    }
+    let port = parsed.port();
+    let path = &rest[authority.len()..];
     Ok(Url {
         scheme: scheme.to_owned(),
         host,
@@ -337,12 +434,14 @@ pub fn url(s: &str) -> Result<Url, String> {
     })
 }
 
-/// An absolute path on a host, without `..` components.
-pub fn absolute_path(s: &str) -> Result<(), PathProblem> {
+/// A path that is normalised and plain enough for every format: absolute,
+/// no `..`, no empty or `.` components, letters, digits and `._~+@=,-`.
+/// Returns it normalised (`//` and a trailing `/` dropped).
+pub fn absolute_path(s: &str) -> Result<String, PathProblem> {
     if !s.starts_with('/') {
         return Err(PathProblem::NotAbsolute);
     }
-    no_parent(s)
+    plain_path(s)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -350,6 +449,35 @@ pub enum PathProblem {
     NotAbsolute,
     Escapes,
     Invalid(String),
+}
+
+/// A relative or absolute path with the characters of [`absolute_path`],
+/// normalised.
+pub fn plain_path(s: &str) -> Result<String, PathProblem> {
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || "/._~+@=,-".contains(*c)))
+    {
+        let what = match c {
+            c if c.is_whitespace() => "white space".to_owned(),
+            c => format!("`{c}`"),
+        };
+        return Err(PathProblem::Invalid(format!(
+            "{what} is not allowed in a path here"
+        )));
+    }
+    no_parent(s)?;
+    let absolute = s.starts_with('/');
+    let parts: Vec<&str> = s
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let joined = parts.join("/");
+    Ok(match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_owned(),
+        (false, false) => joined,
+    })
 }
 
 /// No `..` components and no NUL or newline.
@@ -365,27 +493,49 @@ pub fn no_parent(s: &str) -> Result<(), PathProblem> {
     Ok(())
 }
 
-/// A URL path (`/old/*`, `/docs/`), which must start with `/`.
-pub fn url_path(s: &str) -> Result<(), PathProblem> {
+/// A URL path (`/old/*`, `/docs/`, `/new/{rest}`), which must start with
+/// `/`. `placeholders`: infrac's `{name}` placeholders may stand in it
+/// (checked by name elsewhere), and a query may follow (a target);
+/// otherwise it is matched against requests: no `%` escapes (the two
+/// proxies match them differently) and no query.
+pub fn url_path(s: &str, placeholders: bool) -> Result<(), PathProblem> {
     if !s.starts_with('/') {
         return Err(PathProblem::NotAbsolute);
     }
-    if let Some(c) = s
-        .chars()
-        .find(|c| c.is_whitespace() || "\"'`<>\\".contains(*c))
-    {
+    let text = if placeholders {
+        strip_placeholders(s)
+    } else {
+        s.to_owned()
+    };
+    if !placeholders && let Some(c) = text.chars().find(|c| matches!(c, '%' | '?')) {
         return Err(PathProblem::Invalid(format!(
-            "`{c}` is not allowed in a URL path"
+            "`{c}` is not allowed in a path to match: write the characters themselves"
         )));
     }
+    url_text(&text, "").map_err(PathProblem::Invalid)?;
     no_parent(s)
 }
 
-pub fn email(s: &str) -> Result<(), String> {
-    match s.split_once('@') {
-        Some((user, host)) if !user.is_empty() && domain(host).is_ok() => Ok(()),
-        _ => Err("not an email address (`name@example.org`)".into()),
+/// Text with `{name}` placeholders removed.
+#[must_use]
+pub fn strip_placeholders(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('{') {
+        let Some(j) = rest[i..].find('}') else { break };
+        let name = &rest[i + 1..i + j];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            break;
+        }
+        out.push_str(&rest[..i]);
+        rest = &rest[i + j + 1..];
     }
+    out.push_str(rest);
+    out
+}
+
+pub fn email(s: &str) -> Result<(), String> {
+    super::text::email(s)
 }
 
 static SYSCTL_KEYS: LazyLock<(HashSet<&'static str>, Vec<&'static str>)> = LazyLock::new(|| {
@@ -482,6 +632,28 @@ mod tests {
     }
 
     #[test]
+    fn calendars() {
+        for ok in [
+            "daily",
+            "*-*-* 03:00:00",
+            "Mon..Fri 09:00",
+            "Sat,Sun *-*-1 04:30",
+            "*:0/15",
+        ] {
+            assert!(calendar(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "../../pwned",
+            "*-*-* 03:00:00../x",
+            "every day",
+            "03:00 x",
+            "Mon;x",
+        ] {
+            assert!(calendar(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn images() {
         for ok in [
             "caddy",
@@ -517,6 +689,9 @@ mod tests {
         assert!(url("http://opam_live").is_ok());
         assert!(url("ftp://x.org").is_err());
         assert!(url("x.org").is_err());
+        assert!(url("https://x.org/a b").is_err());
+        assert!(url("https://user:pw@x.org/").is_err());
+        assert!(url("https://x.org/\"x").is_err());
         assert!(url("http://x.org:99999").is_err());
     }
 
@@ -531,7 +706,17 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(absolute_path("/var/www"), Ok(()));
+        assert_eq!(absolute_path("/var/www"), Ok("/var/www".to_owned()));
+        assert_eq!(absolute_path("/var//www/./"), Ok("/var/www".to_owned()));
+        assert!(absolute_path("/x; return 200 pwned").is_err());
+        assert!(absolute_path("/x$y").is_err());
+        assert!(url_path("/x;internal", false).is_ok());
+        assert!(url_path("/x#y", false).is_err());
+        assert!(url_path("/a b", false).is_err());
+        assert!(url_path("/a%20b", false).is_err());
+        assert!(url_path("/a%20b{rest}?q=1", true).is_ok());
+        assert!(url_path("/a%2", true).is_err());
+        assert!(url_path("/{env.HOME}", true).is_err());
         assert_eq!(absolute_path("var/www"), Err(PathProblem::NotAbsolute));
         assert_eq!(absolute_path("/var/../etc"), Err(PathProblem::Escapes));
         assert_eq!(no_parent("docs/../../etc"), Err(PathProblem::Escapes));

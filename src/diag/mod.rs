@@ -248,6 +248,46 @@ Fix: refer to an environment variable or a file on the host.";
 
 Fix: write the full URL, e.g. `https://stats.example.net:8443`.";
 
+    InvalidCharacter = "invalid-character", Error,
+"A value holds a character no generated file can carry as text: a control
+character (a line break, a tab, NUL, …), a Unicode line or paragraph
+separator, or an invisible formatting character (a bidirectional override,
+a zero-width space, a byte-order mark). Written into a Caddyfile, an NGINX
+conf, a unit or a script, a line break would start a new directive; an
+invisible character makes a value read differently from what it is.
+
+    header X-Note \"first line\\nsecond line\"    # `\\n` is a line break
+
+Fix: write the value on one line, with visible characters only.";
+
+    ValueTooLong = "value-too-long", Error,
+"A value is longer than the generated files can carry. NGINX reads each
+parameter into a 4 KiB buffer (a longer one is \"too long parameter\"), and
+infrac writes a `$` as `${infrac_dollar}`; a name becomes part of file names,
+which are at most 255 bytes.
+
+Fix: shorten the value (at most 2,048 bytes; names at most 64 characters).";
+
+    InvalidText = "invalid-text", Error,
+"A value cannot be written into the file it goes to as the text it is:
+
+- `{` and `}`: Caddy reads `{…}` as a placeholder and `{$VAR}` as an
+  environment variable, even in quotes. infrac's own placeholders (`{path}`,
+  `{uri}`, …) are allowed where the directive documents them.
+- white space at the start or end: systemd, sysctl and HTTP drop it.
+- a `\\` at the end of a unit's value: systemd joins the next line to it.
+
+Fix: remove the character, or write the value differently (a URL can spell
+a brace `%7B`).";
+
+    InvalidGitRef = "invalid-git-ref", Error,
+"A branch is not a valid git reference, or could be read as an option of
+`git` (it starts with `-`). Git's own rules (`git check-ref-format`): no
+space, `~`, `^`, `:`, `?`, `*`, `[`, `\\`, no `..`, no `@{`, no component
+starting with `.` or ending in `.lock`.
+
+Fix: write the branch's real name, e.g. `gh-pages`.";
+
     InvalidStatus = "invalid-status", Error,
 "An HTTP status code is not one the directive can use (a redirect needs
 301, 302, 303, 307 or 308; an error page 400 to 599).

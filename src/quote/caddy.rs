@@ -40,10 +40,12 @@ pub fn token_parts(parts: &[Part<'_>]) -> Result<String, Unquotable> {
                 full.push_str(t);
             }
             Part::Placeholder(p) => {
-                debug_assert!(
-                    p.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-                );
+                if !p
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+                {
+                    return Err(Unquotable::new(Format::Caddy, p, "not a placeholder name"));
+                }
                 full.push('{');
                 full.push_str(p);
                 full.push('}');

@@ -55,7 +55,9 @@ pub fn param_parts(parts: &[Part<'_>]) -> Result<String, Unquotable> {
                 }
             }
             Part::Var(v) => {
-                debug_assert!(v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+                if !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(Unquotable::new(Format::Nginx, v, "not a variable name"));
+                }
                 body.push_str("${");
                 body.push_str(v);
                 body.push('}');

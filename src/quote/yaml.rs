@@ -52,10 +52,17 @@ pub fn scalar(value: &str) -> String {
 }
 
 /// A reference compose resolves from the environment: `"${NAME}"`.
-#[must_use]
-pub fn variable(name: &str) -> String {
-    debug_assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-    format!("\"${{{name}}}\"")
+pub fn variable(name: &str) -> Result<String, super::Unquotable> {
+    let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(super::Unquotable::new(
+            super::Format::Yaml,
+            name,
+            "not an environment variable name",
+        ));
+    }
+    Ok(format!("\"${{{name}}}\""))
 }
 
 #[cfg(test)]
@@ -71,6 +78,7 @@ mod tests {
         assert_eq!(scalar("${VAR} \"x\""), "\"$${VAR} \\\"x\\\"\"");
         assert_eq!(scalar("\u{2028}"), "\"\\u2028\"");
         assert_eq!(scalar("\u{1F600}"), "\"\u{1F600}\"");
-        assert_eq!(variable("DB_PASS"), "\"${DB_PASS}\"");
+        assert_eq!(variable("DB_PASS").unwrap(), "\"${DB_PASS}\"");
+        assert!(variable("A{repo}").is_err());
     }
 }

@@ -339,7 +339,7 @@ struct ComposeView {
 struct ServiceView {
     name: String,
     image: String,
-    command: Option<String>,
+    command: Option<Vec<String>>,
     restart: Option<&'static str>,
     ports: Vec<PortView>,
     environment: Vec<(String, EnvView)>,
@@ -542,7 +542,7 @@ pub fn compose(ctx: &Context<'_>) -> Result<(String, Vec<SecretUse>), minijinja:
                 EnvValue::Secret(SecretRef::Env(var)) => {
                     environment.push((
                         e.name.clone(),
-                        EnvView::Variable(Raw::new(quote::yaml::variable(var))),
+                        EnvView::Variable(Raw::new(quote::yaml::variable(var)?)),
                     ));
                     // The variable, from the stack's `.env`.
                     uses.push(SecretUse {

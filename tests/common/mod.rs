@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use camino::Utf8Path;
 
+pub mod hostile;
 pub mod lab;
+pub mod readback;
+pub mod verify;
 use infrac::check::Checked;
 use infrac::diag::{self, ColorChoice};
 use infrac::source::SourceMap;

@@ -1,0 +1,333 @@
+//! What text a value may be, checked once here for every format it may
+//! reach (`crate::quote` says how each format writes it):
+//!
+//! - pass 0 ([`check_all`]): every value of the program, whatever the
+//!   directive, is visible text of bounded length — no control characters
+//!   (line breaks included), no Unicode separators or invisible formatting
+//!   characters, at most [`MAX_VALUE`] bytes;
+//! - typed checks for values with rules of their own (header names and
+//!   values, file names, query parameters, git refs, e-mail addresses,
+//!   Caddy's admin address, unit and sysctl values).
+//!
+//! Pure functions: `Err` says what is wrong, for the diagnostic's label.
+
+use crate::diag::{Code, Diagnostic};
+use crate::quote;
+use crate::syntax::{Arg, ArgKind, Ast, Directive};
+
+/// The longest value: NGINX reads a parameter into a 4 KiB buffer.
+pub const MAX_VALUE: usize = 2048;
+
+/// The longest declaration name: names become file names, swarm service
+/// names (at most 63 characters with the stack's) and NGINX identifiers.
+pub const MAX_NAME: usize = 64;
+
+/// Why a value cannot be text at all, if it cannot.
+#[must_use]
+pub fn problem(text: &str) -> Option<(Code, String, &'static str)> {
+    if let Some(c) = text.chars().find(|c| quote::forbidden_char(*c)) {
+        let what = match c {
+            '\n' | '\r' => "a line break",
+            '\t' => "a tab",
+            '\u{2028}' | '\u{2029}' => "a Unicode line or paragraph separator",
+            c if c.is_control() => "a control character",
+            _ => "an invisible formatting character",
+        };
+        return Some((
+            Code::InvalidCharacter,
+            format!("U+{:04X} ({what}) cannot be part of a value", u32::from(c)),
+            "values are one line of visible text: remove the character",
+        ));
+    }
+    if text.len() > MAX_VALUE || quote::nginx::written_len(text) > quote::nginx::MAX_PARAM {
+        return Some((
+            Code::ValueTooLong,
+            format!(
+                "{} bytes; a value is at most {MAX_VALUE} (NGINX cannot read longer parameters)",
+                text.len()
+            ),
+            "shorten the value",
+        ));
+    }
+    None
+}
+
+/// Pass 0: every argument of every directive.
+pub(crate) fn check_all(asts: &[Ast<'_>], report: &mut dyn FnMut(Diagnostic)) {
+    fn arg(a: &Arg<'_>, report: &mut dyn FnMut(Diagnostic)) {
+        match &a.kind {
+            ArgKind::List(items) => {
+                for item in items {
+                    arg(item, report);
+                }
+            }
+            _ => {
+                let text = a.text().unwrap_or_default();
+                if let Some((code, label, help)) = problem(text) {
+                    let shown: String = text
+                        .chars()
+                        .take(40)
+                        .collect::<String>()
+                        .escape_debug()
+                        .to_string();
+                    let more = if text.chars().count() > 40 { "…" } else { "" };
+                    report(
+                        Diagnostic::new(
+                            code,
+                            a.span,
+                            format!("`{shown}{more}` cannot be written into a generated file"),
+                        )
+                        .label(label)
+                        .help(help),
+                    );
+                }
+            }
+        }
+    }
+    fn directive(d: &Directive<'_>, report: &mut dyn FnMut(Diagnostic)) {
+        for a in &d.args {
+            arg(a, report);
+        }
+        if let Some(block) = &d.block {
+            for item in &block.items {
+                directive(item, report);
+            }
+        }
+    }
+    for ast in asts {
+        for d in &ast.items {
+            directive(d, report);
+        }
+    }
+}
+
+/// A header name: letters, digits, `-` and `_`.
+pub fn header_name(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("an empty header name".into());
+    }
+    match s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        Some(c) => Err(format!("`{c}` is not allowed in a header name")),
+        None => Ok(()),
+    }
+}
+
+/// Braces: Caddy expands `{…}` and `{$VAR}` wherever they are.
+fn no_braces(s: &str) -> Result<(), String> {
+    if s.contains(['{', '}']) {
+        return Err("Caddy reads `{…}` as a placeholder or an environment variable".into());
+    }
+    Ok(())
+}
+
+fn no_surrounding_space(s: &str, who: &str) -> Result<(), String> {
+    if s.trim() != s {
+        return Err(format!("{who} drops white space at the start and end"));
+    }
+    Ok(())
+}
+
+/// A response header's value, as HTTP and both proxies carry it.
+pub fn header_value(s: &str) -> Result<(), String> {
+    no_braces(s)?;
+    no_surrounding_space(s, "HTTP")
+}
+
+/// A value in a unit file (`description`, a `set` value).
+pub fn unit_text(s: &str) -> Result<(), String> {
+    no_surrounding_space(s, "systemd")?;
+    if s.is_empty() {
+        return Err("an empty value".into());
+    }
+    if s.ends_with('\\') {
+        return Err("systemd joins the next line to a value ending in `\\`".into());
+    }
+    Ok(())
+}
+
+/// A kernel setting's value in `/etc/sysctl.d`.
+pub fn sysctl_value(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("an empty value".into());
+    }
+    no_surrounding_space(s, "sysctl")
+}
+
+/// A file or folder name (`hide .git`): no `/`, nothing a shell, a regex
+/// or a config would read specially.
+pub fn file_name(s: &str) -> Result<(), String> {
+    if s.is_empty() || s == "." || s == ".." {
+        return Err("expected a name such as `.git`".into());
+    }
+    match s
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || "._~+@=,-".contains(*c)))
+    {
+        Some('/') => Err("a name, not a path: no `/`".into()),
+        Some(c) => Err(format!("`{c}` is not allowed in a file name here")),
+        None => Ok(()),
+    }
+}
+
+/// A query parameter's name (`unless_query legacy`).
+pub fn query_param(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("an empty parameter name".into());
+    }
+    match s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._~-".contains(*c)))
+    {
+        Some(c) => Err(format!("`{c}` is not allowed in a parameter name")),
+        None => Ok(()),
+    }
+}
+
+/// A branch name by git's rules (`git check-ref-format --branch`), and not
+/// an option.
+pub fn git_ref(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("an empty branch name".into());
+    }
+    if s.starts_with('-') {
+        return Err("starts with `-`: git would read it as an option".into());
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(*c))
+    {
+        return Err(format!("`{c}` is not allowed in a git branch name"));
+    }
+    if s.contains("..") || s.contains("@{") || s == "@" {
+        return Err("`..` and `@{` are not allowed in a git branch name".into());
+    }
+    if s.starts_with('/') || s.ends_with('/') || s.contains("//") {
+        return Err("a branch name has no empty component".into());
+    }
+    for component in s.split('/') {
+        if component.starts_with('.') || component.ends_with(".lock") {
+            return Err(format!(
+                "`{component}`: a component starts with `.` or ends with `.lock`"
+            ));
+        }
+    }
+    if s.ends_with('.') {
+        return Err("a branch name does not end with `.`".into());
+    }
+    Ok(())
+}
+
+/// An e-mail address as ACME and certbot take it.
+pub fn email(s: &str) -> Result<(), String> {
+    let Some((user, host)) = s.rsplit_once('@') else {
+        return Err("not an e-mail address (`name@example.org`)".into());
+    };
+    let user_ok = !user.is_empty()
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+        && !user.starts_with('-');
+    if !user_ok {
+        return Err(format!(
+            "`{user}` is not the name part of an e-mail address"
+        ));
+    }
+    super::values::domain(host).map_err(|why| format!("`{host}`: {why}"))
+}
+
+/// A DNS resolver NGINX asks: an IP address, optionally with a port
+/// (`127.0.0.11`, `127.0.0.1:5353`, `[::1]:5353`, `::1`).
+#[must_use]
+pub fn resolver(s: &str) -> bool {
+    s.parse::<std::net::IpAddr>().is_ok()
+        || s.parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.port() != 0)
+}
+
+/// Caddy's admin endpoint: `off`, `HOST:PORT` on loopback or an address,
+/// or `unix//PATH`.
+pub fn caddy_admin(s: &str) -> Result<(), String> {
+    if s == "off" {
+        return Ok(());
+    }
+    if let Some(path) = s.strip_prefix("unix/") {
+        return super::values::absolute_path(path).map(|_| ()).map_err(|_| {
+            "`unix/` needs an absolute socket path: `unix//run/caddy-admin.sock`".into()
+        });
+    }
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| "expected `HOST:PORT`, `unix//PATH` or `off`".to_owned())?;
+    super::values::port(port)?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if host == "localhost"
+        || host.parse::<std::net::IpAddr>().is_ok()
+        || super::values::domain(host).is_ok()
+    {
+        Ok(())
+    } else {
+        Err(format!("`{host}` is not a host name or an IP address"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_visible_bounded_text() {
+        assert!(problem("ok value").is_none());
+        assert_eq!(problem("a\nb").unwrap().0, Code::InvalidCharacter);
+        assert_eq!(problem("a\u{202e}b").unwrap().0, Code::InvalidCharacter);
+        assert_eq!(
+            problem(&"a".repeat(MAX_VALUE + 1)).unwrap().0,
+            Code::ValueTooLong
+        );
+        assert_eq!(problem(&"$".repeat(300)).unwrap().0, Code::ValueTooLong);
+    }
+
+    #[test]
+    fn git_refs_follow_gits_rules() {
+        for ok in ["gh-pages", "main", "release/1.2", "v1.0"] {
+            assert!(git_ref(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "--upload-pack=x",
+            "a..b",
+            "a b",
+            ".hidden",
+            "x.lock",
+            "a/",
+            "@{x",
+            "a:b",
+        ] {
+            assert!(git_ref(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn typed_text() {
+        assert!(header_value("max-age=63072000; includeSubDomains").is_ok());
+        assert!(header_value("{env.HOME}").is_err());
+        assert!(header_value(" x").is_err());
+        assert!(unit_text("100% done").is_ok());
+        assert!(unit_text("x\\").is_err());
+        assert!(email("ops@example.org").is_ok());
+        assert!(email("a{$X}@example.org").is_err());
+        assert!(caddy_admin("localhost:2019").is_ok());
+        assert!(caddy_admin("unix//run/caddy.sock").is_ok());
+        assert!(caddy_admin("x; respond").is_err());
+        assert!(resolver("127.0.0.11") && resolver("[::1]:5353") && resolver("::1"));
+        assert!(!resolver("127.0.0.1:53; return 200 pwned; #"));
+        assert!(file_name(".git").is_ok());
+        assert!(file_name("a b").is_err());
+        assert!(query_param("legacy").is_ok());
+        assert!(query_param("a\"b").is_err());
+    }
+}

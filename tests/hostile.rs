@@ -1,0 +1,173 @@
+//! Hostile values in every string position (`common::hostile`): each is
+//! rejected with a coded error, or reaches every generated file as exactly
+//! the literal it is, in files their real validators accept.
+
+mod common;
+
+use std::sync::Mutex;
+
+use common::hostile::{self, Position};
+use common::readback;
+
+/// The hosts a `host` directive's example goes into: all of them when
+/// that program checks clean, else the first whose program does (a
+/// `resolver` is for NGINX).
+fn host_for(position: &Position) -> usize {
+    [hostile::ALL_HOSTS, 0, 1, 2]
+        .into_iter()
+        .find(|&n| {
+            let text = hostile::case_text(position, &position.value, n);
+            let sources = common::program(&[("main.infra", &text)]);
+            infrac::program::analyze(&sources).model.is_some()
+        })
+        .unwrap_or(0)
+}
+
+#[derive(Default)]
+struct Tally {
+    cases: usize,
+    rejected: usize,
+    built: usize,
+    values_read_back: usize,
+    failures: Vec<String>,
+}
+
+fn run_position(position: &Position, root: &camino::Utf8Path, tally: &Mutex<Tally>) {
+    let nth = host_for(position);
+    let _ = std::fs::remove_dir_all(root);
+    let base = match hostile::build(&hostile::case_text(position, &position.value, nth), root) {
+        Ok(Ok(trees)) => trees,
+        other => {
+            let why = match other {
+                Ok(Err(errors)) => errors.join("; "),
+                Err(e) => e,
+                Ok(Ok(_)) => unreachable!(),
+            };
+            tally.lock().unwrap().failures.push(format!(
+                "{position}: the example itself does not build: {why}"
+            ));
+            return;
+        }
+    };
+    for (label, payload) in hostile::payloads() {
+        for value in [payload.clone(), format!("{}{payload}", position.value)] {
+            let text = hostile::case_text(position, &value, nth);
+            let _ = std::fs::remove_dir_all(root);
+            let attempt = std::panic::catch_unwind(|| hostile::build(&text, root))
+                .unwrap_or_else(|_| Err("infrac panicked".into()));
+            let outcome = match attempt {
+                Err(e) => Err(e),
+                Ok(Err(_)) => Ok(None),
+                Ok(Ok(trees)) => 'built: {
+                    if let Err(e) = common::verify::write(root, &trees) {
+                        break 'built Err(e);
+                    }
+                    let changed = hostile::changed(&base, &trees);
+                    let mut seen = 0;
+                    let mut result = Ok(());
+                    for tree in &trees {
+                        let files = &changed[&tree.host];
+                        match common::verify::tree(root, tree, Some(files)).and_then(|tokens| {
+                            hostile::literal_everywhere(&tokens, &value, position.is_command())
+                        }) {
+                            Ok(n) => seen += n,
+                            Err(e) => {
+                                result = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                    result.map(|()| Some(seen))
+                }
+            };
+            let mut t = tally.lock().unwrap();
+            t.cases += 1;
+            match outcome {
+                Ok(None) => t.rejected += 1,
+                Ok(Some(seen)) => {
+                    t.built += 1;
+                    t.values_read_back += seen;
+                }
+                Err(e) => t
+                    .failures
+                    .push(format!("{position} with {label} {value:?}: {e}")),
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_values_in_every_string_position_are_rejected_or_read_back_literally() {
+    let positions = hostile::positions();
+    assert!(positions.len() > 90, "{} positions", positions.len());
+    let tally = Mutex::new(Tally::default());
+    let next = Mutex::new(0usize);
+    let base = common::temp_dir("hostile");
+    std::thread::scope(|s| {
+        for worker in 0..2 {
+            let (positions, tally, next, base) = (&positions, &tally, &next, &base);
+            s.spawn(move || {
+                let root = base.join(format!("w{worker}"));
+                loop {
+                    let i = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some(position) = positions.get(i) else {
+                        break;
+                    };
+                    run_position(position, &root, tally);
+                }
+            });
+        }
+    });
+    let t = tally.into_inner().unwrap();
+    eprintln!(
+        "{} positions, {} cases: {} rejected with a coded error, {} built ({} values read back literally)",
+        positions.len(),
+        t.cases,
+        t.rejected,
+        t.built,
+        t.values_read_back
+    );
+    assert!(
+        !std::path::Path::new("/tmp/infrac-pwned").exists(),
+        "a payload ran a command"
+    );
+    assert!(
+        t.failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        t.failures.len(),
+        t.cases,
+        t.failures.join("\n")
+    );
+    assert!(t.built > 0 && t.rejected > 0);
+}
+
+/// The readers the hostile test relies on read as the tools do.
+
+#[test]
+fn nginx_reads_quotes_escapes_and_variables() {
+    let items =
+        readback::nginx_parse("a \"x\\\"y\\\\z\" 'q;r' b${c}d;\nlocation ~ \"^/a$\" { return 1; }")
+            .unwrap();
+    assert_eq!(items[0].words, ["a", "x\"y\\z", "q;r", "b${c}d"]);
+    assert_eq!(
+        readback::nginx_expand("b${c}d ${infrac_dollar}x $uri"),
+        format!("b{}d $x {}", readback::VAR, readback::VAR)
+    );
+    assert!(readback::nginx_parse("a \"b\"c;").is_err());
+    assert!(readback::nginx_parse("a {").is_err());
+}
+
+#[test]
+fn systemd_reads_continuations_and_words() {
+    let t = readback::systemd(
+        "[Service]\nExecStart=/bin/sh -c \"a $$b %%c \\\"d\\\"\"\nDescription=x \\\n[Unit]\n",
+    )
+    .unwrap();
+    let texts: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+    assert!(texts.contains(&"a $b %c \"d\""), "{texts:?}");
+    assert!(texts.contains(&"x  [Unit]"), "{texts:?}");
+}
