@@ -271,4 +271,18 @@ fn the_language_reference_documents_every_directive() {
         }
     }
     assert!(missing.is_empty(), "not in docs/LANGUAGE.md: {missing:#?}");
+    // And every unit setting `set` takes.
+    let settings: Vec<String> = infrac::check::unit_setting::names()
+        .filter(|n| {
+            let (_, key) = n.split_once('.').unwrap();
+            !doc.contains(&format!(" {key},"))
+                && !doc.contains(&format!(" {key};"))
+                && !doc.contains(&format!(" {key} ("))
+                && !doc.contains(&format!(" {key} |"))
+        })
+        .collect();
+    assert!(
+        settings.is_empty(),
+        "unit settings not in docs/LANGUAGE.md: {settings:?}"
+    );
 }

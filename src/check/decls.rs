@@ -2463,7 +2463,7 @@ impl<'a> Checker<'a> {
             let names: Vec<String> = super::unit_setting::names().collect();
             let help = match did_you_mean(key_text, names.iter().map(String::as_str)) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "write `set Service.ProtectSystem strict`: hardening, paths, time limits and dependencies (`infrac explain invalid-value` lists them)".to_owned(),
+                None => "`set` writes hardening, paths, time limits and dependencies, e.g. `set Service.ProtectSystem strict` (docs/LANGUAGE.md lists them)".to_owned(),
             };
             self.report(
                 Diagnostic::new(

@@ -14,7 +14,7 @@ mod decls;
 mod lints;
 pub mod schema;
 pub mod text;
-mod unit_setting;
+pub mod unit_setting;
 pub mod values;
 
 use std::collections::HashMap;

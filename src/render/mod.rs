@@ -137,7 +137,16 @@ impl Context<'_> {
             .filter_map(|p| {
                 let peer = self.model.host(p);
                 let port = port_suffix(peer.http_port, 80);
-                peer.address().map(|a| format!("http://{a}{port}"))
+                // An IP address when the peer declares one: NGINX resolves
+                // a name in `proxy_pass` when it starts, and does not start
+                // when the name does not resolve then.
+                let ip = peer
+                    .ipv4
+                    .first()
+                    .map(ToString::to_string)
+                    .or_else(|| peer.ipv6.first().map(|a| format!("[{a}]")));
+                ip.or_else(|| peer.address())
+                    .map(|a| format!("http://{a}{port}"))
             })
             .collect()
     }

@@ -10,6 +10,7 @@ use camino::Utf8Path;
 
 pub mod hostile;
 pub mod lab;
+pub mod programs;
 pub mod readback;
 pub mod verify;
 use infrac::check::Checked;
@@ -229,7 +230,11 @@ pub fn infrac(args: &[&str]) -> std::process::Output {
 }
 
 pub fn infrac_command() -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_infrac"));
+    // Tests and benches know the binary; an example (which does not run
+    // it) gets the debug build's path.
+    let bin = option_env!("CARGO_BIN_EXE_infrac")
+        .unwrap_or(concat!(env!("CARGO_MANIFEST_DIR"), "/target/debug/infrac"));
+    let mut cmd = std::process::Command::new(bin);
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("NO_COLOR");
     cmd

@@ -367,7 +367,8 @@ fn compose_interpolate(s: &str) -> String {
 /// Every string of a compose file, read by PyYAML (what docker-compose 1
 /// uses), with compose's interpolation.
 pub fn yaml(path: &Utf8Path) -> Result<Vec<Token>, String> {
-    let out = Command::new(super::require_tool("python3"))
+    // Debian's Python, which has PyYAML (docker-compose depends on it).
+    let out = Command::new("/usr/bin/python3")
         .args([
             "-c",
             "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1], encoding='utf-8'))))",
