@@ -108,13 +108,17 @@ fn paths_cannot_end_an_nginx_parameter() {
         &program("    static", &format!("    prefix \"/srv/x{payload}\"")),
         "invalid-path",
     );
-    rejected(
-        &format!(
-            "defaults {{ acme_webroot \"/srv/x{payload}\" }}\n{}",
-            program("    static", "")
-        ),
-        "invalid-path",
-    );
+    for setting in ["acme_webroot", "site_root"] {
+        for payload in [payload, "$(pwned)"] {
+            rejected(
+                &format!(
+                    "defaults {{ {setting} \"/srv/x{payload}\" }}\n{}",
+                    program("    static", "")
+                ),
+                "invalid-path",
+            );
+        }
+    }
     rejected(
         &program(
             "    static",
@@ -199,6 +203,35 @@ fn nginx_variables_in_values_are_text() {
 }
 
 #[test]
+fn nginx_variables_in_rewrites_error_pages_and_candidates_are_text() {
+    for (site, want) in [
+        (
+            "    rewrite /a \"/b$http_host\"\n    static",
+            "/b$http_host",
+        ),
+        (
+            "    error 404 \"/404$http_host.html\"\n    static",
+            "/404$http_host.html",
+        ),
+        ("    static { try \"{path}$http_host\" }", "$http_host"),
+    ] {
+        let text = program(site, "");
+        let nginx = read_back(
+            &text,
+            "injection-nginx-vars",
+            "hn",
+            "etc/nginx/conf.d/s.conf",
+        );
+        assert!(
+            nginx
+                .iter()
+                .any(|t| t.contains(want) && !t.contains("${http_host}")),
+            "{want} in {nginx:?}"
+        );
+    }
+}
+
+#[test]
 fn caddy_placeholders_in_values_are_rejected() {
     for value in ["/x{env.HOME}", "/x{file./etc/passwd}", "/x{$HOME}"] {
         rejected(
@@ -248,6 +281,11 @@ fn unit_values_cannot_add_settings() {
     rejected(
         &unit_program("    run /bin/true\n    description \"x \\\\\""),
         "invalid-text",
+    );
+    // A trailing `\` would join the next line (`After=`) to `Wants=`.
+    rejected(
+        &unit_program("    run /bin/true\n    wants \"x.service\\\\\"\n    after y.target"),
+        "invalid-value",
     );
     let text =
         unit_program("    run \"/bin/echo 100% %H $HOME \\\\\"\n    description \"50% on %H\"");
