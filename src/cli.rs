@@ -232,8 +232,7 @@ fn load(input: &Input) -> Result<SourceMap, u8> {
 fn emit(diags: &[Diagnostic], sources: &SourceMap, input: &Input) -> bool {
     match input.message_format {
         MessageFormat::Json => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(diag::to_json(diags, sources).as_bytes());
+            out(&diag::to_json(diags, sources));
         }
         MessageFormat::Human => {
             let text = diag::to_human(diags, sources, color_choice(input.color), width());
@@ -296,6 +295,13 @@ fn check(input: &Input) -> u8 {
 }
 
 fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
+    // Before any work: `-o` never replaces what infrac did not write.
+    if let Err(err) =
+        crate::output::outside_sources(out, &input.dir).and_then(|()| crate::output::claim(out))
+    {
+        eprintln!("error: {err}");
+        return exit::FAILURE;
+    }
     let model = match checked_model(input) {
         Ok((_, model)) => model,
         Err(code) => return code,
@@ -334,12 +340,26 @@ fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
     exit::OK
 }
 
+/// Writes to standard output. A reader that went away (`infrac explain |
+/// head -1`) is not an error: infrac stops quietly, exit 0, as `cat` does.
+pub(crate) fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(i32::from(exit::OK));
+    }
+}
+
 fn explain(code: Option<&str>) -> u8 {
     match code {
         None => {
             for c in Code::ALL {
                 let first = c.explain().lines().next().unwrap_or("");
-                println!("{c:<36} {first}");
+                out(&format!("{c:<36} {first}\n"));
             }
             exit::OK
         }
@@ -349,7 +369,7 @@ fn explain(code: Option<&str>) -> u8 {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
                 };
-                println!("{c} ({severity})\n\n{}", c.explain());
+                out(&format!("{c} ({severity})\n\n{}\n", c.explain()));
                 exit::OK
             }
             None => {
@@ -369,7 +389,7 @@ fn debug(stage: DebugStage, input: &Input) -> u8 {
         DebugStage::Parse => {
             for (id, file) in sources.iter() {
                 match crate::syntax::parse(id, &file.text) {
-                    Ok(ast) => println!("# {}\n{:#?}", file.name, ast.items),
+                    Ok(ast) => out(&format!("# {}\n{:#?}\n", file.name, ast.items)),
                     Err(d) => {
                         emit(&[d], &sources, input);
                         return exit::INPUT;
@@ -384,10 +404,10 @@ fn debug(stage: DebugStage, input: &Input) -> u8 {
                 return exit::INPUT;
             }
             if let Some(model) = checked.model {
-                println!(
-                    "{}",
+                out(&format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&model).unwrap_or_default()
-                );
+                ));
             }
             exit::OK
         }

@@ -19,19 +19,119 @@ use crate::render::HostTree;
 /// The name of each host's manifest inside its folder.
 pub const MANIFEST: &str = "manifest.json";
 
+/// The file that marks a folder as an infrac output tree: infrac replaces
+/// what is in such a folder, and in no other.
+pub const MARKER: &str = ".infrac-out";
+
+const MARKER_TEXT: &str =
+    "This folder is written by `infrac build`, which replaces everything in it.\n";
+
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
-pub struct WriteError {
-    pub path: Utf8PathBuf,
-    #[source]
-    pub source: std::io::Error,
+pub enum WriteError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "refusing to write into {path}: it is not an infrac output folder (it holds {found}, and no `{MARKER}`); \
+         build into a new or empty folder, or remove what is there"
+    )]
+    NotOurs { path: Utf8PathBuf, found: String },
+    #[error(
+        "refusing to write into {path}: it is {what}; build into a folder of its own, such as `out`"
+    )]
+    Protected { path: Utf8PathBuf, what: String },
 }
 
 fn io(path: &Utf8Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
-    move |source| WriteError {
+    move |source| WriteError::Io {
         path: path.to_owned(),
         source,
     }
+}
+
+/// Whether infrac may replace what is in `out`: it does not exist, is
+/// empty, is marked as infrac's ([`MARKER`]), or holds only host folders
+/// that infrac wrote (each with a manifest: an output tree from before the
+/// marker). Never a repository's root.
+pub fn claim(out: &Utf8Path) -> Result<(), WriteError> {
+    let read = match std::fs::read_dir(out) {
+        Ok(read) => read,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(out)(e)),
+    };
+    if out.join(".git").exists() {
+        return Err(WriteError::Protected {
+            path: out.to_owned(),
+            what: "the root of a git repository".to_owned(),
+        });
+    }
+    if out.join(MARKER).is_file() {
+        return Ok(());
+    }
+    let mut foreign = Vec::new();
+    for entry in read {
+        let entry = entry.map_err(io(out))?;
+        let path = entry.path();
+        if !(path.is_dir() && path.join(MANIFEST).is_file()) {
+            foreign.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let more = if foreign.len() > 3 { ", …" } else { "" };
+    foreign.truncate(3);
+    Err(WriteError::NotOurs {
+        path: out.to_owned(),
+        found: format!("`{}`{more}", foreign.join("`, `")),
+    })
+}
+
+/// Refuses an output folder that is the program's folder or holds it:
+/// replacing it would delete the sources.
+pub fn outside_sources(out: &Utf8Path, program: &Utf8Path) -> Result<(), WriteError> {
+    let absolute = |p: &Utf8Path| -> Utf8PathBuf {
+        // The nearest existing ancestor, resolved, and the rest as written.
+        let mut existing = p.to_owned();
+        let mut rest = Vec::new();
+        loop {
+            if let Ok(real) = existing.canonicalize_utf8() {
+                let mut full = real;
+                for part in rest.iter().rev() {
+                    full.push(part);
+                }
+                return full;
+            }
+            match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_owned());
+                    existing = if parent.as_str().is_empty() {
+                        Utf8PathBuf::from(".")
+                    } else {
+                        parent.to_owned()
+                    };
+                }
+                _ => return p.to_owned(),
+            }
+        }
+    };
+    let (out_abs, program_abs) = (absolute(out), absolute(program));
+    if program_abs.starts_with(&out_abs) {
+        let what = if program_abs == out_abs {
+            "the program's folder".to_owned()
+        } else {
+            format!("a folder that holds the program ({program})")
+        };
+        return Err(WriteError::Protected {
+            path: out.to_owned(),
+            what,
+        });
+    }
+    Ok(())
 }
 
 /// What a [`write`] changed in `out/`.
@@ -53,7 +153,9 @@ impl Written {
 /// Makes `out/<host>/` hold exactly the files of each tree and
 /// `manifest.json`, and `out/` exactly the trees' hosts.
 pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<Written, WriteError> {
-    let existing = entries(out)?;
+    claim(out)?;
+    let mut existing = entries(out)?;
+    let marked = existing.remove(MARKER);
     let stale = crate::parallel::map(trees, many_files(trees), |tree| {
         !existing.contains(&tree.host) || !up_to_date(tree, &out.join(&tree.host))
     });
@@ -69,6 +171,9 @@ pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<Written, WriteError> 
         .filter_map(|(tree, &stale)| stale.then_some(tree))
         .collect();
     if changed.is_empty() && removed.is_empty() {
+        if !marked {
+            write_marker(out)?;
+        }
         return Ok(Written::default());
     }
 
@@ -82,6 +187,9 @@ pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<Written, WriteError> 
     // Stage every changed host first: any error here leaves `out/` as it was.
     let staged = (|| {
         std::fs::create_dir_all(out).map_err(io(out))?;
+        if !marked {
+            write_marker(out)?;
+        }
         std::fs::create_dir_all(&old).map_err(io(&old))?;
         crate::parallel::map(&changed, many_files(changed.iter().copied()), |tree| {
             write_host(tree, &staging.join(&tree.host))
@@ -123,6 +231,12 @@ pub fn write(trees: &[HostTree], out: &Utf8Path) -> Result<Written, WriteError> 
         written: changed.iter().map(|t| t.host.clone()).collect(),
         removed,
     })
+}
+
+fn write_marker(out: &Utf8Path) -> Result<(), WriteError> {
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let path = out.join(MARKER);
+    std::fs::write(&path, MARKER_TEXT).map_err(io(&path))
 }
 
 /// Whether the trees hold enough files to be worth all cores.

@@ -24,9 +24,12 @@ pub enum LoadError {
     Empty { path: Utf8PathBuf },
 }
 
-/// Reads every `*.infra` file under `dir` (recursively, sorted by path; names
-/// are shown relative to `dir`'s parent so that `sites/opam.infra` reads as
-/// written). A single file may be given instead of a folder.
+/// Reads every `*.infra` file under `dir` (recursively, sorted by path). A
+/// file is named relative to `dir` in generated files (`opam.infra`, the
+/// same from any working directory) and by its path as given in
+/// diagnostics (`sites/opam.infra`, which the user can open). A single
+/// file may be given instead of a folder. A leading byte-order mark is
+/// dropped.
 pub fn load_dir(dir: &Utf8Path) -> Result<SourceMap, LoadError> {
     let io = |path: &Utf8Path| {
         let path = path.to_owned();
@@ -62,14 +65,21 @@ pub fn load_dir(dir: &Utf8Path) -> Result<SourceMap, LoadError> {
             path: dir.to_owned(),
         });
     }
-    let base = dir.parent().unwrap_or(Utf8Path::new(""));
+    let base = if meta.is_file() {
+        dir.parent().unwrap_or(Utf8Path::new(""))
+    } else {
+        dir
+    };
     let mut sources = SourceMap::new();
     for path in files {
         let bytes = std::fs::read(&path).map_err(io(&path))?;
-        let text =
+        let mut text =
             String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: path.clone() })?;
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let name = path.strip_prefix(base).unwrap_or(&path).to_owned();
-        sources.add(name, text);
+        sources.add_shown(name, path.clone(), text);
     }
     Ok(sources)
 }

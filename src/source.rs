@@ -56,22 +56,26 @@ impl<T> Spanned<T> {
     }
 }
 
-/// One source file: its display name (relative to the program's folder) and
+/// One source file: its name relative to the program's folder (what
+/// generated files name, the same wherever the build runs), the path a user
+/// opens it by from where they ran the command (what diagnostics show), and
 /// its text.
 #[derive(Debug)]
 pub struct SourceFile {
     pub name: Utf8PathBuf,
+    pub display: Utf8PathBuf,
     pub text: String,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
-    fn new(name: Utf8PathBuf, text: String) -> Self {
+    fn new(name: Utf8PathBuf, display: Utf8PathBuf, text: String) -> Self {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
         Self {
             name,
+            display,
             text,
             line_starts,
         }
@@ -102,8 +106,21 @@ impl SourceMap {
 
     /// Adds a file; `name` is what diagnostics and generated headers show.
     pub fn add(&mut self, name: impl Into<Utf8PathBuf>, text: impl Into<String>) -> FileId {
+        let name = name.into();
+        self.add_shown(name.clone(), name, text)
+    }
+
+    /// Adds a file named `name` in generated files and `display` in
+    /// diagnostics.
+    pub fn add_shown(
+        &mut self,
+        name: impl Into<Utf8PathBuf>,
+        display: impl Into<Utf8PathBuf>,
+        text: impl Into<String>,
+    ) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 files"));
-        self.files.push(SourceFile::new(name.into(), text.into()));
+        self.files
+            .push(SourceFile::new(name.into(), display.into(), text.into()));
         id
     }
 

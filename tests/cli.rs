@@ -77,7 +77,8 @@ fn json_is_one_object_per_diagnostic_with_positions() {
     let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     assert_eq!(v["code"], "infrac::unknown-host");
     assert_eq!(v["severity"], "error");
-    assert_eq!(v["file"], "unknown-host.infra");
+    // As the user can open it from where they ran the command.
+    assert_eq!(v["file"], case("unknown-host"));
     // `    on vsp` is line 6; `vsp` starts at column 8.
     assert_eq!(
         (v["line"].as_u64(), v["column"].as_u64()),

@@ -410,7 +410,11 @@ impl<'a> Checker<'a> {
     fn read_profile(&mut self, decl: &Decl<'_>) -> SysctlProfile {
         let mut settings = Vec::new();
         for item in self.items(Context::Sysctl, block(decl.directive)) {
-            let args = flat_args(item);
+            let mut args = flat_args(item);
+            // `KEY = VALUE`, as in /etc/sysctl.conf.
+            if args.len() == 2 && args[0].text() == Some("=") {
+                args.remove(0);
+            }
             if let Some(setting) =
                 self.sysctl_setting(item.name.value, item.name.span, &args, item.span)
             {
@@ -433,7 +437,33 @@ impl<'a> Checker<'a> {
         whole: Span,
     ) -> Option<(String, String)> {
         let (key, value) = match (key.split_once('='), args) {
-            (Some((k, v)), []) => (k.to_owned(), v.to_owned()),
+            (Some((k, v)), []) => {
+                if let Some((code, label, help)) = text::problem(v) {
+                    self.report(
+                        Diagnostic::new(
+                            code,
+                            key_span,
+                            format!("`{k}` has a value that cannot be written"),
+                        )
+                        .label(label)
+                        .help(help),
+                    );
+                    return None;
+                }
+                if let Err(why) = text::sysctl_value(v) {
+                    self.report(
+                        Diagnostic::new(
+                            Code::InvalidText,
+                            key_span,
+                            format!("`{v}` is not a kernel setting's value"),
+                        )
+                        .label(why)
+                        .help("write `KEY=VALUE` or `KEY VALUE`"),
+                    );
+                    return None;
+                }
+                (k.to_owned(), v.to_owned())
+            }
             (None, [value]) => (
                 key.to_owned(),
                 self.typed(
@@ -2553,17 +2583,29 @@ fn strip_placeholders(s: &str) -> String {
 /// Environment variable names that hold secrets by convention.
 fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    [
+    let words = [
+        "PASS",
         "PASSWORD",
         "PASSWD",
+        "PWD",
         "SECRET",
         "TOKEN",
-        "API_KEY",
-        "PRIVATE_KEY",
-        "ACCESS_KEY",
-    ]
-    .iter()
-    .any(|w| upper.contains(w))
+        "CREDENTIALS",
+        "APIKEY",
+    ];
+    upper
+        .split(['_', '-', '.'])
+        .any(|part| words.contains(&part))
+        || [
+            "PASSWORD",
+            "SECRET",
+            "TOKEN",
+            "API_KEY",
+            "PRIVATE_KEY",
+            "ACCESS_KEY",
+        ]
+        .iter()
+        .any(|w| upper.contains(w))
 }
 
 /// Fills each host's lists of what runs on it.

@@ -135,11 +135,10 @@ fn options(select: &Targets, source: &Source, proof_timeout: u32) -> RollOptions
 fn plan_and_print(targets: &[Target], options: &RollOptions) -> Result<Vec<HostPlan>, u8> {
     let mut plans = Vec::new();
     let mut failed = false;
-    let mut out = std::io::stdout().lock();
     for (t, result) in targets.iter().zip(apply::plan_all(targets, options)) {
         match result {
             Ok(p) => {
-                let _ = out.write_all(apply::describe(&p).as_bytes());
+                super::out(&apply::describe(&p));
                 plans.push(p);
             }
             Err(e) => {

@@ -438,6 +438,11 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    // No name is this long: comparing would cost time in the square of
+    // the word's length for every candidate (a 53 KB word, seconds).
+    if word.len() > 128 {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     let max_edits = (word.chars().count() / 3).max(1);
     let mut best: Option<((usize, u64), &str)> = None;

@@ -77,7 +77,7 @@ fn json_label<'a>(label: &'a Label, sources: &'a SourceMap) -> JsonLabel<'a> {
     let (line, column) = file.line_col(label.span.start);
     let (end_line, end_column) = file.line_col(label.span.end);
     JsonLabel {
-        file: file.name.as_str(),
+        file: file.display.as_str(),
         line,
         column,
         end_line,
@@ -145,7 +145,10 @@ impl SourceCode for FileCode<'_> {
 /// label's file are shown in the snippet; labels in other files become
 /// related notes with their own snippet.
 struct View<'a> {
-    message: &'a str,
+    message: std::borrow::Cow<'a, str>,
+    /// Whether the snippet can be shown: miette cannot draw a line whose
+    /// columns run past what its formatting takes, nor should it.
+    snippet: bool,
     code: Option<String>,
     severity: miette::Severity,
     help: Option<&'a str>,
@@ -163,7 +166,8 @@ impl<'a> View<'a> {
         let related = elsewhere
             .into_iter()
             .map(|label| View {
-                message: &label.text,
+                snippet: drawable(sources, label),
+                message: std::borrow::Cow::Borrowed(&label.text),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
@@ -174,8 +178,20 @@ impl<'a> View<'a> {
                 related: Vec::new(),
             })
             .collect();
+        let snippet = diag.labels.iter().all(|l| drawable(sources, l));
+        let message = if snippet {
+            std::borrow::Cow::Borrowed(diag.message.as_str())
+        } else {
+            let f = sources.get(file);
+            let (line, column) = f.line_col(diag.labels[0].span.start);
+            std::borrow::Cow::Owned(format!(
+                "{} (at {}:{line}:{column}; the line is too long to show)",
+                diag.message, f.display
+            ))
+        };
         View {
-            message: &diag.message,
+            snippet,
+            message,
             code: Some(diag.code.to_string()),
             severity: match diag.severity {
                 Severity::Error => miette::Severity::Error,
@@ -190,23 +206,40 @@ impl<'a> View<'a> {
     }
 }
 
+/// The longest line a snippet shows.
+const MAX_SHOWN_LINE: usize = 2000;
+
+/// Whether the lines a label covers are short enough to draw.
+fn drawable(sources: &SourceMap, label: &Label) -> bool {
+    let text = &sources.get(label.span.file).text;
+    let start = text[..label.span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[label.span.end.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| label.span.end + i);
+    text[start..end]
+        .lines()
+        .all(|l| l.chars().count() <= MAX_SHOWN_LINE)
+}
+
 fn file_code(sources: &SourceMap, file: crate::source::FileId) -> FileCode<'_> {
     let f = sources.get(file);
     FileCode {
-        name: f.name.as_str(),
+        name: f.display.as_str(),
         text: &f.text,
     }
 }
 
 impl fmt::Debug for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -228,10 +261,13 @@ impl miette::Diagnostic for View<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.snippet.then_some(&self.source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.snippet {
+            return None;
+        }
         Some(Box::new(self.labels.iter().map(|l| {
             let text = (!l.text.is_empty() && !self.bare_labels).then(|| l.text.clone());
             LabeledSpan::new(text, l.span.start, l.span.len())
