@@ -251,7 +251,7 @@ fn emit(diags: &[Diagnostic], sources: &SourceMap, input: &Input) -> bool {
     diags.iter().any(Diagnostic::is_error)
 }
 
-fn plural(n: usize, word: &str) -> String {
+pub(crate) fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 

@@ -13,7 +13,7 @@
 # and its reloads rerun, so every file is whole and what is loaded is what
 # is on disk.
 #
-# MODE plan:     stdin "SHA FLAG PATH" per generated file (FLAG `s` for a
+# MODE plan [wait]: stdin "SHA FLAG PATH" per generated file (FLAG `s` for a
 #                secret: its content never leaves the host). Prints
 #                `pending` when an apply was interrupted, then per file:
 #                same PATH MODE OWNER | new PATH | changed PATH MODE OWNER [B64]
@@ -25,8 +25,11 @@
 #                  proof PORT PATH BUILD
 #                  need B64(WHAT) PATH                      a file that must exist
 #                Prints `step …` lines as it goes; exits 0 done (or nothing to
-#                do), 3 validation failed, 4 reload failed, 5 proof failed,
-#                6 the host changed since plan, 7 bad input, 8 lock timeout.
+#                do), 3 validation failed, 4 reload or write failed, 5 proof
+#                failed, 6 the host changed since plan, 7 bad input, 8 lock
+#                timeout. `write-failed PATH B64(ERROR)` names a file that
+#                could not be written; `proxy-not-running NAME PORT` a proxy
+#                that was not running to reload.
 # MODE rollback: restores last/ and reloads (a pool member rolled back
 #                after a later member failed).
 set -u
@@ -39,15 +42,32 @@ owned_rel="var/lib/infrac/owned"
 
 say() { printf '%s\n' "$*" 2>/dev/null || true; }
 
+# Removes a transaction folder in one step (a half-removed journal would
+# undo half a transaction).
+drop_txn() { # DIR
+    mv "$1" "$state/dropped.$$" && rm -rf "$state/dropped.$$"
+}
+
 # Once started, a run finishes (or undoes) its work even if the client
 # goes away; it must not die half-way on a closed pipe.
 trap '' PIPE HUP
 
-# stdin to a file first: bash reads a pipe a byte at a time.
-input=$(mktemp)
-trap 'rm -f "$input"' EXIT
-cat > "$input"
-exec 0< "$input"
+# stdin to a file first (bash reads a pipe a byte at a time), a file that
+# is unlinked the moment it is opened: a run killed at any point leaves no
+# copy of the request (file contents, secrets) behind. An apply's request
+# is spooled in the state folder (root's alone), a plan's (hashes only) in
+# the temporary folder.
+if [ "$mode" = plan ]; then
+    spool=$(mktemp)
+else
+    mkdir -p "$state" && chmod 700 "$state"
+    spool="$state/request.$$"
+fi
+# shellcheck disable=SC2094 # two descriptors: the reader starts at 0
+exec 3>"$spool" 4<"$spool"
+rm -f "$spool"
+cat >&3
+exec 3>&- 0<&4 4<&-
 
 # live_hash[PATH] and live_meta[PATH] ("MODE OWNER", OWNER `-` unless root)
 # for those of the given paths that are files, in two commands.
@@ -123,6 +143,12 @@ find_dropped() {
 hash_of() { sha256sum < "$1" | cut -d' ' -f1; }
 
 if [ "$mode" = plan ]; then
+    # `plan ROOT wait`: after the lock, so that an apply still running (its
+    # client gone) has finished and what is on disk is what it left.
+    if [ "${3:-}" = wait ] && [ -f "$state/lock" ]; then
+        exec 9>>"$state/lock"
+        flock -w 120 9 || true
+    fi
     [ -d "$state/txn" ] && say pending
     declare -A secret=()
     declare -a paths=()
@@ -156,6 +182,12 @@ fi
 # Puts the files of transaction folder $1 back as they were before it.
 restore() {
     local d=$1 p
+    # A write cut off half-way leaves its `.infrac-new` beside the file.
+    if [ -f "$d/touched" ]; then
+        while read -r p; do
+            [ -n "$p" ] && rm -f "$root/$p.infrac-new"
+        done < "$d/touched"
+    fi
     if [ -f "$d/created" ]; then
         while read -r p; do
             [ -n "$p" ] && rm -f "$root/$p" "$root/$p.infrac-new"
@@ -166,7 +198,9 @@ restore() {
             mkdir -p "$(dirname "$root/$p")"
             # Over a whole file, never into one: a half-copied file is
             # never at the live path.
-            cp -p "$d/backup/$p" "$root/$p.infrac-new" && mv -f "$root/$p.infrac-new" "$root/$p"
+            if ! { cp -p "$d/backup/$p" "$root/$p.infrac-new" && mv -f "$root/$p.infrac-new" "$root/$p"; }; then
+                rm -f "$root/$p.infrac-new"
+            fi
         done
     fi
 }
@@ -196,11 +230,20 @@ mkdir -p "$state" && chmod 700 "$state"
 exec 9>>"$state/lock"
 if ! flock -n 9; then
     say "waiting for another apply on this host"
+    # Seen by the apply that holds the lock: it will say its build may be
+    # replaced by this one.
+    : > "$state/waiting.$$"
     if ! flock -w 120 9; then
+        rm -f "$state/waiting.$$"
         say "lock-timeout"
         exit 8
     fi
+    rm -f "$state/waiting.$$"
 fi
+
+# What a run killed before its end left: a request being read, a journal
+# being dropped, the files of a request (which may hold secrets).
+rm -rf "$state/incoming" "$state"/dropped.* "$state"/request.*
 
 if [ "$mode" = rollback ]; then
     if [ ! -d "$state/last" ]; then
@@ -217,7 +260,8 @@ if [ "$mode" = rollback ]; then
     exit 4
 fi
 
-# An apply that was killed: put back what it had changed.
+# An apply that was killed: put back what it had changed. (A kill between
+# the commit and the end leaves only last/ and the leftovers above.)
 if [ -d "$state/txn" ]; then
     restore "$state/txn"
     reload_restored "$state/txn" || true
@@ -229,7 +273,7 @@ fi
 incoming="$state/incoming"
 rm -rf "$incoming"
 mkdir -p "$incoming"
-trap 'rm -f "$input"; rm -rf "$incoming"' EXIT
+trap 'rm -rf "$incoming"' EXIT
 declare -a paths=() reload_names=() needs=()
 declare -A fmode=() fowner=() freload=() sent=() validate=() command=()
 proof_port="" proof_path="" proof_build=""
@@ -242,7 +286,11 @@ while read -r kind a b c d e f; do
             want[$e]=$a; fmode[$e]=$b; fowner[$e]=$c; freload[$e]=$d
             if [ -n "$f" ]; then
                 n=$((n + 1))
-                printf '%s' "$f" | base64 -d > "$incoming/$n" || exit 7
+                if ! err=$(printf '%s' "$f" | base64 -d 2>&1 > "$incoming/$n"); then
+                    rm -rf "$incoming"
+                    say "write-failed var/lib/infrac/incoming $(printf 'storing the request: %s' "$err" | base64 -w0)"
+                    exit 7
+                fi
                 if [ "$(hash_of "$incoming/$n")" != "$a" ]; then
                     say "bad-input content of $e does not match its hash"
                     exit 7
@@ -265,6 +313,11 @@ if [ "$complete" != 1 ]; then
     say "bad-input the request was cut off; nothing was changed"
     exit 7
 fi
+
+# Leftovers of a write that was cut off.
+for p in "${paths[@]}" "$owned_rel"; do
+    rm -f "$root/$p.infrac-new"
+done
 
 # What differs, now that the lock is held.
 declare -a install=() chmods=() removes=()
@@ -312,12 +365,6 @@ if [ ${#install[@]} -eq 0 ] && [ ${#chmods[@]} -eq 0 ] && [ ${#removes[@]} -eq 0
     exit 0
 fi
 
-# Removes a transaction folder in one step (a half-removed journal would
-# undo half a transaction).
-drop_txn() { # DIR
-    mv "$1" "$state/dropped.$$" && rm -rf "$state/dropped.$$"
-}
-
 # The transaction: journal first, then the files.
 txn="$state/txn"
 mkdir -p "$txn/backup"
@@ -347,34 +394,55 @@ backup() {
         printf '%s\n' "$1" >> "$txn/created"
     fi
 }
+printf '%s\n' "${install[@]}" "${chmods[@]}" "${removes[@]}" "$owned_rel" > "$txn/touched"
 for p in "${install[@]}" "${chmods[@]}" "${removes[@]}" "$owned_rel"; do
     backup "$p"
 done
 sync -f "$txn" 2>/dev/null || true
 
+# Runs a file operation on PATH; when it fails, says which file and the
+# system's reason, and removes a half-written `.infrac-new`.
+on_file() { # PATH COMMAND…
+    local p=$1 err
+    shift
+    if ! err=$("$@" 2>&1); then
+        rm -f "$root/$p.infrac-new"
+        say "write-failed $p $(printf '%s' "$err" | base64 -w0)"
+        return 1
+    fi
+}
+# shellcheck disable=SC2317 # called through on_file
 put() { # SOURCE PATH MODE OWNER
-    mkdir -p "$(dirname "$root/$2")"
-    cp "$1" "$root/$2.infrac-new" &&
+    mkdir -p "$(dirname "$root/$2")" &&
+        cp "$1" "$root/$2.infrac-new" &&
         chmod "$3" "$root/$2.infrac-new" &&
         { [ "$(id -u)" != 0 ] || chown "$4" "$root/$2.infrac-new"; } &&
         mv -f "$root/$2.infrac-new" "$root/$2"
 }
+# shellcheck disable=SC2317 # called through on_file
+chmod_own() { # PATH MODE OWNER
+    chmod "$2" "$root/$1" && { [ "$(id -u)" != 0 ] || chown "$3" "$root/$1"; }
+}
 failed=0
 for p in "${install[@]}"; do
-    put "${sent[$p]}" "$p" "${fmode[$p]}" "${fowner[$p]}" || failed=1
+    on_file "$p" put "${sent[$p]}" "$p" "${fmode[$p]}" "${fowner[$p]}" || { failed=1; break; }
 done
-for p in "${chmods[@]}"; do
-    chmod "${fmode[$p]}" "$root/$p" || failed=1
-    if [ "$(id -u)" = 0 ]; then chown "${fowner[$p]}" "$root/$p" || failed=1; fi
-done
-for p in "${removes[@]}"; do
-    rm -f "$root/$p" || failed=1
-done
-put "$new_owned" "$owned_rel" 0644 "$(id -un):$(id -gn)" || failed=1
+if [ "$failed" = 0 ]; then
+    for p in "${chmods[@]}"; do
+        on_file "$p" chmod_own "$p" "${fmode[$p]}" "${fowner[$p]}" || { failed=1; break; }
+    done
+fi
+if [ "$failed" = 0 ]; then
+    for p in "${removes[@]}"; do
+        on_file "$p" rm -f "$root/$p" || { failed=1; break; }
+    done
+fi
+if [ "$failed" = 0 ]; then
+    on_file "$owned_rel" put "$new_owned" "$owned_rel" 0644 "$(id -un):$(id -gn)" || failed=1
+fi
 if [ "$failed" = 1 ]; then
     restore "$txn"
     drop_txn "$txn"
-    say "write-failed"
     exit 4
 fi
 say "step swapped ${#install[@]} ${#chmods[@]} ${#removes[@]}"
@@ -399,6 +467,19 @@ undo() {
 }
 for name in "${order[@]}"; do
     if ! run reload-failed "$name" "${command[$name]}"; then
+        case $name in
+            caddy|nginx)
+                # Nothing answered the probe before: the proxy was not
+                # running, so there is nothing to reload back either.
+                if [ -n "$proof_port" ] && [ ! -s "$txn/old-build" ] &&
+                    [ -z "$(probe "$proof_port" "$proof_path")" ]; then
+                    say "proxy-not-running $name $proof_port"
+                    restore "$txn"
+                    drop_txn "$txn"
+                    exit 4
+                fi
+                ;;
+        esac
         undo
         exit 4
     fi
@@ -418,4 +499,8 @@ fi
 [ -d "$state/last" ] && drop_txn "$state/last"
 mv "$txn" "$state/last"
 say "applied"
+# Another apply is waiting for the lock: what it brings replaces this.
+if compgen -G "$state/waiting.*" > /dev/null; then
+    say "queued another apply is waiting on this host"
+fi
 exit 0

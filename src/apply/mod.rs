@@ -110,6 +110,39 @@ pub enum ApplyError {
     Rollback(String),
     #[error("{0}; and restoring the previous configuration failed too:\n{1}")]
     RestoreFailed(Box<ApplyError>, String),
+    #[error("cannot write /{path} on the host: {error}; the previous files are back in place")]
+    Write { path: String, error: String },
+    #[error(
+        "`{name}` is not running on the host (nothing answers on 127.0.0.1:{port}): start it, then apply again; the previous files are back in place"
+    )]
+    ProxyDown { name: String, port: String },
+    #[error("the connection was lost after the request was sent ({ssh}); a new plan shows {state}")]
+    Lost { ssh: String, state: String },
+    #[error(
+        "the connection was lost after the request was sent ({ssh}), and the host could not be asked again ({plan}): what it runs is unknown; run `infrac plan`"
+    )]
+    Unknown { ssh: String, plan: String },
+}
+
+impl ApplyError {
+    /// What the host runs after this failure, as far as infrac observed.
+    #[must_use]
+    pub fn host_state(&self) -> &'static str {
+        match self {
+            ApplyError::RestoreFailed(..) | ApplyError::Rollback(_) => {
+                "putting its previous configuration back failed (see above)"
+            }
+            ApplyError::Unknown { .. } => "what it runs is unknown",
+            ApplyError::ProxyDown { .. } => "its proxy is not running; its files are as before",
+            ApplyError::Lost { .. } => {
+                "its files are as before (re-checked after the connection was lost)"
+            }
+            ApplyError::Spawn(_) | ApplyError::Ssh(_) | ApplyError::Input(_) => {
+                "nothing was changed on it"
+            }
+            _ => "still running its previous configuration",
+        }
+    }
 }
 
 impl Target {
@@ -257,10 +290,48 @@ pub fn ssh(ssh: &crate::model::Ssh, options: &SshOptions) -> Result<Command, App
             .arg(format!("UserKnownHostsFile={known}"))
             .args(["-o", "StrictHostKeyChecking=yes"]);
     }
-    cmd.args(["-o", "BatchMode=yes", "-p"])
+    cmd.args(["-o", "BatchMode=yes"]);
+    // A host that never answers must not hang the apply: a connect timeout
+    // and keep-alives, unless the user's ssh config sets its own.
+    let (timeout, alive) = configured(ssh, options);
+    if !timeout {
+        cmd.args(["-o", "ConnectTimeout=10"]);
+    }
+    if !alive {
+        cmd.args(["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=4"]);
+    }
+    cmd.arg("-p")
         .arg(ssh.port.to_string())
         .arg(format!("{}@{}", ssh.user, ssh.address));
     Ok(cmd)
+}
+
+/// Whether the user's ssh config sets a connect timeout and keep-alives for
+/// this host (`ssh -G` prints the configuration ssh would use).
+fn configured(ssh: &crate::model::Ssh, options: &SshOptions) -> (bool, bool) {
+    let mut cmd = Command::new("ssh");
+    if let Some(config) = &options.config {
+        cmd.arg("-F").arg(config.as_str());
+    }
+    let Ok(out) = cmd
+        .arg("-G")
+        .arg("-p")
+        .arg(ssh.port.to_string())
+        .arg(format!("{}@{}", ssh.user, ssh.address))
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return (false, false);
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key).map(str::trim).map(str::to_owned))
+    };
+    let timeout = value("connecttimeout ").is_some_and(|v| v != "none");
+    let alive = value("serveraliveinterval ").is_some_and(|v| v != "0");
+    (timeout, alive)
 }
 
 /// A known_hosts file holding just the host's pinned keys (in the temp
@@ -371,7 +442,12 @@ fn run_script(
     let status = child.wait().map_err(ApplyError::Spawn)?;
     let code = status.code().unwrap_or(255);
     if code == 255 {
-        return Err(ApplyError::Ssh(err.trim().to_owned()));
+        let err = err.trim();
+        return Err(ApplyError::Ssh(if err.is_empty() {
+            format!("the connection ended without a message ({status})")
+        } else {
+            err.to_owned()
+        }));
     }
     Ok(Answer { code, lines })
 }
@@ -427,12 +503,33 @@ impl HostPlan {
 
 /// What applying `target` would change, asked of its host in one round trip.
 pub fn plan(target: &Target, options: &SshOptions) -> Result<HostPlan, ApplyError> {
+    plan_mode(target, options, &[])
+}
+
+/// Plans again after a lost connection, once any apply still running on
+/// the host has finished: what the host now has.
+pub fn replan(target: &Target, options: &SshOptions) -> Result<HostPlan, ApplyError> {
+    plan_mode(target, options, &["wait".to_owned()])
+}
+
+fn plan_mode(
+    target: &Target,
+    options: &SshOptions,
+    extra: &[String],
+) -> Result<HostPlan, ApplyError> {
     let mut input = String::new();
     for f in &target.files {
         let flag = if f.secret { 's' } else { '-' };
         input.push_str(&format!("{} {flag} {}\n", f.sha256, f.path));
     }
-    let answer = run_script(target, options, "plan", &[], input.as_bytes(), &mut |_| {})?;
+    let answer = run_script(
+        target,
+        options,
+        "plan",
+        extra,
+        input.as_bytes(),
+        &mut |_| {},
+    )?;
     let protocol = |line: &str| ApplyError::Protocol(line.chars().take(120).collect());
     if answer.code != 0 {
         return Err(protocol(&answer.lines.join("\n")));
@@ -574,6 +671,12 @@ pub struct Applied {
     pub reloads: Vec<String>,
     /// The build id the proxy was proved to answer.
     pub proved: Option<String>,
+    /// Another apply was waiting for the host's lock when this one
+    /// finished: its build replaces this one.
+    pub queued: bool,
+    /// Learned by planning again after the connection was lost: the host
+    /// runs this build's files.
+    pub observed: bool,
 }
 
 /// Applies `target` to its host, `plan` being what the host said it
@@ -686,6 +789,19 @@ fn outcome(answer: &Answer) -> Result<Applied, ApplyError> {
                 _ => {}
             },
             "recovered" => applied.recovered = true,
+            "queued" => applied.queued = true,
+            "write-failed" => {
+                failure = Some(ApplyError::Write {
+                    path: name,
+                    error: text(1),
+                });
+            }
+            "proxy-not-running" => {
+                failure = Some(ApplyError::ProxyDown {
+                    name,
+                    port: rest.get(1).unwrap_or(&"").to_string(),
+                });
+            }
             "up-to-date" => applied.up_to_date = true,
             "validate-failed" => {
                 failure = Some(ApplyError::Validate {
@@ -713,7 +829,7 @@ fn outcome(answer: &Answer) -> Result<Applied, ApplyError> {
             "host-changed" => failure = Some(ApplyError::HostChanged(format!("/{name}"))),
             "lock-timeout" => failure = Some(ApplyError::Lock),
             "need-missing" => failure = Some(ApplyError::Missing(text(0))),
-            "bad-input" | "write-failed" => {
+            "bad-input" => {
                 failure = Some(ApplyError::Protocol(line.clone()));
             }
             _ => {}

@@ -116,6 +116,38 @@ pub fn apply_all(
     outcomes.into_iter().flatten().collect()
 }
 
+/// What a host has after the connection to it was lost during an apply:
+/// applied when a new plan (after any apply still running there) finds
+/// nothing left to do.
+fn observe(
+    target: &Target,
+    options: &RollOptions,
+    ssh: String,
+) -> Result<super::Applied, super::ApplyError> {
+    match super::replan(target, &options.ssh) {
+        Ok(plan) if plan.is_empty() => Ok(super::Applied {
+            observed: true,
+            ..super::Applied::default()
+        }),
+        Ok(plan) => Err(super::ApplyError::Lost {
+            ssh,
+            state: format!(
+                "{} still to make: the host has its previous files{}",
+                crate::cli::plural(plan.changes.len(), "change"),
+                if plan.interrupted {
+                    " (the interrupted apply is undone at the next apply)"
+                } else {
+                    ""
+                }
+            ),
+        }),
+        Err(e) => Err(super::ApplyError::Unknown {
+            ssh,
+            plan: e.to_string(),
+        }),
+    }
+}
+
 /// One group, member after member.
 fn roll(
     members: &[usize],
@@ -151,6 +183,15 @@ fn roll(
                 &mut |step| report(Event::Step { host, step }),
             ) {
                 Ok(applied) => HostOutcome::Applied(applied),
+                // The request may have reached the host: ask it what it
+                // has now, rather than guess.
+                Err(super::ApplyError::Ssh(ssh)) => match observe(target, options, ssh) {
+                    Ok(applied) => HostOutcome::Applied(applied),
+                    Err(e) => {
+                        failed = Some(k);
+                        HostOutcome::Failed(e)
+                    }
+                },
                 Err(e) => {
                     failed = Some(k);
                     HostOutcome::Failed(e)

@@ -130,24 +130,23 @@ fn options(select: &Targets, source: &Source, proof_timeout: u32) -> RollOptions
     }
 }
 
-/// Plans every target, printing each plan; the plans, or `ERROR` when a
-/// host could not be planned.
-fn plan_and_print(targets: &[Target], options: &RollOptions) -> Result<Vec<HostPlan>, u8> {
+/// Plans every target, printing each plan; `None` for a host that could
+/// not be planned (the error is printed).
+fn plan_and_print(targets: &[Target], options: &RollOptions) -> Vec<Option<HostPlan>> {
     let mut plans = Vec::new();
-    let mut failed = false;
     for (t, result) in targets.iter().zip(apply::plan_all(targets, options)) {
         match result {
             Ok(p) => {
                 super::out(&apply::describe(&p));
-                plans.push(p);
+                plans.push(Some(p));
             }
             Err(e) => {
                 eprintln!("error: {}: {e}", t.host());
-                failed = true;
+                plans.push(None);
             }
         }
     }
-    if failed { Err(ERROR) } else { Ok(plans) }
+    plans
 }
 
 pub fn plan(input: &Input, select: &Targets, source: &Source) -> u8 {
@@ -155,10 +154,13 @@ pub fn plan(input: &Input, select: &Targets, source: &Source) -> u8 {
         Ok(t) => t,
         Err(code) => return code,
     };
-    match plan_and_print(&targets, &options(select, source, 0)) {
-        Ok(plans) if plans.iter().all(HostPlan::is_empty) => OK,
-        Ok(_) => CHANGES,
-        Err(code) => code,
+    let plans = plan_and_print(&targets, &options(select, source, 0));
+    if plans.iter().any(Option::is_none) {
+        ERROR
+    } else if plans.iter().flatten().all(HostPlan::is_empty) {
+        OK
+    } else {
+        CHANGES
     }
 }
 
@@ -177,14 +179,49 @@ pub fn apply(input: &Input, select: &Targets, source: &Source, flags: &ApplyFlag
         Err(code) => return code,
     };
     let options = options(select, source, flags.proof_timeout);
-    let plans = match plan_and_print(&targets, &options) {
-        Ok(p) => p,
-        Err(code) => return code,
+    let planned = plan_and_print(&targets, &options);
+    // A host that could not be planned fails alone: the other hosts, and
+    // pools it is not in, go on; its pools wait (they roll whole or not).
+    let unplanned: Vec<&Target> = targets
+        .iter()
+        .zip(&planned)
+        .filter(|(_, p)| p.is_none())
+        .map(|(t, _)| t)
+        .collect();
+    let held_back = |t: &Target| {
+        unplanned.iter().any(|u| {
+            u.host() == t.host()
+                || u.manifest
+                    .pools
+                    .iter()
+                    .any(|p| t.manifest.pools.contains(p))
+        })
     };
+    let mut skipped: Vec<(String, String)> = Vec::new();
+    let mut go_targets = Vec::new();
+    let mut plans = Vec::new();
+    for (t, p) in targets.iter().zip(planned) {
+        match p {
+            Some(p) if !held_back(t) => {
+                go_targets.push(t.clone());
+                plans.push(p);
+            }
+            Some(_) => skipped.push((
+                t.host().to_owned(),
+                "a member of its pool could not be planned".to_owned(),
+            )),
+            None => skipped.push((t.host().to_owned(), "could not be planned".to_owned())),
+        }
+    }
+    let targets = go_targets;
     let busy = plans.iter().filter(|p| !p.is_empty()).count();
     if busy == 0 {
-        eprintln!("nothing to apply");
-        return OK;
+        if skipped.is_empty() {
+            eprintln!("nothing to apply");
+            return OK;
+        }
+        eprintln!("nothing applied; not applied: {}", not_applied(&skipped));
+        return ERROR;
     }
     if !flags.yes && std::io::stdin().is_terminal() && !confirm(busy) {
         eprintln!("nothing applied");
@@ -206,17 +243,33 @@ pub fn apply(input: &Input, select: &Targets, source: &Source, flags: &ApplyFlag
         .iter()
         .filter(|o| matches!(o, HostOutcome::Applied(a) if !a.up_to_date))
         .count();
-    let failed = outcomes.iter().filter(|o| !o.is_success()).count();
+    for (t, outcome) in targets.iter().zip(&outcomes) {
+        if !outcome.is_success() {
+            skipped.push((t.host().to_owned(), "failed".to_owned()));
+        }
+    }
+    if !skipped.is_empty() {
+        code = ERROR;
+    }
     eprintln!(
         "applied to {}{}",
         plural(applied, "host"),
-        if failed > 0 {
-            format!("; {} not", plural(failed, "host"))
-        } else {
+        if skipped.is_empty() {
             String::new()
+        } else {
+            format!("; not applied: {}", not_applied(&skipped))
         }
     );
     code
+}
+
+/// `h2 (could not be planned), h3 (failed)`
+fn not_applied(hosts: &[(String, String)]) -> String {
+    hosts
+        .iter()
+        .map(|(h, why)| format!("{h} ({why})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn confirm(hosts: usize) -> bool {
@@ -313,12 +366,24 @@ fn done(outcome: &HostOutcome) -> String {
             if !a.reloads.is_empty() {
                 parts.push(format!("reloaded {}", a.reloads.join(", ")));
             }
+            if a.observed {
+                parts = vec![
+                    "applied: the connection was lost, and a new plan finds this build's files on the host"
+                        .to_owned(),
+                ];
+            }
             if let Some(b) = &a.proved {
-                parts.push(format!("serving build {b}"));
+                if a.queued {
+                    parts.push(format!(
+                        "proved build {b}; another apply was waiting on the host and replaces it"
+                    ));
+                } else {
+                    parts.push(format!("serving build {b}"));
+                }
             }
             parts.join("; ")
         }
-        HostOutcome::Failed(_) => "FAILED; still running its previous configuration".to_owned(),
+        HostOutcome::Failed(e) => format!("FAILED; {}", e.host_state()),
         HostOutcome::Skipped { pool, member } => {
             format!("not applied: `{member}` of pool `{pool}` failed first")
         }

@@ -124,7 +124,15 @@ impl Lab {
                         stack.push(path);
                     }
                 } else if !rel.ends_with(".log") && !rel.ends_with(".pid") {
-                    out.insert(rel, std::fs::read(&path).unwrap());
+                    // A `cp`/`mv` a killed script had started may still
+                    // rename its `.infrac-new` as the folder is listed.
+                    match std::fs::read(&path) {
+                        Ok(bytes) => {
+                            out.insert(rel, bytes);
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => panic!("{path}: {e}"),
+                    }
                 }
             }
         }
