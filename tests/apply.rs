@@ -751,3 +751,276 @@ fn on_a_terminal_apply_asks_first_and_shows_progress() {
     assert!(screen.contains("n: applied: 3 files written"), "{screen}");
     assert_eq!(get(port.http, "b.test", "/"), (200, "content".into()));
 }
+
+/// An ssh_config for the lab that asks the host's script to stop at its
+/// `n`th checkpoint (`how`: `script` kills it, `pause` waits for the test).
+fn kill_config(lab: &Lab, n: usize, how: &str) -> Utf8PathBuf {
+    let base = std::fs::read_to_string(&lab.sshd.ssh_config).unwrap();
+    let path = lab.root.join(format!("ssh_config.kill-{n}-{how}"));
+    std::fs::write(
+        &path,
+        base.replacen(
+            "Host 127.0.0.1\n",
+            &format!("Host 127.0.0.1\n    SetEnv INFRAC_TEST_KILL_AT={n}:{how}\n"),
+            1,
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// What `X-Version` a site of host `n` answers with.
+fn served_version(port: Port) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "-D", "-", "-o", "/dev/null", "-H", "Host: s0.test"])
+        .arg(format!("http://127.0.0.1:{}/", port.http))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("x-version: ")
+                .map(|v| v.trim().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// Files a run may leave only while it runs: none once another apply has
+/// finished.
+fn leftovers(lab: &Lab, host: &str) -> Vec<String> {
+    let state = lab.host(host).join("var/lib/infrac");
+    let mut found: Vec<String> = lab
+        .files(host)
+        .into_keys()
+        .filter(|p| p.ends_with(".infrac-new"))
+        .collect();
+    if let Ok(read) = std::fs::read_dir(&state) {
+        for e in read.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if ["incoming", "txn", "test-paused"].contains(&name.as_str())
+                || name.starts_with("request.")
+                || name.starts_with("dropped.")
+                || name.starts_with("waiting.")
+            {
+                found.push(format!("var/lib/infrac/{name}"));
+            }
+        }
+    }
+    found
+}
+
+/// Files directly in /tmp (where `mktemp` puts them) holding `needle`.
+fn in_tmp(needle: &str) -> Vec<String> {
+    std::fs::read_dir("/tmp")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| {
+            std::fs::read(e.path())
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        })
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The client, its ssh and the host's script killed at every checkpoint of
+/// the host's script, in turn; after each, the previous build and then the
+/// next are applied, and each must converge: the apply succeeds, a plan is
+/// clean, the build is served, no half-written file, journal, request or
+/// copy of the request is left on the host or in /tmp.
+#[test]
+fn a_kill_at_every_step_of_the_host_script_converges() {
+    let lab = Lab::new("apply-every-step");
+    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    page(&lab, "n", "s0", "page");
+    let canary = |v: usize| format!("kill-canary-{}-v{v}", std::process::id());
+    let program = |v: usize| versioned(&decl, 1, &canary(v));
+    lab.write(&program(0));
+    let first = lab.apply(&["--all"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let converge = |v: usize, after: &str| {
+        lab.write(&program(v));
+        let out = lab.apply(&["--all"]);
+        assert_eq!(out.status.code(), Some(0), "{after}: {}", text(&out));
+        let plan = lab.plan(&["--all"]);
+        assert_eq!(plan.status.code(), Some(0), "{after}: {}", text(&plan));
+        settle(&lab, "n");
+        assert_eq!(served_version(port), canary(v), "{after}");
+        assert_eq!(leftovers(&lab, "n"), Vec::<String>::new(), "{after}");
+    };
+    let mut version = 0;
+    let mut trials = 0;
+    for how in ["script", "ssh", "client"] {
+        let mut n = 1;
+        loop {
+            version += 1;
+            lab.write(&program(version));
+            let mode = if how == "script" { "script" } else { "pause" };
+            let config = kill_config(&lab, n, mode);
+            let mut child = lab
+                .command(
+                    "apply",
+                    &["--all", "--yes", "--ssh-config", config.as_str()],
+                )
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let paused = lab.host("n").join("var/lib/infrac/test-paused");
+            let mut reached = how == "script";
+            if how != "script" {
+                // Wait for the script to stop at the checkpoint, or finish.
+                let start = Instant::now();
+                while !paused.exists() && child.try_wait().unwrap().is_none() {
+                    assert!(start.elapsed() < Duration::from_secs(30), "stuck");
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                if paused.exists() {
+                    reached = true;
+                    let ssh = children_of(child.id());
+                    let doomed = if how == "ssh" { ssh } else { vec![child.id()] };
+                    for pid in doomed {
+                        // SAFETY: plain kill(2) of processes this test started.
+                        unsafe { libc_kill(pid as i32, 9) };
+                    }
+                    let _ = std::fs::remove_file(&paused);
+                }
+            }
+            let out = child.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            // Past the last checkpoint the apply simply succeeds.
+            if how == "script" && out.status.success() || !reached {
+                assert!(out.status.success(), "{how} {n}: {err}");
+                break;
+            }
+            trials += 1;
+            let after = format!("a kill of the {how} at checkpoint {n}");
+            if how == "ssh" {
+                // The client saw its connection cut: it must say what the
+                // host has, not guess.
+                assert!(
+                    err.contains("connection was lost")
+                        || err.contains("FAILED; what it runs is unknown"),
+                    "{after}: {err}"
+                );
+                if err.contains("a new plan finds this build's files") {
+                    // It said applied: the host does have this build.
+                    let plan = lab.plan(&["--all"]);
+                    assert_eq!(
+                        plan.status.code(),
+                        Some(0),
+                        "{after}: {err}\n{}",
+                        text(&plan)
+                    );
+                }
+            }
+            // Let a script whose client is gone finish before looking.
+            std::thread::sleep(Duration::from_millis(300));
+            converge(version - 1, &after);
+            version += 1;
+            converge(version, &after);
+            assert_eq!(
+                in_tmp(&canary(version)),
+                Vec::<String>::new(),
+                "{after}"
+            );
+            n += 1;
+        }
+    }
+    eprintln!("{trials} kills, each followed by two converging applies");
+    assert!(
+        trials >= 3 * 12,
+        "{trials} kills: fewer checkpoints than expected"
+    );
+}
+
+/// A host that accepts TCP connections and never says a word: the apply
+/// gives up on it within ssh's connect timeout and applies the other host.
+#[test]
+fn a_host_that_never_answers_fails_alone() {
+    let lab = Lab::new("apply-silent");
+    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    page(&lab, "n", "s0", "page");
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    // Accept and hold connections, answering nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in silent.incoming() {
+            held.push(s);
+        }
+    });
+    let mute = lab.declare("mute", "nginx", "").replace(
+        &format!("ssh_port {}", lab.sshd.port),
+        &format!("ssh_port {silent_port}"),
+    );
+    lab.write(&format!(
+        "{}{mute}{}",
+        versioned(&decl, 1, "v1"),
+        site("m0", "mute", "")
+    ));
+    let start = Instant::now();
+    let out = lab.apply(&["--all"]);
+    let took = start.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    assert!(err.contains("error: mute:"), "{err}");
+    assert!(
+        err.contains("applied to 1 host; not applied: mute (could not be planned)"),
+        "{err}"
+    );
+    settle(&lab, "n");
+    assert_eq!(served_version(port), "v1");
+}
+
+/// A file that cannot be written is named, with the system's reason, and
+/// the host keeps its previous files.
+#[test]
+fn a_failed_write_names_the_file_and_the_reason() {
+    let lab = Lab::new("apply-write-failed");
+    let (decl, port, _nginx) = lab.nginx_host("n", "");
+    page(&lab, "n", "s0", "page");
+    lab.write(&versioned(&decl, 1, "v1"));
+    assert_eq!(lab.apply(&["--all"]).status.code(), Some(0));
+    // A folder where the new site's conf must go.
+    let blocker = lab.host("n").join("etc/nginx/conf.d/s1.conf");
+    std::fs::create_dir_all(blocker.join("in-the-way")).unwrap();
+    lab.write(&versioned(&decl, 2, "v2"));
+    let out = lab.apply(&["--all"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        err.contains("cannot write /etc/nginx/conf.d/s1.conf on the host: "),
+        "{err}"
+    );
+    assert!(
+        err.contains("the previous files are back in place"),
+        "{err}"
+    );
+    assert!(!err.contains("exited"), "{err}");
+    settle(&lab, "n");
+    assert_eq!(served_version(port), "v1");
+    std::fs::remove_dir_all(&blocker).unwrap();
+}
+
+/// With the proxy stopped, apply says so, and changes nothing.
+#[test]
+fn a_stopped_proxy_is_reported_as_such() {
+    let lab = Lab::new("apply-proxy-down");
+    let (decl, _port, nginx) = lab.nginx_host("n", "");
+    page(&lab, "n", "s0", "page");
+    lab.write(&versioned(&decl, 1, "v1"));
+    assert_eq!(lab.apply(&["--all"]).status.code(), Some(0));
+    drop(nginx);
+    let before = lab.files("n");
+    lab.write(&versioned(&decl, 1, "v2"));
+    let out = lab.apply(&["--all"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(err.contains("`nginx` is not running on the host"), "{err}");
+    assert!(!err.contains("invalid PID"), "{err}");
+    assert!(err.contains("FAILED; its proxy is not running"), "{err}");
+    assert_eq!(lab.files("n"), before);
+}

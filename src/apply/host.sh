@@ -19,8 +19,8 @@
 #                same PATH MODE OWNER | new PATH | changed PATH MODE OWNER [B64]
 #                | removed PATH RELOAD [B64]
 # MODE apply:    stdin, then `end` (a cut-off transfer changes nothing):
-#                  file SHA MODE OWNER RELOAD PATH [B64]   every generated file;
-#                                                          B64 when sent
+#                  file SHA MODE OWNER RELOAD FLAG PATH [B64]  every generated
+#                                      file (FLAG `s`: holds secrets); B64 when sent
 #                  reload NAME B64(VALIDATE|-) B64(COMMAND) in the order they run
 #                  proof PORT PATH BUILD
 #                  need B64(WHAT) PATH                      a file that must exist
@@ -48,6 +48,28 @@ drop_txn() { # DIR
     mv "$1" "$state/dropped.$$" && rm -rf "$state/dropped.$$"
 }
 
+# Test hook, inert unless the tests' ssh sets INFRAC_TEST_KILL_AT=N:HOW
+# (`SetEnv`; their sshd accepts it): at the Nth checkpoint of an apply,
+# `script` kills this script; `pause` waits until the test, which killed
+# the client or its ssh meanwhile, removes `$state/test-paused`.
+checkpoints=0
+checkpoint() {
+    [ -n "${INFRAC_TEST_KILL_AT:-}" ] || return 0
+    checkpoints=$((checkpoints + 1))
+    [ "$checkpoints" = "${INFRAC_TEST_KILL_AT%%:*}" ] || return 0
+    case ${INFRAC_TEST_KILL_AT#*:} in
+        script) kill -9 $$ ;;
+        pause)
+            : > "$state/test-paused"
+            local i=0
+            while [ -e "$state/test-paused" ] && [ "$i" -lt 500 ]; do
+                sleep 0.01
+                i=$((i + 1))
+            done
+            ;;
+    esac
+}
+
 # Once started, a run finishes (or undoes) its work even if the client
 # goes away; it must not die half-way on a closed pipe.
 trap '' PIPE HUP
@@ -68,6 +90,7 @@ exec 3>"$spool" 4<"$spool"
 rm -f "$spool"
 cat >&3
 exec 3>&- 0<&4 4<&-
+[ "$mode" = apply ] && checkpoint
 
 # live_hash[PATH] and live_meta[PATH] ("MODE OWNER", OWNER `-` unless root)
 # for those of the given paths that are files, in two commands.
@@ -198,7 +221,7 @@ restore() {
             mkdir -p "$(dirname "$root/$p")"
             # Over a whole file, never into one: a half-copied file is
             # never at the live path.
-            if ! { cp -p "$d/backup/$p" "$root/$p.infrac-new" && mv -f "$root/$p.infrac-new" "$root/$p"; }; then
+            if ! { cp -p "$d/backup/$p" "$root/$p.infrac-new" && mv -fT "$root/$p.infrac-new" "$root/$p"; }; then
                 rm -f "$root/$p.infrac-new"
             fi
         done
@@ -244,6 +267,7 @@ fi
 # What a run killed before its end left: a request being read, a journal
 # being dropped, the files of a request (which may hold secrets).
 rm -rf "$state/incoming" "$state"/dropped.* "$state"/request.*
+[ "$mode" = apply ] && checkpoint
 
 if [ "$mode" = rollback ]; then
     if [ ! -d "$state/last" ]; then
@@ -268,6 +292,7 @@ if [ -d "$state/txn" ]; then
     drop_txn "$state/txn"
     say "recovered an interrupted apply"
 fi
+checkpoint
 
 # Read the whole request before touching anything.
 incoming="$state/incoming"
@@ -275,13 +300,16 @@ rm -rf "$incoming"
 mkdir -p "$incoming"
 trap 'rm -rf "$incoming"' EXIT
 declare -a paths=() reload_names=() needs=()
-declare -A fmode=() fowner=() freload=() sent=() validate=() command=()
+declare -A fmode=() fowner=() freload=() fsecret=() sent=() validate=() command=()
 proof_port="" proof_path="" proof_build=""
 complete=0
 n=0
-while read -r kind a b c d e f; do
+while read -r kind a b c d e f g; do
     case $kind in
         file)
+            # FLAG PATH [B64] are e f g.
+            fsecret[$f]=$e
+            e=$f; f=$g
             paths+=("$e")
             want[$e]=$a; fmode[$e]=$b; fowner[$e]=$c; freload[$e]=$d
             if [ -n "$f" ]; then
@@ -313,6 +341,7 @@ if [ "$complete" != 1 ]; then
     say "bad-input the request was cut off; nothing was changed"
     exit 7
 fi
+checkpoint
 
 # Leftovers of a write that was cut off.
 for p in "${paths[@]}" "$owned_rel"; do
@@ -366,6 +395,7 @@ if [ ${#install[@]} -eq 0 ] && [ ${#chmods[@]} -eq 0 ] && [ ${#removes[@]} -eq 0
 fi
 
 # The transaction: journal first, then the files.
+checkpoint
 txn="$state/txn"
 mkdir -p "$txn/backup"
 : > "$txn/created"
@@ -395,8 +425,10 @@ backup() {
     fi
 }
 printf '%s\n' "${install[@]}" "${chmods[@]}" "${removes[@]}" "$owned_rel" > "$txn/touched"
+checkpoint
 for p in "${install[@]}" "${chmods[@]}" "${removes[@]}" "$owned_rel"; do
     backup "$p"
+    checkpoint
 done
 sync -f "$txn" 2>/dev/null || true
 
@@ -417,7 +449,7 @@ put() { # SOURCE PATH MODE OWNER
         cp "$1" "$root/$2.infrac-new" &&
         chmod "$3" "$root/$2.infrac-new" &&
         { [ "$(id -u)" != 0 ] || chown "$4" "$root/$2.infrac-new"; } &&
-        mv -f "$root/$2.infrac-new" "$root/$2"
+        mv -fT "$root/$2.infrac-new" "$root/$2"
 }
 # shellcheck disable=SC2317 # called through on_file
 chmod_own() { # PATH MODE OWNER
@@ -426,6 +458,7 @@ chmod_own() { # PATH MODE OWNER
 failed=0
 for p in "${install[@]}"; do
     on_file "$p" put "${sent[$p]}" "$p" "${fmode[$p]}" "${fowner[$p]}" || { failed=1; break; }
+    checkpoint
 done
 if [ "$failed" = 0 ]; then
     for p in "${chmods[@]}"; do
@@ -435,6 +468,7 @@ fi
 if [ "$failed" = 0 ]; then
     for p in "${removes[@]}"; do
         on_file "$p" rm -f "$root/$p" || { failed=1; break; }
+        checkpoint
     done
 fi
 if [ "$failed" = 0 ]; then
@@ -446,6 +480,7 @@ if [ "$failed" = 1 ]; then
     exit 4
 fi
 say "step swapped ${#install[@]} ${#chmods[@]} ${#removes[@]}"
+checkpoint
 
 # Check the files in place: nothing has reloaded yet, so the old
 # configuration is still what runs.
@@ -459,6 +494,7 @@ for name in "${order[@]}"; do
     fi
 done
 say "step validated"
+checkpoint
 
 undo() {
     restore "$txn"
@@ -484,6 +520,7 @@ for name in "${order[@]}"; do
         exit 4
     fi
     say "step reloaded $name"
+    checkpoint
 done
 
 if [ "$proxy_reloaded" = 1 ] && [ -n "$proof_port" ]; then
@@ -495,9 +532,17 @@ if [ "$proxy_reloaded" = 1 ] && [ -n "$proof_port" ]; then
     fi
     say "step proved $proof_build"
 fi
+checkpoint
 
+# Committed: the old copies of files that hold secrets go (last/ keeps no
+# secret; rolling back leaves the new secret file in place).
+for p in "${install[@]}" "${chmods[@]}" "${removes[@]}"; do
+    [ "${fsecret[$p]:-}" = s ] && rm -f "$txn/backup/$p"
+done
 [ -d "$state/last" ] && drop_txn "$state/last"
+checkpoint
 mv "$txn" "$state/last"
+checkpoint
 say "applied"
 # Another apply is waiting for the lock: what it brings replaces this.
 if compgen -G "$state/waiting.*" > /dev/null; then

@@ -725,13 +725,14 @@ fn request(target: &Target, plan: &HostPlan) -> Result<String, ApplyError> {
     for f in &target.files {
         let send = plan.interrupted || differ.contains(f.path.as_path());
         input.push_str(&format!(
-            "file {} {} {} {} {}",
+            "file {} {} {} {} {} {}",
             f.sha256,
             f.mode,
             f.owner,
             f.reload
                 .as_ref()
                 .map_or("-".to_owned(), ToString::to_string),
+            if f.secret { 's' } else { '-' },
             f.path
         ));
         if send {
@@ -1031,10 +1032,10 @@ mod tests {
         let lines: Vec<&str> = req.lines().collect();
         assert_eq!(lines.last(), Some(&"end"));
         let nginx = lines.iter().find(|l| l.contains("a.conf")).unwrap();
-        assert_eq!(nginx.split(' ').count(), 6, "no content: {nginx}");
+        assert_eq!(nginx.split(' ').count(), 7, "no content: {nginx}");
         let cron = lines.iter().find(|l| l.contains("cron.d/tidy")).unwrap();
         assert_eq!(
-            cron.split(' ').nth(6).and_then(unb64).as_deref(),
+            cron.split(' ').nth(7).and_then(unb64).as_deref(),
             Some(&b"* * * * * root true\n"[..])
         );
         assert!(lines.contains(&"proof 7707 /.well-known/infrac-build abc"));
@@ -1050,7 +1051,7 @@ mod tests {
         assert!(
             req.lines()
                 .filter(|l| l.starts_with("file "))
-                .all(|l| l.split(' ').count() == 7)
+                .all(|l| l.split(' ').count() == 8)
         );
     }
 

@@ -173,7 +173,7 @@ pub fn sshd(dir: &camino::Utf8Path) -> Sshd {
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\n\
              PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
              UsePAM no\nStrictModes no\nMaxStartups 100\nPidFile {dir}/sshd.pid\n\
-             SetEnv SHLVL=1\n"
+             SetEnv SHLVL=1\nAcceptEnv INFRAC_TEST_*\n"
         ),
     )
     .unwrap();
