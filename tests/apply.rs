@@ -511,6 +511,13 @@ fn applies_to_one_host_never_interleave() {
             (dir, (*v).to_owned())
         })
         .collect();
+    // Both wait for a lock held meanwhile, so the first to get it finishes
+    // with the second waiting: it must not claim its build stays served.
+    let mut holder = Command::new(common::require_tool("flock"))
+        .args([lock.as_str(), "sleep", "2"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
     let children: Vec<_> = builds
         .iter()
         .map(|(dir, _)| {
@@ -523,9 +530,13 @@ fn applies_to_one_host_never_interleave() {
                 .unwrap()
         })
         .collect();
-    for c in children {
-        let o = c.wait_with_output().unwrap();
-        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let _ = holder.wait();
+    for o in &outputs {
+        assert_eq!(o.status.code(), Some(0), "{}", text(o));
     }
     let files = lab.files("n");
     let versions: std::collections::BTreeSet<&str> = files
@@ -546,6 +557,17 @@ fn applies_to_one_host_never_interleave() {
     let winner = *versions.iter().next().unwrap();
     assert_ne!(winner, "other");
     let (dir, _) = builds.iter().find(|(_, v)| v == winner).unwrap();
+    let (_, replaced) = builds
+        .iter()
+        .zip(&outputs)
+        .find(|((_, v), _)| v != winner)
+        .unwrap();
+    let said = stderr(replaced);
+    assert!(
+        said.contains("another apply was waiting on the host and replaces it")
+            && !said.contains("serving build"),
+        "the replaced build is not said to be served: {said}"
+    );
     let plan = common::infrac(&[
         "plan",
         dir.as_str(),
@@ -831,7 +853,25 @@ fn in_tmp(needle: &str) -> Vec<String> {
 /// copy of the request is left on the host or in /tmp.
 #[test]
 fn a_kill_at_every_step_of_the_host_script_converges() {
-    let lab = Lab::new("apply-every-step");
+    // `INFRAC_TEST_KILL_ONLY=ssh:13` (or `ssh:*`): to look into one case.
+    let only = std::env::var("INFRAC_TEST_KILL_ONLY").ok();
+    let mut trials = 0;
+    for how in ["script", "ssh", "client"] {
+        // A fresh sshd for each way of dying: OpenSSH 9.2's sshd here was
+        // seen to stall a new session (a defunct privsep child) after some
+        // thirty sessions cut off on one sshd, whatever the host's script.
+        trials += kills_at_every_checkpoint(how, only.as_deref());
+    }
+    eprintln!("{trials} kills, each followed by two converging applies");
+    assert!(
+        only.is_some() || trials >= 3 * 12,
+        "{trials} kills: fewer checkpoints than expected"
+    );
+}
+
+/// Kills `how` at each checkpoint in turn; the number of kills made.
+fn kills_at_every_checkpoint(how: &str, only: Option<&str>) -> usize {
+    let lab = Lab::new(&format!("apply-every-step-{how}"));
     let (decl, port, _nginx) = lab.nginx_host("n", "");
     page(&lab, "n", "s0", "page");
     let canary = |v: usize| format!("kill-canary-{}-v{v}", std::process::id());
@@ -841,28 +881,59 @@ fn a_kill_at_every_step_of_the_host_script_converges() {
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let converge = |v: usize, after: &str| {
         lab.write(&program(v));
+        let start = Instant::now();
         let out = lab.apply(&["--all"]);
+        if std::env::var_os("INFRAC_TEST_VERBOSE").is_some() {
+            eprintln!(
+                "  converge to v{v}: {:?}: {}",
+                start.elapsed(),
+                stderr(&out).trim()
+            );
+        }
         assert_eq!(out.status.code(), Some(0), "{after}: {}", text(&out));
+        let start = Instant::now();
         let plan = lab.plan(&["--all"]);
-        assert_eq!(plan.status.code(), Some(0), "{after}: {}", text(&plan));
+        if plan.status.code() != Some(0) {
+            let ps = Command::new("ps")
+                .args(["-ef", "--forest"])
+                .output()
+                .unwrap();
+            panic!(
+                "{after}: plan after {:?}: {}\n{}",
+                start.elapsed(),
+                text(&plan),
+                String::from_utf8_lossy(&ps.stdout)
+            );
+        }
         settle(&lab, "n");
         assert_eq!(served_version(port), canary(v), "{after}");
         assert_eq!(leftovers(&lab, "n"), Vec::<String>::new(), "{after}");
     };
     let mut version = 0;
     let mut trials = 0;
-    for how in ["script", "ssh", "client"] {
+    {
         let mut n = 1;
         loop {
+            if let Some(only) = only {
+                let (h, at) = only.split_once(':').unwrap_or(("", ""));
+                if h != how {
+                    break;
+                }
+                if at != "*" && at.parse::<usize>().ok() != Some(n) {
+                    if n > 100 {
+                        break;
+                    }
+                    n += 1;
+                    continue;
+                }
+            }
             version += 1;
             lab.write(&program(version));
             let mode = if how == "script" { "script" } else { "pause" };
             let config = kill_config(&lab, n, mode);
-            let mut child = lab
-                .command(
-                    "apply",
-                    &["--all", "--yes", "--ssh-config", config.as_str()],
-                )
+            let mut child = common::infrac_command()
+                .args(["apply", lab.sites.as_str(), "--all", "--yes"])
+                .args(["--ssh-config", config.as_str(), "--proof-timeout", "4"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -894,8 +965,15 @@ fn a_kill_at_every_step_of_the_host_script_converges() {
                 assert!(out.status.success(), "{how} {n}: {err}");
                 break;
             }
+            if how == "script" {
+                // The script died at the checkpoint: the client says so.
+                assert!(err.contains("FAILED"), "{how} {n}: {err}");
+            }
             trials += 1;
             let after = format!("a kill of the {how} at checkpoint {n}");
+            if std::env::var_os("INFRAC_TEST_VERBOSE").is_some() {
+                eprintln!("{after}: {}", err.trim());
+            }
             if how == "ssh" {
                 // The client saw its connection cut: it must say what the
                 // host has, not guess.
@@ -920,19 +998,11 @@ fn a_kill_at_every_step_of_the_host_script_converges() {
             converge(version - 1, &after);
             version += 1;
             converge(version, &after);
-            assert_eq!(
-                in_tmp(&canary(version)),
-                Vec::<String>::new(),
-                "{after}"
-            );
+            assert_eq!(in_tmp(&canary(version)), Vec::<String>::new(), "{after}");
             n += 1;
         }
     }
-    eprintln!("{trials} kills, each followed by two converging applies");
-    assert!(
-        trials >= 3 * 12,
-        "{trials} kills: fewer checkpoints than expected"
-    );
+    trials
 }
 
 /// A host that accepts TCP connections and never says a word: the apply

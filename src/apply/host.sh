@@ -168,9 +168,17 @@ hash_of() { sha256sum < "$1" | cut -d' ' -f1; }
 if [ "$mode" = plan ]; then
     # `plan ROOT wait`: after the lock, so that an apply still running (its
     # client gone) has finished and what is on disk is what it left.
-    if [ "${3:-}" = wait ] && [ -f "$state/lock" ]; then
+    if [ -f "$state/lock" ]; then
         exec 9>>"$state/lock"
-        flock -w 120 9 || true
+        if [ "${3:-}" = wait ]; then
+            flock -w 120 9 || true
+        fi
+        # No apply running: tidy what a killed one left (its request's
+        # files may hold secrets), even when there is nothing to apply.
+        if flock -n 9; then
+            rm -rf "$state/incoming" "$state"/dropped.* "$state"/request.*
+            flock -u 9
+        fi
     fi
     [ -d "$state/txn" ] && say pending
     declare -A secret=()
