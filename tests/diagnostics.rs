@@ -250,19 +250,7 @@ fn the_language_reference_documents_every_directive() {
     // Tables escape `|` as `\|`.
     let doc = doc.replace("\\|", "|");
     let mut missing = Vec::new();
-    for ctx in [
-        Context::Top,
-        Context::Defaults,
-        Context::Host,
-        Context::Pool,
-        Context::Site,
-        Context::Static,
-        Context::Subproject,
-        Context::Service,
-        Context::Cron,
-        Context::Unit,
-        Context::Webhook,
-    ] {
+    for ctx in Context::VOCABULARY {
         for spec in ctx.specs() {
             let first = spec.usage.split(" | ").next().unwrap_or(spec.usage);
             if !doc.contains(first) {

@@ -596,6 +596,22 @@ pub enum Context {
 }
 
 impl Context {
+    /// Every kind of block whose directives are vocabulary (a `sysctl`
+    /// profile's are kernel keys).
+    pub const VOCABULARY: [Context; 11] = [
+        Context::Top,
+        Context::Defaults,
+        Context::Host,
+        Context::Pool,
+        Context::Site,
+        Context::Static,
+        Context::Subproject,
+        Context::Service,
+        Context::Cron,
+        Context::Unit,
+        Context::Webhook,
+    ];
+
     #[must_use]
     pub fn from_opener(name: Option<&str>) -> Option<Context> {
         Some(match name {

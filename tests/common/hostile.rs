@@ -227,19 +227,7 @@ impl std::fmt::Display for Position {
 #[must_use]
 pub fn positions() -> Vec<Position> {
     let mut out = Vec::new();
-    for context in [
-        Context::Top,
-        Context::Defaults,
-        Context::Host,
-        Context::Pool,
-        Context::Site,
-        Context::Static,
-        Context::Subproject,
-        Context::Service,
-        Context::Cron,
-        Context::Unit,
-        Context::Webhook,
-    ] {
+    for context in Context::VOCABULARY {
         for spec in context.specs() {
             let example = spec.example;
             let ws = words(example);

@@ -327,38 +327,44 @@ pub fn nginx(text: &str) -> Result<Vec<Token>, String> {
     Ok(out)
 }
 
-/// Compose's interpolation: `$$` is `$`, `$VAR`/`${VAR}` is `VAR`.
+/// After a `$` that compose or systemd reads: `$$` is `$`, `${VAR}` and
+/// `$VAR` are `VAR`, any other `$` stays.
+fn dollar(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
+    match chars.peek() {
+        Some('$') => {
+            chars.next();
+            out.push('$');
+        }
+        Some('{') => {
+            for c in chars.by_ref() {
+                if c == '}' {
+                    break;
+                }
+            }
+            out.push_str(VAR);
+        }
+        Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
+            while chars
+                .peek()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+            {
+                chars.next();
+            }
+            out.push_str(VAR);
+        }
+        _ => out.push('$'),
+    }
+}
+
+/// Compose's interpolation.
 fn compose_interpolate(s: &str) -> String {
     let mut out = String::new();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        if c != '$' {
+        if c == '$' {
+            dollar(&mut chars, &mut out);
+        } else {
             out.push(c);
-            continue;
-        }
-        match chars.peek() {
-            Some('$') => {
-                chars.next();
-                out.push('$');
-            }
-            Some('{') => {
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                }
-                out.push_str(VAR);
-            }
-            Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
-                while chars
-                    .peek()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
-                {
-                    chars.next();
-                }
-                out.push_str(VAR);
-            }
-            _ => out.push('$'),
         }
     }
     out
@@ -466,30 +472,7 @@ fn systemd_exec_words(s: &str) -> Vec<String> {
                     Some(other) => word.push(other),
                     None => {}
                 },
-                '$' => match chars.peek() {
-                    Some('$') => {
-                        chars.next();
-                        word.push('$');
-                    }
-                    Some('{') => {
-                        for c in chars.by_ref() {
-                            if c == '}' {
-                                break;
-                            }
-                        }
-                        word.push_str(VAR);
-                    }
-                    Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
-                        while chars
-                            .peek()
-                            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        {
-                            chars.next();
-                        }
-                        word.push_str(VAR);
-                    }
-                    _ => word.push('$'),
-                },
+                '$' => dollar(&mut chars, &mut word),
                 c => word.push(c),
             }
         }
