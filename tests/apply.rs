@@ -1094,3 +1094,105 @@ fn a_stopped_proxy_is_reported_as_such() {
     assert!(err.contains("FAILED; its proxy is not running"), "{err}");
     assert_eq!(lab.files("n"), before);
 }
+
+/// A secret reaches its file and nowhere else on the host: not in a copy
+/// of the request, not in the journal of a killed apply once the next one
+/// ran, not in last/, not in /tmp. (A webhook's secret, in the receiver's
+/// env file; `systemctl` is a stub on this lab's PATH, there being no
+/// systemd here.)
+#[test]
+fn a_secret_is_only_ever_in_its_file() {
+    let stubs = common::temp_dir("apply-secret-stubs");
+    let stub = stubs.join("systemctl");
+    std::fs::write(&stub, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&stub, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let lab = Lab::with_sshd(
+        "apply-secret",
+        &format!(" PATH={stubs}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+    );
+    let (decl, _port, _nginx) = lab.nginx_host("n", "");
+    let program = |v: usize| {
+        format!(
+            "defaults {{\n    site_root /srv\n    tls off\n}}\n{decl}\
+             site docs {{\n    domains docs.test\n    on n\n    static\n    header X-Version v{v}\n    subproject guide https://github.com/example/guide\n}}\n\
+             webhook hooks {{\n    domain hooks.test\n    updates docs\n    secret env HOOK_SECRET\n}}\n"
+        )
+    };
+    let secret = |v: usize| format!("s3cret-{}-{v}", std::process::id());
+    let apply = |v: usize, config: Option<&Utf8Path>| {
+        lab.write(&program(v));
+        let mut cmd = common::infrac_command();
+        cmd.args([
+            "apply",
+            lab.sites.as_str(),
+            "--all",
+            "--yes",
+            "--proof-timeout",
+            "4",
+        ])
+        .arg("--ssh-config")
+        .arg(config.unwrap_or(&lab.sshd.ssh_config).as_str())
+        .env("HOOK_SECRET", secret(v));
+        cmd.output().unwrap()
+    };
+    let first = apply(0, None);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let env_file = "etc/infrac/webhook/hooks.env";
+    // Where a secret may be: its file.
+    let holders = |v: usize| -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        let mut stack = vec![lab.host("n")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = Utf8PathBuf::from_path_buf(e.path()).unwrap();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if std::fs::read(&path).is_ok_and(|b| {
+                    b.windows(secret(v).len())
+                        .any(|w| w == secret(v).as_bytes())
+                }) {
+                    found.push(path.strip_prefix(lab.host("n")).unwrap().to_string());
+                }
+            }
+        }
+        found.extend(in_tmp(&secret(v)));
+        found.sort();
+        found
+    };
+    assert_eq!(holders(0), vec![env_file.to_owned()]);
+    // Killed at each checkpoint of an apply that changes the secret, then
+    // applied again: the old and the new secret are each in the env file
+    // only, or nowhere.
+    let mut v = 0;
+    let mut kills = 0;
+    for n in 1..=60 {
+        v += 1;
+        let config = kill_config(&lab, n, "script");
+        let killed = apply(v, Some(&config));
+        let finished = killed.status.success();
+        kills += usize::from(!finished);
+        v += 1;
+        let again = apply(v, None);
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "after a kill at {n}: {}",
+            text(&again)
+        );
+        for old in [v - 2, v - 1] {
+            assert_eq!(
+                holders(old),
+                Vec::<String>::new(),
+                "secret v{old} after a kill at {n}"
+            );
+        }
+        assert_eq!(holders(v), vec![env_file.to_owned()], "after a kill at {n}");
+        if finished {
+            break;
+        }
+    }
+    assert!(
+        kills >= 12,
+        "{kills} kills: fewer checkpoints than expected"
+    );
+}

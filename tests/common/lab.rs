@@ -15,8 +15,13 @@ pub struct Lab {
 
 impl Lab {
     pub fn new(name: &str) -> Lab {
+        Lab::with_sshd(name, "")
+    }
+
+    /// A lab whose sshd sets `env` (` NAME=VALUE…`) for its sessions.
+    pub fn with_sshd(name: &str, extra: &str) -> Lab {
         let root = super::temp_dir(name);
-        let sshd = super::sshd(&root.join("ssh"));
+        let sshd = super::sshd_with(&root.join("ssh"), extra);
         let sites = root.join("sites");
         std::fs::create_dir_all(&sites).unwrap();
         Lab { root, sshd, sites }

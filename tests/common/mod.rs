@@ -140,6 +140,11 @@ impl Drop for Sshd {
 /// `pyenv init` (0.11 s of CPU a login), a cost of the machine, not of
 /// infrac, which would otherwise dominate every round trip measured here.
 pub fn sshd(dir: &camino::Utf8Path) -> Sshd {
+    sshd_with(dir, "")
+}
+
+/// An sshd that sets `env` (` NAME=VALUE…`) for its sessions too.
+pub fn sshd_with(dir: &camino::Utf8Path, extra: &str) -> Sshd {
     let sshd = require_tool("sshd");
     let keygen = require_tool("ssh-keygen");
     require_tool("ssh");
@@ -173,7 +178,7 @@ pub fn sshd(dir: &camino::Utf8Path) -> Sshd {
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\n\
              PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
              UsePAM no\nStrictModes no\nMaxStartups 100\nPidFile {dir}/sshd.pid\n\
-             SetEnv SHLVL=1\nAcceptEnv INFRAC_TEST_*\n"
+             SetEnv SHLVL=1{extra}\nAcceptEnv INFRAC_TEST_*\n"
         ),
     )
     .unwrap();
