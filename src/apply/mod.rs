@@ -917,6 +917,49 @@ fn proof_address(url: &str) -> Option<(u16, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The user's ssh config decides timeouts when it sets them; infrac's
+    /// defaults apply when it does not.
+    #[test]
+    fn ssh_timeouts_are_the_users_when_set() {
+        let dir = std::env::temp_dir().join(format!("infrac-ssh-g-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ssh = crate::model::Ssh {
+            user: "root".into(),
+            port: 22,
+            address: "web.example.org".into(),
+            host_keys: Vec::new(),
+        };
+        let options = |text: &str| {
+            let path = Utf8PathBuf::from_path_buf(dir.join("config")).unwrap();
+            std::fs::write(&path, text).unwrap();
+            SshOptions { config: Some(path) }
+        };
+        assert_eq!(configured(&ssh, &options("")), (false, false));
+        assert_eq!(
+            configured(
+                &ssh,
+                &options("Host web.example.org\n    ConnectTimeout 3\n    ServerAliveInterval 7\n")
+            ),
+            (true, true)
+        );
+        let cmd = super::ssh(&ssh, &options("")).unwrap();
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(args.contains(&"ConnectTimeout=10".to_owned()), "{args:?}");
+        let cmd = super::ssh(&ssh, &options("Host *\n    ConnectTimeout 3\n")).unwrap();
+        let args: Vec<String> = cmd
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            !args.iter().any(|a| a.starts_with("ConnectTimeout")),
+            "{args:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     use crate::manifest::{File, ReloadCommands, SecretUse};
 
     fn target() -> Target {
