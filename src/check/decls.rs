@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use camino::Utf8PathBuf;
 
 use super::schema::Context;
-use super::{Checker, Decl, Decls, Index, Placement, flat_args, text, values};
+use super::{Checker, Decl, Decls, Index, Placement, Served, flat_args, text, values};
 use crate::diag::{Code, Diagnostic, did_you_mean, one_of};
 use crate::model::{
     Backend, ContainerMode, CronJob, Defaults, DeployMode, Encoding, EnvValue, EnvVar, ErrorPage,
@@ -276,7 +276,7 @@ impl<'a> Checker<'a> {
                 }
                 "acme_webroot" => {
                     let p = self.abs_path(args[0], "ACME webroot");
-                    if let Some(p) = self.served(p, args[0], "ACME webroot") {
+                    if let Some(p) = self.served(p, args[0], "ACME webroot", Served::Folder) {
                         defaults.acme_webroot = p;
                     }
                 }
@@ -437,33 +437,17 @@ impl<'a> Checker<'a> {
         whole: Span,
     ) -> Option<(String, String)> {
         let (key, value) = match (key.split_once('='), args) {
-            (Some((k, v)), []) => {
-                if let Some((code, label, help)) = text::problem(v) {
-                    self.report(
-                        Diagnostic::new(
-                            code,
-                            key_span,
-                            format!("`{k}` has a value that cannot be written"),
-                        )
-                        .label(label)
-                        .help(help),
-                    );
-                    return None;
-                }
-                if let Err(why) = text::sysctl_value(v) {
-                    self.report(
-                        Diagnostic::new(
-                            Code::InvalidText,
-                            key_span,
-                            format!("`{v}` is not a kernel setting's value"),
-                        )
-                        .label(why)
-                        .help("write `KEY=VALUE` or `KEY VALUE`"),
-                    );
-                    return None;
-                }
-                (k.to_owned(), v.to_owned())
-            }
+            (Some((k, v)), []) => (
+                k.to_owned(),
+                self.typed_text(
+                    v,
+                    key_span,
+                    text::sysctl_value,
+                    Code::InvalidText,
+                    "a kernel setting's value",
+                    "write `KEY=VALUE` or `KEY VALUE`",
+                )?,
+            ),
             (None, [value]) => (
                 key.to_owned(),
                 self.typed(
@@ -1190,7 +1174,7 @@ impl<'a> Checker<'a> {
         for item in items.iter().filter(|i| i.name.value == "root") {
             let arg = flat_args(item)[0];
             let p = self.abs_path(arg, "site root");
-            if let Some(p) = self.served(p, arg, "site root") {
+            if let Some(p) = self.served(p, arg, "site root", Served::Folder) {
                 root = p;
             }
         }
@@ -1410,9 +1394,9 @@ impl<'a> Checker<'a> {
                 return None;
             }
             let cert = self.abs_path(args[1], "certificate");
-            let cert = self.served(cert, args[1], "certificate");
+            let cert = self.served(cert, args[1], "certificate", Served::File);
             let key = self.abs_path(args[2], "key");
-            let key = self.served(key, args[2], "key");
+            let key = self.served(key, args[2], "key", Served::File);
             return Some(Tls::Files {
                 cert: cert?,
                 key: key?,
@@ -1901,7 +1885,7 @@ impl<'a> Checker<'a> {
             match inner.name.value {
                 "root" => {
                     let p = self.path_under(inner_args[0], site_root, "static root");
-                    root = self.served(p, inner_args[0], "static root")?;
+                    root = self.served(p, inner_args[0], "static root", Served::Folder)?;
                 }
                 "try" => {
                     for arg in inner_args {
@@ -1935,7 +1919,8 @@ impl<'a> Checker<'a> {
                 }
                 "fallback" => {
                     let p = self.path_under(inner_args[0], site_root, "fallback tree");
-                    fallback = Some(self.served(p, inner_args[0], "fallback tree")?);
+                    fallback =
+                        Some(self.served(p, inner_args[0], "fallback tree", Served::Folder)?);
                 }
                 other => unreachable!("schema::STATIC lists `{other}`"),
             }

@@ -88,6 +88,15 @@ pub(crate) enum Placement {
     Pool(PoolId),
 }
 
+/// What a served or mounted path is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Served {
+    /// A folder (a site root, a webroot): served or mounted itself.
+    Folder,
+    /// A file (a certificate): its folder is mounted.
+    File,
+}
+
 /// Name → index, for resolving references.
 pub(crate) type Index = HashMap<String, usize>;
 
@@ -421,11 +430,29 @@ impl<'a> Checker<'a> {
         help: &str,
     ) -> Option<String> {
         let text = self.text(arg)?;
-        match rule(text) {
+        self.typed_text(text, arg.span, rule, code, what, help)
+    }
+
+    /// [`Checker::typed`] for text that is not one argument (the value of
+    /// a `KEY=VALUE` word), which pass 0 has not seen.
+    pub fn typed_text(
+        &mut self,
+        text: &str,
+        span: Span,
+        rule: fn(&str) -> Result<(), String>,
+        code: Code,
+        what: &str,
+        help: &str,
+    ) -> Option<String> {
+        let checked = match text::problem(text) {
+            Some((code, label, help)) => Err((code, label, help.to_owned())),
+            None => rule(text).map_err(|why| (code, why, help.to_owned())),
+        };
+        match checked {
             Ok(()) => Some(text.to_owned()),
-            Err(why) => {
+            Err((code, why, help)) => {
                 self.report(
-                    Diagnostic::new(code, arg.span, format!("`{text}` is not {what}"))
+                    Diagnostic::new(code, span, format!("`{text}` is not {what}"))
                         .label(why)
                         .help(help),
                 );
@@ -564,13 +591,15 @@ impl<'a> Checker<'a> {
         path: Option<Utf8PathBuf>,
         arg: &Arg<'_>,
         what: &str,
+        kind: Served,
     ) -> Option<Utf8PathBuf> {
         let path = path?;
-        let dir = if what.ends_with("certificate") || what.ends_with("key") {
-            path.parent()
-                .map_or(path.clone(), camino::Utf8Path::to_owned)
-        } else {
-            path.clone()
+        let dir = match kind {
+            Served::Folder => path.clone(),
+            // A file is mounted by its folder.
+            Served::File => path
+                .parent()
+                .map_or(path.clone(), camino::Utf8Path::to_owned),
         };
         if dir.as_str() == "/" {
             self.report(

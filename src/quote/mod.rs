@@ -156,12 +156,14 @@ pub fn forbidden_char(c: char) -> bool {
 }
 
 /// Text for a comment line of any format: a file name in a generated
-/// file's header. Characters a comment cannot hold become `?`.
+/// file's header. Characters a comment cannot hold become `?`: those that
+/// end a line, a `\` (systemd joins the next line), and braces (Caddy
+/// replaces `{$VAR}` before it sees comments).
 #[must_use]
 pub fn comment(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if forbidden_char(c) || c == '\\' {
+            if forbidden_char(c) || matches!(c, '\\' | '{' | '}') {
                 '?'
             } else {
                 c
@@ -276,5 +278,6 @@ mod tests {
     #[test]
     fn comments_cannot_end_their_line() {
         assert_eq!(comment("a\nb\u{2028}c\\"), "a?b?c?");
+        assert_eq!(comment("{$HOME}.infra"), "?$HOME?.infra");
     }
 }
