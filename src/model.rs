@@ -196,10 +196,23 @@ impl Host {
     /// its first IPv4, else its first IPv6 address.
     #[must_use]
     pub fn address(&self) -> Option<String> {
-        self.dns_name
-            .clone()
-            .or_else(|| self.ipv4.first().map(ToString::to_string))
+        self.dns_name.clone().or_else(|| self.ip_address())
+    }
+
+    /// Its first declared IP address (IPv4 first; IPv6 in brackets).
+    #[must_use]
+    pub fn ip_address(&self) -> Option<String> {
+        self.ipv4
+            .first()
+            .map(ToString::to_string)
             .or_else(|| self.ipv6.first().map(|a| format!("[{a}]")))
+    }
+
+    /// Where a file of the host's tree (`etc/caddy/Caddyfile`, as `layout`
+    /// names it) is on the host.
+    #[must_use]
+    pub fn installed(&self, tree_path: impl AsRef<camino::Utf8Path>) -> Utf8PathBuf {
+        self.path(&camino::Utf8Path::new("/").join(tree_path))
     }
 
     /// An absolute path on this host, under its prefix.

@@ -157,8 +157,7 @@ fn placeholder(v: Var) -> &'static str {
 
 /// Text with neutral placeholders (`/new/{rest}`) as one Caddy token.
 fn interp(s: &str) -> Result<Raw> {
-    let segments = quote::segments(s)
-        .map_err(|why| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why))?;
+    let segments = super::escape::segments(s)?;
     let parts: Vec<Part<'_>> = segments
         .iter()
         .map(|seg| match seg {

@@ -49,6 +49,13 @@ impl From<Unquotable> for Error {
     }
 }
 
+/// Text with infrac's placeholders (`/new/{rest}`) split into text and
+/// variables, for a renderer to write in its format's syntax. Any other
+/// brace was rejected by the checker: here it is an internal error.
+pub fn segments(text: &str) -> Result<Vec<crate::quote::Segment>, Error> {
+    crate::quote::segments(text).map_err(|why| Error::new(ErrorKind::InvalidOperation, why))
+}
+
 fn format_of(state: &State<'_, '_>) -> Result<Format, Error> {
     match state.auto_escape() {
         AutoEscape::Custom(name) => Format::from_name(name)

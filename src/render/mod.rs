@@ -140,12 +140,8 @@ impl Context<'_> {
                 // An IP address when the peer declares one: NGINX resolves
                 // a name in `proxy_pass` when it starts, and does not start
                 // when the name does not resolve then.
-                let ip = peer
-                    .ipv4
-                    .first()
-                    .map(ToString::to_string)
-                    .or_else(|| peer.ipv6.first().map(|a| format!("[{a}]")));
-                ip.or_else(|| peer.address())
+                peer.ip_address()
+                    .or_else(|| peer.address())
                     .map(|a| format!("http://{a}{port}"))
             })
             .collect()
@@ -270,10 +266,7 @@ fn in_proxy_container(host: &Host, service: &str, command: &str) -> String {
 }
 
 fn caddyfile_word(host: &Host) -> String {
-    word(
-        host.path(Utf8Path::new(&format!("/{}", layout::CADDYFILE)))
-            .as_str(),
-    )
+    word(host.installed(layout::CADDYFILE).as_str())
 }
 
 fn nginx_config_flag(host: &Host) -> String {

@@ -125,8 +125,7 @@ struct WebhookView {
 /// `strip` locations capture the path after the prefix as `$rest`, so
 /// `{path}` is `/${rest}` there.
 fn interp(s: &str, strip: bool) -> Result<Raw> {
-    let segments = quote::segments(s)
-        .map_err(|why| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, why))?;
+    let segments = super::escape::segments(s)?;
     let mut parts = Vec::new();
     for seg in &segments {
         match seg {
@@ -425,12 +424,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             .collect(),
         challenge,
         https_redirect: Raw::new(format!("{scheme}${{host}}{port}${{request_uri}}")),
-        errors_snippet: host
-            .path(camino::Utf8Path::new(&format!(
-                "/{}",
-                crate::layout::NGINX_ERRORS
-            )))
-            .to_string(),
+        errors_snippet: host.installed(crate::layout::NGINX_ERRORS).to_string(),
         aliases: if site.redirect_from.is_empty() {
             None
         } else {

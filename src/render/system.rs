@@ -49,14 +49,16 @@ struct CronView {
 }
 
 pub fn cron_entry(ctx: &Context<'_>, job: &CronJob) -> Result<String, minijinja::Error> {
-    let script = format!("/{}", layout::cron_script(&job.name));
     ctx.render(
         "cron.j2",
         &CronView {
             name: job.name.clone(),
             schedule: Raw::new(quote::cron::schedule(&job.schedule)?),
             user: job.user.clone(),
-            script: ctx.host.path(Utf8Path::new(&script)).to_string(),
+            script: ctx
+                .host
+                .installed(layout::cron_script(&job.name))
+                .to_string(),
         },
     )
 }
@@ -132,7 +134,7 @@ fn compose_file(host: &Host) -> Utf8PathBuf {
         ContainerMode::Compose => layout::compose(&host.stack),
         ContainerMode::Swarm => layout::stack(&host.stack),
     };
-    host.path(Utf8Path::new(&format!("/{path}")))
+    host.installed(path)
 }
 
 fn compose_up(host: &Host) -> String {
@@ -155,10 +157,7 @@ pub fn containers_up(host: &Host) -> String {
             word(&host.stack)
         ),
     };
-    let env = word(
-        host.path(Utf8Path::new(&format!("/{}", stack_env(host))))
-            .as_str(),
-    );
+    let env = word(host.installed(stack_env(host)).as_str());
     format!("set -a; if [ -f {env} ]; then . {env}; fi; set +a; {up}")
 }
 
@@ -268,11 +267,7 @@ pub fn unit_service(ctx: &Context<'_>, unit: &Unit) -> Result<String, minijinja:
         Task::CertbotRenew | Task::RestartProxy => (
             quote::systemd::exec(&[
                 "/bin/bash",
-                host.path(Utf8Path::new(&format!(
-                    "/{}",
-                    layout::unit_script(&unit.name)
-                )))
-                .as_str(),
+                host.installed(layout::unit_script(&unit.name)).as_str(),
             ])?,
             vec![],
         ),
@@ -711,11 +706,8 @@ pub fn webhook_unit(ctx: &Context<'_>, w: &Webhook) -> Result<String, minijinja:
     for s in &w.sites {
         writable.insert(host.path(&ctx.model.site(*s).root).to_string());
     }
-    let script = host.path(Utf8Path::new(&format!("/{}", layout::WEBHOOK_RECEIVER)));
-    let hooks = host.path(Utf8Path::new(&format!(
-        "/{}",
-        layout::webhook_hooks(&w.name)
-    )));
+    let script = host.installed(layout::WEBHOOK_RECEIVER);
+    let hooks = host.installed(layout::webhook_hooks(&w.name));
     ctx.render(
         "webhook.service.j2",
         &ReceiverUnitView {
@@ -725,9 +717,7 @@ pub fn webhook_unit(ctx: &Context<'_>, w: &Webhook) -> Result<String, minijinja:
                 script.as_str(),
                 hooks.as_str(),
             ])?),
-            env_file: host
-                .path(Utf8Path::new(&format!("/{}", layout::webhook_env(&w.name))))
-                .to_string(),
+            env_file: host.installed(layout::webhook_env(&w.name)).to_string(),
             writable: writable.into_iter().collect(),
         },
     )
