@@ -251,9 +251,7 @@ fn emit(diags: &[Diagnostic], sources: &SourceMap, input: &Input) -> bool {
     diags.iter().any(Diagnostic::is_error)
 }
 
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
+use crate::diag::plural;
 
 fn summary(errors: usize, warnings: usize) -> String {
     match (errors, warnings) {

@@ -116,12 +116,12 @@ pub enum ApplyError {
         "`{name}` is not running on the host (nothing answers on 127.0.0.1:{port}): start it, then apply again; the previous files are back in place"
     )]
     ProxyDown { name: String, port: String },
-    #[error("the connection was lost after the request was sent ({ssh}); a new plan shows {state}")]
-    Lost { ssh: String, state: String },
+    #[error("{cause}; a new plan shows {state}")]
+    Lost { cause: String, state: String },
     #[error(
-        "the connection was lost after the request was sent ({ssh}), and the host could not be asked again ({plan}): what it runs is unknown; run `infrac plan`"
+        "{cause}, and the host could not be asked again ({plan}): what it runs is unknown; run `infrac plan`"
     )]
-    Unknown { ssh: String, plan: String },
+    Unknown { cause: String, plan: String },
 }
 
 impl ApplyError {
@@ -134,9 +134,7 @@ impl ApplyError {
             }
             ApplyError::Unknown { .. } => "what it runs is unknown",
             ApplyError::ProxyDown { .. } => "its proxy is not running; its files are as before",
-            ApplyError::Lost { .. } => {
-                "its files are as before (re-checked after the connection was lost)"
-            }
+            ApplyError::Lost { .. } => "its files are as before (re-checked)",
             ApplyError::Spawn(_) | ApplyError::Ssh(_) | ApplyError::Input(_) => {
                 "nothing was changed on it"
             }
@@ -674,9 +672,9 @@ pub struct Applied {
     /// Another apply was waiting for the host's lock when this one
     /// finished: its build replaces this one.
     pub queued: bool,
-    /// Learned by planning again after the connection was lost: the host
-    /// runs this build's files.
-    pub observed: bool,
+    /// Learned by planning again (why: the connection was lost, …): the
+    /// host has this build's files.
+    pub observed: Option<String>,
 }
 
 /// Applies `target` to its host, `plan` being what the host said it

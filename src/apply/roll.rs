@@ -119,21 +119,31 @@ pub fn apply_all(
 /// What a host has after the connection to it was lost during an apply:
 /// applied when a new plan (after any apply still running there) finds
 /// nothing left to do.
+/// Why an apply's outcome is not known from its answer.
+fn cause(e: super::ApplyError) -> String {
+    match e {
+        super::ApplyError::Ssh(ssh) => {
+            format!("the connection was lost after the request was sent ({ssh})")
+        }
+        other => other.to_string(),
+    }
+}
+
 fn observe(
     target: &Target,
     options: &RollOptions,
-    ssh: String,
+    cause: String,
 ) -> Result<super::Applied, super::ApplyError> {
     match super::replan(target, &options.ssh) {
         Ok(plan) if plan.is_empty() => Ok(super::Applied {
-            observed: true,
+            observed: Some(cause),
             ..super::Applied::default()
         }),
         Ok(plan) => Err(super::ApplyError::Lost {
-            ssh,
+            cause,
             state: format!(
                 "{} still to make: the host has its previous files{}",
-                crate::cli::plural(plan.changes.len(), "change"),
+                crate::diag::plural(plan.changes.len(), "change"),
                 if plan.interrupted {
                     " (the interrupted apply is undone at the next apply)"
                 } else {
@@ -142,7 +152,7 @@ fn observe(
             ),
         }),
         Err(e) => Err(super::ApplyError::Unknown {
-            ssh,
+            cause,
             plan: e.to_string(),
         }),
     }
@@ -183,15 +193,18 @@ fn roll(
                 &mut |step| report(Event::Step { host, step }),
             ) {
                 Ok(applied) => HostOutcome::Applied(applied),
-                // The request may have reached the host: ask it what it
-                // has now, rather than guess.
-                Err(super::ApplyError::Ssh(ssh)) => match observe(target, options, ssh) {
-                    Ok(applied) => HostOutcome::Applied(applied),
-                    Err(e) => {
-                        failed = Some(k);
-                        HostOutcome::Failed(e)
+                // The request may have reached the host, or its answer
+                // could not be read: ask it what it has now, rather than
+                // guess.
+                Err(e @ (super::ApplyError::Ssh(_) | super::ApplyError::Protocol(_))) => {
+                    match observe(target, options, cause(e)) {
+                        Ok(applied) => HostOutcome::Applied(applied),
+                        Err(e) => {
+                            failed = Some(k);
+                            HostOutcome::Failed(e)
+                        }
                     }
-                },
+                }
                 Err(e) => {
                     failed = Some(k);
                     HostOutcome::Failed(e)

@@ -354,6 +354,10 @@ impl Progress {
 fn done(outcome: &HostOutcome) -> String {
     match outcome {
         HostOutcome::Applied(a) if a.up_to_date => "up to date".to_owned(),
+        HostOutcome::Applied(a) if a.observed.is_some() => format!(
+            "applied: {}, and a new plan finds this build's files on the host",
+            a.observed.as_deref().unwrap_or_default()
+        ),
         HostOutcome::Applied(a) => {
             let (written, moded, removed) = a.swapped;
             let mut parts = vec![format!(
@@ -365,12 +369,6 @@ fn done(outcome: &HostOutcome) -> String {
             }
             if !a.reloads.is_empty() {
                 parts.push(format!("reloaded {}", a.reloads.join(", ")));
-            }
-            if a.observed {
-                parts = vec![
-                    "applied: the connection was lost, and a new plan finds this build's files on the host"
-                        .to_owned(),
-                ];
             }
             if let Some(b) = &a.proved {
                 if a.queued {

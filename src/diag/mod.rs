@@ -463,6 +463,12 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// "1 file", "2 files".
+#[must_use]
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// A list of names in backticks: "`a`, `b` or `c`".
 pub fn one_of<S: AsRef<str>>(names: &[S]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
