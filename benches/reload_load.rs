@@ -157,18 +157,12 @@ fn main() {
     for proxy in ["caddy", "nginx"] {
         let lab = Lab::new(&format!("bench-reload-{proxy}"));
         let (decl, port, server) = if proxy == "caddy" {
-            lab.caddy_host("h")
+            lab.caddy_host("n")
         } else {
-            lab.nginx_host("h", "")
+            lab.nginx_host("n", "")
         };
-        let index = lab.host("h").join("srv/s0/index.html");
-        std::fs::create_dir_all(index.parent().unwrap()).unwrap();
-        std::fs::write(&index, "hello\n").unwrap();
-        let program = |v: usize| {
-            format!(
-                "defaults {{\n    site_root /srv\n}}\n{decl}site s0 {{\n    domains s0.test\n    on h\n    tls off\n    static\n    header X-Version v{v}\n}}\n"
-            )
-        };
+        lab.page("n", "s0", "hello\n");
+        let program = |v: usize| common::lab::versioned(&decl, 1, &format!("v{v}"));
         lab.write(&program(0));
         let first = lab.apply(&["--all"]);
         assert!(

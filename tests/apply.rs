@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::lab::{Lab, Port, get};
+use common::lab::{Lab, Port, get, site, versioned};
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output, Stdio};
@@ -94,32 +94,6 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn site(name: &str, on: &str, extra: &str) -> String {
-    format!(
-        "site {name} {{\n    domains {name}.test\n    on {on}\n    tls off\n    static\n{extra}}}\n"
-    )
-}
-
-/// Host `n` (declared by `decl`) with `count` sites `s0`… whose responses
-/// carry `X-Version: VERSION`.
-fn versioned(decl: &str, count: usize, version: &str) -> String {
-    let mut p = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
-    for i in 0..count {
-        p.push_str(&site(
-            &format!("s{i}"),
-            "n",
-            &format!("    header X-Version {version}\n"),
-        ));
-    }
-    p
-}
-
-fn page(lab: &Lab, host: &str, site: &str, body: &str) {
-    let path = lab.host(host).join("srv").join(site).join("index.html");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, body).unwrap();
-}
-
 /// NGINX's worker processes: a reload replaces them all.
 fn nginx_workers(lab: &Lab, host: &str) -> Vec<u32> {
     let pid = std::fs::read_to_string(lab.host(host).join("nginx.pid")).unwrap();
@@ -145,9 +119,9 @@ fn apply_serves_new_content_then_changes_only_what_changed() {
     let lab = Lab::new("apply-basic");
     let (c_decl, c_port, _caddy) = lab.caddy_host("c");
     let (n_decl, n_port, _nginx) = lab.nginx_host("n", "");
-    page(&lab, "c", "a", "site a on caddy");
-    page(&lab, "n", "b", "site b on nginx");
-    page(&lab, "n", "gone", "a site to remove");
+    lab.page("c", "a", "site a on caddy");
+    lab.page("n", "b", "site b on nginx");
+    lab.page("n", "gone", "a site to remove");
     let program = |b_extra: &str, with_gone: bool| {
         let mut p = format!(
             "defaults {{\n    site_root /srv\n}}\n{c_decl}{n_decl}{}{}",
@@ -261,7 +235,7 @@ fn apply_serves_new_content_then_changes_only_what_changed() {
 fn a_reload_nginx_ignores_is_caught_by_the_proof_and_undone() {
     let lab = Lab::new("apply-ignored");
     let (decl, port, _nginx) = lab.nginx_host("n", "");
-    page(&lab, "n", "b", "old content");
+    lab.page("n", "b", "old content");
     let program = |http: u16| {
         format!(
             "defaults {{\n    site_root /srv\n}}\n{}{}",
@@ -312,7 +286,7 @@ fn a_reload_nginx_ignores_is_caught_by_the_proof_and_undone() {
 fn a_change_the_host_rejects_leaves_the_old_files_and_content() {
     let lab = Lab::new("apply-invalid");
     let (decl, port, _nginx) = lab.nginx_host("n", "");
-    page(&lab, "n", "b", "old content");
+    lab.page("n", "b", "old content");
     let base = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
     lab.write(&format!("{base}{}", site("b", "n", "")));
     let first = lab.apply(&["--all"]);
@@ -344,7 +318,7 @@ fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
     let (decl, port, _nginx) = lab.nginx_host("n", "");
     let sites = |version: &str| versioned(&decl, 30, version);
     for i in 0..30 {
-        page(&lab, "n", &format!("s{i}"), "page");
+        lab.page("n", &format!("s{i}"), "page");
     }
     lab.write(&sites("old"));
     let first = lab.apply(&["--all"]);
@@ -584,7 +558,7 @@ fn a_pool_is_put_back_whole_when_a_later_member_fails() {
     let (one, p1, _n1) = lab.nginx_host("n1", "");
     let (two, p2, _n2) = lab.nginx_host("n2", "");
     for h in ["n1", "n2"] {
-        page(&lab, h, "shop", &format!("old shop on {h}"));
+        lab.page(h, "shop", &format!("old shop on {h}"));
     }
     let program = |tls: &str| {
         format!(
@@ -746,7 +720,7 @@ fn on_terminal(args: &[&str], input: &str) -> (Option<i32>, String) {
 fn on_a_terminal_apply_asks_first_and_shows_progress() {
     let lab = Lab::new("apply-terminal");
     let (decl, port, _nginx) = lab.nginx_host("n", "");
-    page(&lab, "n", "b", "content");
+    lab.page("n", "b", "content");
     lab.write(&format!(
         "defaults {{\n    site_root /srv\n}}\n{decl}{}",
         site("b", "n", "")
@@ -873,7 +847,7 @@ fn a_kill_at_every_step_of_the_host_script_converges() {
 fn kills_at_every_checkpoint(how: &str, only: Option<&str>) -> usize {
     let lab = Lab::new(&format!("apply-every-step-{how}"));
     let (decl, port, _nginx) = lab.nginx_host("n", "");
-    page(&lab, "n", "s0", "page");
+    lab.page("n", "s0", "page");
     let canary = |v: usize| format!("kill-canary-{}-v{v}", std::process::id());
     let program = |v: usize| versioned(&decl, 1, &canary(v));
     lab.write(&program(0));
@@ -1011,7 +985,7 @@ fn kills_at_every_checkpoint(how: &str, only: Option<&str>) -> usize {
 fn a_host_that_never_answers_fails_alone() {
     let lab = Lab::new("apply-silent");
     let (decl, port, _nginx) = lab.nginx_host("n", "");
-    page(&lab, "n", "s0", "page");
+    lab.page("n", "s0", "page");
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let silent_port = silent.local_addr().unwrap().port();
     // Accept and hold connections, answering nothing.
@@ -1051,7 +1025,7 @@ fn a_host_that_never_answers_fails_alone() {
 fn a_failed_write_names_the_file_and_the_reason() {
     let lab = Lab::new("apply-write-failed");
     let (decl, port, _nginx) = lab.nginx_host("n", "");
-    page(&lab, "n", "s0", "page");
+    lab.page("n", "s0", "page");
     lab.write(&versioned(&decl, 1, "v1"));
     assert_eq!(lab.apply(&["--all"]).status.code(), Some(0));
     // A folder where the new site's conf must go.
@@ -1080,7 +1054,7 @@ fn a_failed_write_names_the_file_and_the_reason() {
 fn a_stopped_proxy_is_reported_as_such() {
     let lab = Lab::new("apply-proxy-down");
     let (decl, _port, nginx) = lab.nginx_host("n", "");
-    page(&lab, "n", "s0", "page");
+    lab.page("n", "s0", "page");
     lab.write(&versioned(&decl, 1, "v1"));
     assert_eq!(lab.apply(&["--all"]).status.code(), Some(0));
     drop(nginx);

@@ -27,6 +27,13 @@ impl Lab {
         Lab { root, sshd, sites }
     }
 
+    /// The index page of `site` on `host` (`versioned`'s site root).
+    pub fn page(&self, host: &str, site: &str, body: &str) {
+        let path = self.host(host).join("srv").join(site).join("index.html");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, body).unwrap();
+    }
+
     /// A host's prefix: where its tree lands.
     pub fn host(&self, name: &str) -> Utf8PathBuf {
         self.root.join(name)
@@ -143,6 +150,27 @@ impl Lab {
         }
         out
     }
+}
+
+/// A site `name` on `on` (TLS off, static files), with `extra` lines.
+pub fn site(name: &str, on: &str, extra: &str) -> String {
+    format!(
+        "site {name} {{\n    domains {name}.test\n    on {on}\n    tls off\n    static\n{extra}}}\n"
+    )
+}
+
+/// Host `n` (declared by `decl`) with `count` sites `s0`… whose responses
+/// carry `X-Version: VERSION`.
+pub fn versioned(decl: &str, count: usize, version: &str) -> String {
+    let mut p = format!("defaults {{\n    site_root /srv\n}}\n{decl}");
+    for i in 0..count {
+        p.push_str(&site(
+            &format!("s{i}"),
+            "n",
+            &format!("    header X-Version {version}\n"),
+        ));
+    }
+    p
 }
 
 #[derive(Clone, Copy)]
