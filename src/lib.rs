@@ -22,3 +22,4 @@ pub mod quote;
 pub mod render;
 pub mod source;
 pub mod syntax;
+pub mod vocabulary;

@@ -242,7 +242,7 @@ fn a_directive_in_the_wrong_block_says_where_it_belongs() {
 /// schema writes its usage (a directive added without docs fails here).
 #[test]
 fn the_language_reference_documents_every_directive() {
-    use infrac::check::schema::Context;
+    use infrac::vocabulary::Block as Context;
     let doc = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/LANGUAGE.md"),
     )
@@ -260,7 +260,7 @@ fn the_language_reference_documents_every_directive() {
     }
     assert!(missing.is_empty(), "not in docs/LANGUAGE.md: {missing:#?}");
     // And every unit setting `set` takes.
-    let settings: Vec<String> = infrac::check::unit_setting::names()
+    let settings: Vec<String> = infrac::check::value::unit_setting::names()
         .filter(|n| {
             let (_, key) = n.split_once('.').unwrap();
             !doc.contains(&format!(" {key},"))

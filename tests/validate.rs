@@ -303,7 +303,7 @@ fn cron_entries_are_valid_and_run_their_scripts() {
             (fields[..5].join(" "), fields[5], fields[6])
         };
         assert!(
-            infrac::check::values::schedule(&schedule).is_ok(),
+            infrac::check::value::rules::schedule(&schedule).is_ok(),
             "{path}: {schedule}"
         );
         assert_eq!(user, "root");

@@ -294,6 +294,131 @@ Fix: write the branch's real name, e.g. `gh-pages`.";
 
 Fix: use a status in the range the help names.";
 
+    InvalidName = "invalid-name", Error,
+"A declaration's name (or a stack's) is not a name infrac can use: names
+become file names, container names and unit names, so they start with a
+letter or digit and use only letters, digits, `-`, `_` and `.`.
+
+    site my blog { … }       # a space: the name is `my`, `blog` is extra
+    site -blog { … }         # a leading `-` reads as an option
+
+Fix: rename it.";
+
+    InvalidEmail = "invalid-email", Error,
+"An ACME email is not an email address (`name@domain`, no spaces, no quotes).
+The certificate authority sends expiry warnings there.
+
+Fix: write the address, e.g. `acme_email ops@example.org`.";
+
+    InvalidUser = "invalid-user", Error,
+"A user name is not a Unix user name: lower-case letters, digits, `_` and
+`-`, starting with a letter or `_`, at most 32 characters.
+
+Fix: write the account's name, e.g. `user backup`.";
+
+    InvalidEnvName = "invalid-env-name", Error,
+"An environment variable name is not one a shell, compose and systemd all
+accept: letters, digits and `_`, not starting with a digit.
+
+    env LOG-LEVEL info       # `-` is not allowed: `LOG_LEVEL`
+
+Fix: rename the variable.";
+
+    InvalidHeader = "invalid-header", Error,
+"A header name is not an HTTP field name (RFC 9110 token characters: letters,
+digits and ``!#$%&'*+-.^_`|~``), or a header to remove (`-NAME`) has a value.
+
+Fix: correct the name; remove a header with `header -NAME` alone.";
+
+    InvalidFileName = "invalid-file-name", Error,
+"A name that `hide` never serves is not one file or folder name: it holds a
+`/`, is `.` or `..`, or has characters a path cannot.
+
+Fix: write one name, e.g. `hide .git .env`.";
+
+    InvalidQueryParam = "invalid-query-param", Error,
+"A query parameter name (`unless_query NAME`) is not a parameter name:
+letters, digits, `.`, `_`, `~` and `-`.
+
+Fix: write the parameter's name as it appears before `=` in a URL.";
+
+    InvalidPlaceholder = "invalid-placeholder", Error,
+"A redirect or rewrite target uses a placeholder that does not exist, or
+`{rest}` where the pattern has no `/*` for it to stand for.
+
+    redirect /old/* /new/{path2}     # placeholders: {path} {query} {uri} {rest} {host}
+    redirect /old /new/{rest}        # {rest} needs `/old/*`
+
+Fix: use one of the placeholders the help lists, or end the pattern in `/*`.";
+
+    InvalidCommand = "invalid-command", Error,
+"A command is empty, or a service's `command` has a quote that does not
+close (it is split into words as a shell would).
+
+Fix: write the command; close the quote.";
+
+    InvalidUnitName = "invalid-unit-name", Error,
+"A unit named in `after` or `wants` is not a systemd unit name: letters,
+digits, `:`, `-`, `_`, `.` and `@`.
+
+Fix: write the full unit name, e.g. `after network-online.target`.";
+
+    UnknownUnitSetting = "unknown-unit-setting", Error,
+"A `set Section.Key` names a unit setting infrac does not write. infrac
+writes the settings whose values it can check; the message lists the ones
+closest to what was written.
+
+Fix: correct the key; `docs/LANGUAGE.md` lists every setting `set` takes.";
+
+    InvalidUnitSetting = "invalid-unit-setting", Error,
+"The value of a `set Section.Key VALUE` is not of the setting's type (a
+boolean, a duration, a path, one of a list of words, …).
+
+    set Service.ProtectSystem stricter   # strict, full, true or false
+
+Fix: use a value of the type the label names.";
+
+    InvalidHostKey = "invalid-host-key", Error,
+"A pinned SSH host key is not a base64 public key.
+
+Fix: copy the key from `ssh-keyscan HOST` or from the host's
+/etc/ssh/ssh_host_*_key.pub (the second word of the line).";
+
+    InvalidPublish = "invalid-publish", Error,
+"A published port is not `HOST_PORT:CONTAINER_PORT`, optionally followed by
+`/tcp` or `/udp`.
+
+Fix: write it as `publish 8080:80` or `publish 53:53/udp`.";
+
+    InvalidVolume = "invalid-volume", Error,
+"A volume is not `SOURCE:/TARGET[:ro]` with a named volume or an absolute host
+path as its source, or `external` is given for a host path (only named
+volumes are external).
+
+Fix: write it as `volume data:/var/lib/app` or `volume /srv/data:/data:ro`.";
+
+    InvalidPlacement = "invalid-placement", Error,
+"A swarm placement constraint is not `node.ATTRIBUTE == VALUE` (or `!=`).
+
+Fix: write e.g. `placement \"node.role == manager\"`.";
+
+    InvalidNumber = "invalid-number", Error,
+"A count (`replicas`) is not a whole number, 1 or more.
+
+Fix: write the number, e.g. `replicas 2`.";
+
+    ConflictingSettings = "conflicting-settings", Error,
+"Two settings of one declaration contradict each other, such as `replicas`
+with `mode global` (a global service runs one container per node).
+
+Fix: remove one of them.";
+
+    UnexpectedList = "unexpected-list", Error,
+"A `[list]` stands where one value is expected (inside a `KEY=VALUE`, a
+`sysctl` value, a quoted argument).
+
+Fix: write the values as separate arguments, or use one value.";
+
     NginxStaticResolution = "nginx-static-resolution", Warning,
 "NGINX resolves a host name in `proxy_pass` once, at start-up. When the backend
 is replaced (a redeployed container, a moved server) NGINX keeps sending to the

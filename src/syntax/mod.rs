@@ -8,7 +8,6 @@ use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
-use crate::check::schema;
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span, Spanned};
 
@@ -246,7 +245,7 @@ fn expected_words(positives: &[Rule], context: Option<&str>) -> String {
     let in_list = has(&[Rule::list_close]);
     let mut words: Vec<String> = Vec::new();
     if has(&[Rule::directive, Rule::name]) {
-        words.push(schema::expected_in(context));
+        words.push(crate::vocabulary::expected_in(context));
     }
     if has(&[Rule::word, Rule::string, Rule::list, Rule::quote]) {
         words.push(if in_list {

@@ -1,6 +1,6 @@
 //! Hostile values in every string position of the language.
 //!
-//! Positions are enumerated from the vocabulary (`check::schema`): every
+//! Positions are enumerated from the vocabulary (`infrac::vocabulary`): every
 //! directive of every kind of block has a concrete `example`, and every
 //! argument of it is a position. A case is the base program below with
 //! that example in its block and one argument replaced by a payload (alone,
@@ -17,9 +17,9 @@
 use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use infrac::check::schema::Context;
 use infrac::model::Model;
 use infrac::render::HostTree;
+use infrac::vocabulary::Block as Context;
 
 use super::readback::VAR;
 

@@ -5,6 +5,14 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+/// An environment variable name a shell, compose and systemd all take:
+/// letters, digits and `_`, not starting with a digit.
+#[must_use]
+pub fn env_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// A DNS name (RFC 1123 labels), optionally with a leading `*.` wildcard.
 pub fn domain(s: &str) -> Result<(), String> {
     if s.contains("://") {
@@ -539,7 +547,7 @@ pub fn email(s: &str) -> Result<(), String> {
 }
 
 static SYSCTL_KEYS: LazyLock<(HashSet<&'static str>, Vec<&'static str>)> = LazyLock::new(|| {
-    let all: Vec<&str> = include_str!("../../data/sysctl-keys.txt")
+    let all: Vec<&str> = include_str!("../../../data/sysctl-keys.txt")
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();

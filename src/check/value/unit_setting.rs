@@ -137,7 +137,7 @@ pub fn check(section: &str, key: &str, value: &str) -> Result<(), String> {
         return Err(format!("`{section}.{key}` is not a setting infrac writes"));
     };
     let words: Vec<&str> = value.split(' ').collect();
-    let path = |w: &str| super::values::absolute_path(w.strip_prefix('-').unwrap_or(w)).is_ok();
+    let path = |w: &str| super::rules::absolute_path(w.strip_prefix('-').unwrap_or(w)).is_ok();
     let ok = match kind {
         Bool => ["yes", "no", "true", "false", "on", "off", "1", "0"].contains(&value),
         Choice(choices) => choices.contains(&value),
@@ -171,7 +171,7 @@ pub fn check(section: &str, key: &str, value: &str) -> Result<(), String> {
                 && w[4..]
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "()._-".contains(c))
-                || super::values::url(w).is_ok()
+                || super::rules::url(w).is_ok()
         }),
     };
     if ok {
@@ -189,6 +189,56 @@ pub fn check(section: &str, key: &str, value: &str) -> Result<(), String> {
             Assignment => "expected one `NAME=VALUE` without spaces, quotes, `%` or `$`".to_owned(),
             Urls => "expected URLs (`https://…` or `man:…`) separated by spaces".to_owned(),
         })
+    }
+}
+
+use crate::check::Checker;
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::syntax::Arg;
+
+impl Checker<'_> {
+    pub(crate) fn unit_setting(
+        &mut self,
+        key: &Arg<'_>,
+        value: &Arg<'_>,
+    ) -> Option<(String, String, String)> {
+        let key_text = self.text(key)?;
+        let value_text = self.text(value)?;
+        let parts = key_text.split_once('.');
+        let valid = parts.is_some_and(|(section, k)| super::unit_setting::known(section, k));
+        if !valid {
+            let names: Vec<String> = super::unit_setting::names().collect();
+            let help = match did_you_mean(key_text, names.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "`set` writes hardening, paths, time limits and dependencies, e.g. `set Service.ProtectSystem strict` (docs/LANGUAGE.md lists them)".to_owned(),
+            };
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownUnitSetting,
+                    key.span,
+                    format!("`{key_text}` is not a unit setting infrac writes"),
+                )
+                .label("expected SECTION.Key")
+                .help(help),
+            );
+            return None;
+        }
+        let (section, k) = parts.unwrap_or_default();
+        if let Err(why) = super::text::unit_text(value_text)
+            .and_then(|()| super::unit_setting::check(section, k, value_text))
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::InvalidUnitSetting,
+                    value.span,
+                    format!("`{value_text}` is not a value of `{key_text}`"),
+                )
+                .label(why)
+                .help(format!("see `man systemd.exec` for `{k}`")),
+            );
+            return None;
+        }
+        Some((section.to_owned(), k.to_owned(), value_text.to_owned()))
     }
 }
 

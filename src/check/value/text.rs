@@ -235,7 +235,7 @@ pub fn email(s: &str) -> Result<(), String> {
             "`{user}` is not the name part of an e-mail address"
         ));
     }
-    super::values::domain(host).map_err(|why| format!("`{host}`: {why}"))
+    super::rules::domain(host).map_err(|why| format!("`{host}`: {why}"))
 }
 
 /// A DNS resolver NGINX asks: an IP address, optionally with a port
@@ -254,21 +254,21 @@ pub fn caddy_admin(s: &str) -> Result<(), String> {
         return Ok(());
     }
     if let Some(path) = s.strip_prefix("unix/") {
-        return super::values::absolute_path(path).map(|_| ()).map_err(|_| {
+        return super::rules::absolute_path(path).map(|_| ()).map_err(|_| {
             "`unix/` needs an absolute socket path: `unix//run/caddy-admin.sock`".into()
         });
     }
     let (host, port) = s
         .rsplit_once(':')
         .ok_or_else(|| "expected `HOST:PORT`, `unix//PATH` or `off`".to_owned())?;
-    super::values::port(port)?;
+    super::rules::port(port)?;
     let host = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
     if host == "localhost"
         || host.parse::<std::net::IpAddr>().is_ok()
-        || super::values::domain(host).is_ok()
+        || super::rules::domain(host).is_ok()
     {
         Ok(())
     } else {

@@ -1,0 +1,115 @@
+//! `cron NAME { … }`, and the task a job or unit runs.
+
+use crate::check::read::{Scope, block};
+use crate::check::{Checker, Decl, flat_args};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{CronJob, Task};
+use crate::source::Span;
+use crate::syntax::Directive;
+use crate::vocabulary::cron;
+
+impl<'a> Checker<'a> {
+    pub(crate) fn read_job(&mut self, decl: &Decl<'_>, scope: &Scope) -> CronJob {
+        let mut schedule: Option<(String, Span)> = None;
+        let mut task: Option<(Task, Span)> = None;
+        let mut user = "root".to_owned();
+        let mut placements = Vec::new();
+        if !decl
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::InvalidName,
+                    decl.name_span,
+                    format!("`{}` cannot name a cron job", decl.name),
+                )
+                .label("cron ignores files in /etc/cron.d whose names contain `.`")
+                .help("use letters, digits, `-` and `_`"),
+            );
+        }
+        for (id, item) in self.items::<cron::Id>(block(decl.directive)) {
+            let args = flat_args(item);
+            match id {
+                cron::Id::Schedule | cron::Id::Every => {
+                    let parsed = if id == cron::Id::Every {
+                        self.every(args[0])
+                    } else {
+                        self.cron_schedule(args[0])
+                    };
+                    if let Some((_, first)) = &schedule {
+                        self.report(
+                            Diagnostic::new(
+                                Code::DuplicateSetting,
+                                item.name.span,
+                                "a cron job has one schedule",
+                            )
+                            .label("second schedule")
+                            .with_label(*first, "first schedule")
+                            .help("keep either `schedule` or `every`"),
+                        );
+                    } else if let Some(s) = parsed {
+                        schedule = Some((s, item.name.span));
+                    }
+                }
+                cron::Id::Run | cron::Id::Builtin => {
+                    if let Some((_, first)) = &task {
+                        self.report(
+                            Diagnostic::new(
+                                Code::DuplicateSetting,
+                                item.name.span,
+                                "a cron job runs one thing",
+                            )
+                            .label("second command")
+                            .with_label(*first, "first command")
+                            .help("keep either `run` or `builtin`; make two jobs for two commands"),
+                        );
+                    } else if let Some(t) = self.task(item, &["certbot-renew", "restart-proxy"]) {
+                        task = Some((t, item.name.span));
+                    }
+                }
+                cron::Id::User => {
+                    if let Some(u) = self.user(args[0]) {
+                        user = u;
+                    }
+                }
+                cron::Id::On => {
+                    placements = self.placements(item, &scope.hosts, &scope.pools);
+                }
+            }
+        }
+        CronJob {
+            name: decl.name.clone(),
+            origin: self.origin(decl.name_span),
+            schedule: schedule.map(|(s, _)| s).unwrap_or_default(),
+            task: task.map_or(Task::Run(String::new()), |(t, _)| t),
+            user,
+            hosts: scope.expand(&placements),
+        }
+    }
+
+    /// `schedule` or `every`, `run` or `builtin`: shared by cron and units.
+    pub(crate) fn task(&mut self, item: &Directive<'_>, builtins: &[&'static str]) -> Option<Task> {
+        let args = flat_args(item);
+        match item.name.value {
+            "run" => {
+                let cmd = self.text(args[0])?;
+                if cmd.trim().is_empty() {
+                    self.report(
+                        Diagnostic::new(Code::InvalidCommand, args[0].span, "empty command")
+                            .label("nothing to run")
+                            .help("write `run \"COMMAND\"`"),
+                    );
+                    return None;
+                }
+                Some(Task::Run(cmd.to_owned()))
+            }
+            _ => Some(match self.choice(args[0], builtins, "built-in task")? {
+                "certbot-renew" => Task::CertbotRenew,
+                "restart-proxy" => Task::RestartProxy,
+                _ => Task::StackUp,
+            }),
+        }
+    }
+}

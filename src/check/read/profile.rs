@@ -1,0 +1,141 @@
+//! `sysctl NAME { KEY VALUE … }` and references to profiles.
+
+use crate::check::read::{Scope, block};
+use crate::check::value::{rules as values, text};
+use crate::check::{Checker, Decl, flat_args};
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::model::{ProfileId, SysctlProfile};
+use crate::source::Span;
+use crate::syntax::Arg;
+
+/// Built-in sysctl profiles (SPEC §1; the opam.ocaml.org and ocaml.org seeds).
+pub const BUILTIN_PROFILES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "bbr",
+        &[
+            ("net.core.default_qdisc", "fq"),
+            ("net.ipv4.tcp_congestion_control", "bbr"),
+        ],
+    ),
+    ("keepalive", &[("net.ipv4.tcp_keepalive_time", "60")]),
+];
+
+impl<'a> Checker<'a> {
+    pub(crate) fn read_profile(&mut self, decl: &Decl<'_>) -> SysctlProfile {
+        let mut settings = Vec::new();
+        for item in self.kernel_settings(block(decl.directive)) {
+            let mut args = flat_args(item);
+            // `KEY = VALUE`, as in /etc/sysctl.conf.
+            if args.len() == 2 && args[0].text() == Some("=") {
+                args.remove(0);
+            }
+            if let Some(setting) =
+                self.sysctl_setting(item.name.value, item.name.span, &args, item.span)
+            {
+                settings.push(setting);
+            }
+        }
+        SysctlProfile {
+            name: decl.name.clone(),
+            origin: Some(self.origin(decl.name_span)),
+            settings,
+        }
+    }
+
+    /// `KEY VALUE`, or `KEY=VALUE` as one word.
+    pub(crate) fn sysctl_setting(
+        &mut self,
+        key: &str,
+        key_span: Span,
+        args: &[&Arg<'_>],
+        whole: Span,
+    ) -> Option<(String, String)> {
+        let (key, value) = match (key.split_once('='), args) {
+            (Some((k, v)), []) => (
+                k.to_owned(),
+                self.typed_text(
+                    v,
+                    key_span,
+                    text::sysctl_value,
+                    Code::InvalidText,
+                    "a kernel setting's value",
+                    "write `KEY=VALUE` or `KEY VALUE`",
+                )?,
+            ),
+            (None, [value]) => (
+                key.to_owned(),
+                self.typed(
+                    value,
+                    text::sysctl_value,
+                    Code::InvalidText,
+                    "a kernel setting's value",
+                    "write the value without white space around it",
+                )?,
+            ),
+            (None, []) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::MissingArgument,
+                        key_span,
+                        format!("`{key}` needs a value"),
+                    )
+                    .label("expected a value after the key")
+                    .help(format!("write it as `{key} VALUE`")),
+                );
+                return None;
+            }
+            _ => {
+                self.report(
+                    Diagnostic::new(
+                        Code::ExtraArgument,
+                        whole,
+                        "a kernel setting takes one value",
+                    )
+                    .label("more than one value")
+                    .help("quote a value with spaces: `net.ipv4.tcp_rmem \"4096 87380 6291456\"`"),
+                );
+                return None;
+            }
+        };
+        if !values::sysctl_key_known(&key) {
+            let help = match did_you_mean(&key, values::sysctl_keys()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "check the key under /proc/sys (dots for slashes)".to_owned(),
+            };
+            self.report(
+                Diagnostic::new(
+                    Code::UnknownSysctlKey,
+                    key_span,
+                    format!("unknown kernel setting `{key}`"),
+                )
+                .label("not a sysctl key on Linux")
+                .help(help),
+            );
+            return None;
+        }
+        Some((key.replace('/', "."), value))
+    }
+
+    pub(crate) fn profile_ref(&mut self, arg: &Arg<'_>, scope: &Scope) -> Option<ProfileId> {
+        let name = self.text(arg)?;
+        if let Some(&i) = scope.profiles.get(name) {
+            return Some(ProfileId(i));
+        }
+        let help = match did_you_mean(name, scope.profiles.keys().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "the built-in profiles are `bbr` and `keepalive`; declare others with `sysctl {name} {{ KEY VALUE }}`"
+            ),
+        };
+        self.report(
+            Diagnostic::new(
+                Code::UnknownProfile,
+                arg.span,
+                format!("no sysctl profile named `{name}`"),
+            )
+            .label("unknown profile")
+            .help(help),
+        );
+        None
+    }
+}

@@ -1,0 +1,262 @@
+//! `site NAME { … }`: its settings; routes are read in `route`.
+
+use std::collections::HashMap;
+
+use crate::check::read::{Scope, block, written};
+use crate::check::value::text;
+use crate::check::{Checker, Decl, Placement, Served, flat_args};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{
+    Defaults, Encoding, ErrorPage, Model, Route, ServiceId, Site, SiteId, Subproject, Tls, TlsKind,
+};
+use crate::source::Span;
+use crate::syntax::{Arg, Directive};
+use crate::vocabulary::{Directives, Group, site};
+
+impl<'a> Checker<'a> {
+    pub(crate) fn read_site(
+        &mut self,
+        decl: &Decl<'_>,
+        scope: &Scope,
+        model: &Model,
+        id: SiteId,
+        used: &mut HashMap<ServiceId, Vec<(SiteId, Span)>>,
+    ) -> Site {
+        let defaults = &scope.defaults;
+        let items = self.items::<site::Id>(block(decl.directive));
+        // `root` first: routes resolve relative paths against it.
+        let mut root = defaults.site_root.join(&decl.name);
+        for (_, item) in items.iter().filter(|(id, _)| *id == site::Id::Root) {
+            let arg = flat_args(item)[0];
+            let p = self.abs_path(arg, "site root");
+            if let Some(p) = self.served(p, arg, "site root", Served::Folder) {
+                root = p;
+            }
+        }
+        let mut domains = Vec::new();
+        let mut redirect_from = Vec::new();
+        let mut placements = Vec::new();
+        let mut tls = match defaults.tls {
+            TlsKind::Acme => Tls::Acme,
+            TlsKind::Certbot => Tls::Certbot {
+                webroot: defaults.acme_webroot.clone(),
+            },
+            TlsKind::Off => Tls::Off,
+        };
+        let mut routes = Vec::new();
+        let mut subprojects: Vec<Subproject> = Vec::new();
+        let mut error_pages = Vec::new();
+        let mut encode = Vec::new();
+        let mut headers = Vec::new();
+        let mut hide = Vec::new();
+        let mut acme_email = None;
+        for (dir, item) in items {
+            let args = flat_args(item);
+            match dir {
+                site::Id::Root => {}
+                site::Id::AcmeEmail => acme_email = self.email(args[0]),
+                site::Id::Domains => {
+                    domains.extend(args.iter().filter_map(|a| self.domain(a)));
+                }
+                site::Id::RedirectFrom => {
+                    redirect_from.extend(args.iter().filter_map(|a| self.domain(a)))
+                }
+                site::Id::On => {
+                    placements = self.placements(item, &scope.hosts, &scope.pools);
+                }
+                site::Id::Tls => {
+                    if let Some(t) = self.tls(&args, item, defaults) {
+                        tls = t;
+                    }
+                }
+                site::Id::Encode => {
+                    for arg in args {
+                        match self.choice(arg, &["gzip", "zstd"], "encoding") {
+                            Some("gzip") => encode.push(Encoding::Gzip),
+                            Some(_) => encode.push(Encoding::Zstd),
+                            None => {}
+                        }
+                    }
+                }
+                site::Id::Header => {
+                    if let Some(h) = self.header(&args) {
+                        headers.push(h);
+                    }
+                }
+                site::Id::Error => {
+                    let status = self.status(args[0], 400..=599, "an error status (400 to 599)");
+                    let page = self.url_path(args[1], "error page", false);
+                    if let (Some(status), Some(page)) = (status, page) {
+                        error_pages.push(ErrorPage { status, page });
+                    }
+                }
+                site::Id::Hide => {
+                    for arg in args {
+                        hide.extend(self.typed(
+                            arg,
+                            text::file_name,
+                            Code::InvalidFileName,
+                            "a file or folder name",
+                            "`hide` takes names that are never served wherever they appear, e.g. `hide .git .env`",
+                        ));
+                    }
+                }
+                site::Id::Proxy => {
+                    if let Some(r) = self.proxy_route(&args, item, scope, model, id, used) {
+                        routes.push(r);
+                    }
+                }
+                site::Id::Static => {
+                    if let Some(r) = self.static_route(&args, item, &root) {
+                        routes.push(Route::Static(r));
+                    }
+                }
+                site::Id::Redirect => {
+                    if let Some(r) = self.redirect(&args) {
+                        routes.push(r);
+                    }
+                }
+                site::Id::Rewrite => {
+                    let from = self.pattern(args[0]);
+                    let to = self.url_path(args[1], "rewrite target", true);
+                    if let (Some(from), Some(to)) = (from, to)
+                        && self.check_placeholders(args[1], &to, &from, &["path", "query", "rest"])
+                    {
+                        routes.push(Route::Rewrite { from, to });
+                    }
+                }
+                site::Id::RedirectFirst => {
+                    if let Some(r) = self.redirect_first(&args, item) {
+                        routes.push(r);
+                    }
+                }
+                site::Id::Subproject => {
+                    if let Some(s) = self.subproject(&args, item, &root, defaults) {
+                        if let Some(prev) = subprojects.iter().find(|p| p.name == s.name) {
+                            let prev_span = prev.origin.span;
+                            self.report(
+                                Diagnostic::new(
+                                    Code::DuplicateDeclaration,
+                                    s.origin.span,
+                                    format!("subproject `{}` is declared twice", s.name),
+                                )
+                                .label("declared again here")
+                                .with_label(prev_span, "first declared here")
+                                .help("remove one of them"),
+                            );
+                        } else {
+                            subprojects.push(s);
+                        }
+                    }
+                }
+            }
+        }
+        // Served subprojects must not share a URL folder.
+        let mut served: HashMap<String, Span> = HashMap::new();
+        for s in &subprojects {
+            if let Some(at) = &s.serve_at {
+                if let Some(&first) = served.get(at) {
+                    self.report(
+                        Diagnostic::new(
+                            Code::PathConflict,
+                            s.origin.span,
+                            format!("two subprojects are served at `{at}`"),
+                        )
+                        .label("served at the same folder")
+                        .with_label(first, "as this one")
+                        .help("give one of them another `path`"),
+                    );
+                }
+                served.insert(at.clone(), s.origin.span);
+            }
+        }
+        // An unknown directive may be a misspelt route: that error is enough.
+        let routes_written = block(decl.directive)
+            .iter()
+            .any(|d| site::Id::lookup(d.name.value).is_none_or(|r| r.spec.group == Group::Route));
+        if !routes_written && written(decl.directive, "domains") {
+            self.report(
+                Diagnostic::new(
+                    Code::SiteWithoutRoutes,
+                    decl.name_span,
+                    format!("site `{}` serves nothing", decl.name),
+                )
+                .label("no routes")
+                .help("add `proxy SERVICE`, `static`, `redirect` or a `subproject`"),
+            );
+        }
+        if !hide.iter().any(|h| h == ".git") && !subprojects.is_empty() {
+            // Checkouts carry a `.git` folder: never serve it.
+            hide.push(".git".to_owned());
+        }
+        let hosts = scope.expand(&placements);
+        let pool = placements.iter().find_map(|(p, _)| match p {
+            Placement::Pool(p) => Some(*p),
+            Placement::Host(_) => None,
+        });
+        Site {
+            name: decl.name.clone(),
+            origin: self.origin(decl.name_span),
+            domains,
+            redirect_from,
+            hosts,
+            pool,
+            tls,
+            acme_email,
+            root,
+            routes,
+            subprojects,
+            error_pages,
+            encode,
+            headers,
+            hide,
+        }
+    }
+
+    pub(crate) fn tls(
+        &mut self,
+        args: &[&Arg<'_>],
+        item: &Directive<'_>,
+        defaults: &Defaults,
+    ) -> Option<Tls> {
+        let mode = self.choice(args[0], &["acme", "certbot", "files", "off"], "TLS mode")?;
+        if mode == "files" {
+            if args.len() != 3 {
+                let at = Span::new(item.span.file, item.span.end, item.span.end);
+                self.report(
+                    Diagnostic::new(Code::MissingArgument, at, "`tls files` needs a certificate and a key")
+                        .label("expected two paths")
+                        .help("write `tls files /etc/ssl/example.org/fullchain.pem /etc/ssl/example.org/privkey.pem`"),
+                );
+                return None;
+            }
+            let cert = self.abs_path(args[1], "certificate");
+            let cert = self.served(cert, args[1], "certificate", Served::File);
+            let key = self.abs_path(args[2], "key");
+            let key = self.served(key, args[2], "key", Served::File);
+            return Some(Tls::Files {
+                cert: cert?,
+                key: key?,
+            });
+        }
+        if args.len() > 1 {
+            self.report(
+                Diagnostic::new(
+                    Code::ExtraArgument,
+                    args[1].span.to(args[args.len() - 1].span),
+                    format!("`tls {mode}` takes no paths"),
+                )
+                .label("not expected")
+                .help("only `tls files CERT KEY` takes paths"),
+            );
+            return None;
+        }
+        Some(match mode {
+            "acme" => Tls::Acme,
+            "certbot" => Tls::Certbot {
+                webroot: defaults.acme_webroot.clone(),
+            },
+            _ => Tls::Off,
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! `unit NAME { … }`.
+
+use crate::check::read::{Scope, block};
+use crate::check::value::text;
+use crate::check::{Checker, Decl, flat_args};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Task, Unit};
+use crate::source::Span;
+use crate::vocabulary::unit;
+
+impl<'a> Checker<'a> {
+    pub(crate) fn read_unit(&mut self, decl: &Decl<'_>, scope: &Scope) -> Unit {
+        let mut description = None;
+        let mut task: Option<(Task, Span)> = None;
+        let mut user = None;
+        let mut after = Vec::new();
+        let mut wants = Vec::new();
+        let mut restart = None;
+        let mut oneshot = None;
+        let mut schedule: Option<(String, Span)> = None;
+        let mut settings = Vec::new();
+        let mut placements = Vec::new();
+        for (id, item) in self.items::<unit::Id>(block(decl.directive)) {
+            let args = flat_args(item);
+            match id {
+                unit::Id::Description => {
+                    description = self.typed(
+                        args[0],
+                        text::unit_text,
+                        Code::InvalidText,
+                        "a unit description",
+                        "write one line of text, without white space around it",
+                    );
+                }
+                unit::Id::Run | unit::Id::Builtin => {
+                    if let Some((_, first)) = &task {
+                        self.report(
+                            Diagnostic::new(
+                                Code::DuplicateSetting,
+                                item.name.span,
+                                "a unit runs one thing",
+                            )
+                            .label("second command")
+                            .with_label(*first, "first command")
+                            .help("keep either `run` or `builtin`"),
+                        );
+                    } else if let Some(t) =
+                        self.task(item, &["stack-up", "restart-proxy", "certbot-renew"])
+                    {
+                        task = Some((t, item.name.span));
+                    }
+                }
+                unit::Id::User => user = self.user(args[0]),
+                unit::Id::After => after.extend(args.iter().filter_map(|a| self.unit_name(a))),
+                unit::Id::Wants => wants.extend(args.iter().filter_map(|a| self.unit_name(a))),
+                unit::Id::Restart => {
+                    restart = self
+                        .choice(
+                            args[0],
+                            &["no", "always", "on-failure", "on-abnormal", "on-success"],
+                            "restart policy",
+                        )
+                        .map(str::to_owned);
+                }
+                unit::Id::Type => {
+                    oneshot = self
+                        .choice(args[0], &["simple", "oneshot"], "unit type")
+                        .map(|t| t == "oneshot")
+                }
+                unit::Id::Schedule | unit::Id::Every => {
+                    let parsed = if id == unit::Id::Every {
+                        self.duration(args[0]).map(|s| format!("every {s}s"))
+                    } else {
+                        self.calendar(args[0])
+                    };
+                    if let Some((_, first)) = &schedule {
+                        self.report(
+                            Diagnostic::new(
+                                Code::DuplicateSetting,
+                                item.name.span,
+                                "a unit has one schedule",
+                            )
+                            .label("second schedule")
+                            .with_label(*first, "first schedule")
+                            .help("keep either `schedule` or `every`"),
+                        );
+                    } else if let Some(s) = parsed {
+                        schedule = Some((s, item.name.span));
+                    }
+                }
+                unit::Id::Set => {
+                    if let Some(s) = self.unit_setting(args[0], args[1]) {
+                        settings.push(s);
+                    }
+                }
+                unit::Id::On => {
+                    placements = self.placements(item, &scope.hosts, &scope.pools);
+                }
+            }
+        }
+        let task = task.map_or(Task::Run(String::new()), |(t, _)| t);
+        let oneshot = oneshot.unwrap_or(
+            matches!(
+                task,
+                Task::StackUp | Task::CertbotRenew | Task::RestartProxy
+            ) || schedule.is_some(),
+        );
+        Unit {
+            description: description.unwrap_or_else(|| format!("{} (infrac)", decl.name)),
+            name: decl.name.clone(),
+            origin: self.origin(decl.name_span),
+            task,
+            user,
+            after,
+            wants,
+            restart,
+            oneshot,
+            schedule: schedule.map(|(s, _)| s),
+            settings,
+            hosts: scope.expand(&placements),
+        }
+    }
+}

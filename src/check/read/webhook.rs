@@ -1,0 +1,78 @@
+//! `webhook NAME { … }`.
+
+use crate::check::read::{Scope, block};
+use crate::check::{Checker, Decl, flat_args};
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::model::{HostId, Model, SiteId, Webhook};
+use crate::vocabulary::webhook;
+
+impl<'a> Checker<'a> {
+    pub(crate) fn read_webhook(
+        &mut self,
+        decl: &Decl<'_>,
+        scope: &Scope,
+        model: &Model,
+    ) -> Webhook {
+        let mut domain = None;
+        let mut path = "/hooks/".to_owned();
+        let mut port = 9000;
+        let mut sites = Vec::new();
+        let mut secret = None;
+        for (id, item) in self.items::<webhook::Id>(block(decl.directive)) {
+            let args = flat_args(item);
+            match id {
+                webhook::Id::Domain => domain = self.domain(args[0]),
+                webhook::Id::Path => {
+                    if let Some(p) = self.url_path(args[0], "webhook path", false) {
+                        path = if p.ends_with('/') { p } else { format!("{p}/") };
+                    }
+                }
+                webhook::Id::Port => port = self.port(args[0]).unwrap_or(port),
+                webhook::Id::Updates => {
+                    for arg in args {
+                        let Some(name) = self.text(arg) else { continue };
+                        match scope.sites.get(name) {
+                            Some(&i) => sites.push(SiteId(i)),
+                            None => {
+                                let help = match did_you_mean(
+                                    name,
+                                    scope.sites.keys().map(String::as_str),
+                                ) {
+                                    Some(s) => format!("did you mean `{s}`?"),
+                                    None => "name a site whose subprojects this webhook updates"
+                                        .to_owned(),
+                                };
+                                self.report(
+                                    Diagnostic::new(
+                                        Code::UnknownSite,
+                                        arg.span,
+                                        format!("no site named `{name}`"),
+                                    )
+                                    .label("unknown site")
+                                    .help(help),
+                                );
+                            }
+                        }
+                    }
+                }
+                webhook::Id::Secret => secret = self.secret(&args, item.span, true),
+            }
+        }
+        let mut hosts: Vec<HostId> = sites
+            .iter()
+            .flat_map(|s| model.site(*s).hosts.clone())
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        Webhook {
+            name: decl.name.clone(),
+            origin: self.origin(decl.name_span),
+            domain: domain.unwrap_or_default(),
+            path,
+            port,
+            sites,
+            secret: secret.unwrap_or(crate::model::SecretRef::Env(String::new())),
+            hosts,
+        }
+    }
+}

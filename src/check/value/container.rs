@@ -1,0 +1,200 @@
+//! Container values: images, commands, placement constraints, published
+//! ports, volumes.
+
+use crate::check::Checker;
+use crate::check::value::rules as values;
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Protocol, Publish, PublishMode, Volume, VolumeSource};
+use crate::syntax::Arg;
+
+impl<'a> Checker<'a> {
+    pub(crate) fn image(&mut self, arg: &Arg<'_>) -> Option<String> {
+        let text = self.text(arg)?;
+        match values::image(text) {
+            Ok(()) => Some(text.to_owned()),
+            Err(why) => {
+                self.report(
+                    Diagnostic::new(Code::InvalidImage, arg.span, format!("`{text}` is not a valid image reference"))
+                        .label(why)
+                        .help("write `[registry/]name[:tag][@sha256:…]` in lower case, e.g. `ocurrent/opam.ocaml.org:live`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A container command split into words as a shell would: what compose
+    /// also does with a command string, but checked here, so quotes that do
+    /// not close are a diagnostic, not a failed deploy.
+    pub(crate) fn command_words(&mut self, arg: &Arg<'_>) -> Option<Vec<String>> {
+        let text = self.text(arg)?;
+        match shlex::split(text) {
+            Some(words) if !words.is_empty() => Some(words),
+            _ => {
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidCommand,
+                        arg.span,
+                        format!("`{text}` is not a command"),
+                    )
+                    .label("a quote that is not closed, or no words")
+                    .help(
+                        "write the arguments as a shell would: `command \"--root '/srv/my site'\"`",
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A swarm placement constraint: `node.ATTRIBUTE ==|!= VALUE`.
+    pub(crate) fn constraint(&mut self, arg: &Arg<'_>) -> Option<String> {
+        let text = self.text(arg)?;
+        let parsed = ["==", "!="].iter().find_map(|op| {
+            let (left, right) = text.split_once(op)?;
+            let (left, right) = (left.trim(), right.trim());
+            let attribute_ok = (left.starts_with("node.") || left.starts_with("engine.labels."))
+                && left
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            let value_ok = !right.is_empty() && !right.contains(char::is_whitespace);
+            (attribute_ok && value_ok).then(|| format!("{left} {op} {right}"))
+        });
+        if parsed.is_none() {
+            self.report(
+                Diagnostic::new(Code::InvalidPlacement, arg.span, format!("`{text}` is not a placement constraint"))
+                    .label("expected `node.ATTRIBUTE == VALUE` or `!=`")
+                    .help("write e.g. `placement \"node.role == manager\"` or `placement \"node.labels.web == true\"`"),
+            );
+        }
+        parsed
+    }
+
+    /// `publish HOST:CONTAINER[/udp] [host|ingress]` or `publish PORT`.
+    pub(crate) fn publish(&mut self, args: &[&Arg<'_>]) -> Option<Publish> {
+        let text = self.text(args[0])?;
+        let span = args[0].span;
+        let (ports, protocol) = match text.split_once('/') {
+            Some((p, "tcp")) => (p, Protocol::Tcp),
+            Some((p, "udp")) => (p, Protocol::Udp),
+            Some((_, other)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidPublish,
+                        span,
+                        format!("`{other}` is not a protocol"),
+                    )
+                    .label("expected `tcp` or `udp`")
+                    .help("write `publish 53:53/udp`"),
+                );
+                return None;
+            }
+            None => (text, Protocol::Tcp),
+        };
+        let (host_port, container_port) = match ports.split_once(':') {
+            Some((h, c)) => (self.port_text(h, span)?, self.port_text(c, span)?),
+            None => {
+                let p = self.port_text(ports, span)?;
+                (p, p)
+            }
+        };
+        let mode = match args.get(1) {
+            Some(arg) => match self.choice(arg, &["ingress", "host"], "publish mode")? {
+                "host" => PublishMode::Host,
+                _ => PublishMode::Ingress,
+            },
+            None => PublishMode::Ingress,
+        };
+        Some(Publish {
+            host_port,
+            container_port,
+            protocol,
+            mode,
+            span: args[0].span.to(args[args.len() - 1].span),
+        })
+    }
+
+    /// `volume NAME:/TARGET[:ro] [external]` or `volume /HOST/PATH:/TARGET[:ro]`.
+    pub(crate) fn volume(&mut self, args: &[&Arg<'_>]) -> Option<Volume> {
+        let text = self.text(args[0])?;
+        let span = args[0].span;
+        let parts: Vec<&str> = text.split(':').collect();
+        let (source, target, read_only) = match parts.as_slice() {
+            [s, t] => (*s, *t, false),
+            [s, t, "ro"] => (*s, *t, true),
+            [s, t, "rw"] => (*s, *t, false),
+            _ => {
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidVolume,
+                        span,
+                        format!("`{text}` is not a volume"),
+                    )
+                    .label("expected SOURCE:/TARGET or SOURCE:/TARGET:ro")
+                    .help("write `volume caddy_data:/data` or `volume /etc/caddy:/etc/caddy:ro`"),
+                );
+                return None;
+            }
+        };
+        let external = match args.get(1) {
+            Some(arg) => self.choice(arg, &["external"], "volume option").is_some(),
+            None => false,
+        };
+        if let Err(problem) = values::absolute_path(target) {
+            self.path_problem(
+                span,
+                target,
+                "volume target",
+                &problem,
+                "an absolute path inside the container",
+            );
+            return None;
+        }
+        let source = if source.starts_with('/') {
+            if let Err(problem) = values::absolute_path(source) {
+                self.path_problem(
+                    span,
+                    source,
+                    "volume source",
+                    &problem,
+                    "an absolute path on the host",
+                );
+                return None;
+            }
+            if external {
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidVolume,
+                        args[1].span,
+                        "`external` is for named volumes",
+                    )
+                    .label("a host path is not a volume")
+                    .help("remove `external`"),
+                );
+            }
+            VolumeSource::Path(source.into())
+        } else {
+            let ok = source.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && source
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            if !ok {
+                self.report(
+                    Diagnostic::new(Code::InvalidVolume, span, format!("`{source}` is not a volume name or absolute path"))
+                        .label("expected a name or a path starting with `/`")
+                        .help("named volumes use letters, digits, `_`, `.` and `-`; host paths start with `/`"),
+                );
+                return None;
+            }
+            VolumeSource::Named {
+                name: source.to_owned(),
+                external,
+            }
+        };
+        Some(Volume {
+            source,
+            target: target.into(),
+            read_only,
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! `docs/LANGUAGE.md`'s directive tables, generated from the rows.
