@@ -18,7 +18,7 @@ pub mod docs;
 mod table;
 
 pub use table::{
-    cron, defaults, host, pool, service, site, static_, subproject, top, unit, webhook,
+    FLAG, cron, defaults, host, pool, service, site, static_, subproject, top, unit, webhook,
 };
 
 use crate::diag::Code;

@@ -373,7 +373,7 @@ pub mod site {
             Id::Tls,
             "tls",
             &[
-                one("MODE", Ty::Choice(&["acme", "certbot", "off", "files"])),
+                one("MODE", Ty::Choice(&["acme", "certbot", "files", "off"])),
                 opt("CERT", Ty::AbsPath),
                 opt("KEY", Ty::AbsPath),
             ],
@@ -497,7 +497,7 @@ pub mod service {
             "publish",
             &[
                 one("PORTS", Ty::Publish),
-                opt("MODE", Ty::Choice(&["host", "ingress"])),
+                opt("MODE", Ty::Choice(&["ingress", "host"])),
             ],
         )
         .repeat()
@@ -671,9 +671,12 @@ pub mod unit {
         Row::new(
             Id::Restart,
             "restart",
-            &[one("POLICY", Ty::Choice(&["always", "on-failure", "no"]))],
+            &[one(
+                "POLICY",
+                Ty::Choice(&["no", "always", "on-failure", "on-abnormal", "on-success"]),
+            )],
         )
-        .usage("restart always|on-failure|no")
+        .usage("restart no|always|on-failure|on-abnormal|on-success")
         .doc("restart policy")
         .example("restart on-failure"),
         Row::new(
@@ -699,7 +702,7 @@ pub mod unit {
         )
         .repeat()
         .usage("set Service.ProtectSystem strict")
-        .doc("a unit setting, checked by its type (`infrac explain unknown-unit-setting` lists them)")
+        .doc("a unit setting, checked by its type (the settings are listed below)")
         .example("set Service.ProtectSystem strict"),
         Row::new(Id::On, "on", ON)
             .required("where is it installed?", ON_HELP)

@@ -6,6 +6,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::{CronJob, Task};
 use crate::source::Span;
 use crate::syntax::Directive;
+use crate::vocabulary::Directives;
 use crate::vocabulary::cron;
 
 impl<'a> Checker<'a> {
@@ -65,7 +66,14 @@ impl<'a> Checker<'a> {
                             .with_label(*first, "first command")
                             .help("keep either `run` or `builtin`; make two jobs for two commands"),
                         );
-                    } else if let Some(t) = self.task(item, &["certbot-renew", "restart-proxy"]) {
+                    } else if let Some(t) = self.task(
+                        item,
+                        if id == cron::Id::Run {
+                            &[]
+                        } else {
+                            cron::Id::Builtin.spec().choices(0)
+                        },
+                    ) {
                         task = Some((t, item.name.span));
                     }
                 }
@@ -90,10 +98,12 @@ impl<'a> Checker<'a> {
     }
 
     /// `schedule` or `every`, `run` or `builtin`: shared by cron and units.
+    /// `run "COMMAND"` (`builtins` empty) or `builtin TASK` (one of
+    /// `builtins`, the row's choices).
     pub(crate) fn task(&mut self, item: &Directive<'_>, builtins: &[&'static str]) -> Option<Task> {
         let args = flat_args(item);
-        match item.name.value {
-            "run" => {
+        match builtins {
+            [] => {
                 let cmd = self.text(args[0])?;
                 if cmd.trim().is_empty() {
                     self.report(

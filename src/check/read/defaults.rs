@@ -4,6 +4,7 @@ use crate::check::read::block;
 use crate::check::{Checker, Served, flat_args};
 use crate::model::{Defaults, TlsKind};
 use crate::syntax::Directive;
+use crate::vocabulary::Directives;
 use crate::vocabulary::defaults;
 
 impl<'a> Checker<'a> {
@@ -28,9 +29,11 @@ impl<'a> Checker<'a> {
                     }
                 }
                 defaults::Id::Tls => {
-                    if let Some(t) =
-                        self.choice(args[0], &["acme", "certbot", "off"], "default TLS mode")
-                    {
+                    if let Some(t) = self.choice(
+                        args[0],
+                        defaults::Id::Tls.spec().choices(0),
+                        "default TLS mode",
+                    ) {
                         defaults.tls = match t {
                             "acme" => TlsKind::Acme,
                             "certbot" => TlsKind::Certbot,

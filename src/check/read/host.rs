@@ -9,6 +9,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::{ContainerMode, Host, Proxy, ProxyKind, RunMode, Ssh};
 use crate::source::Span;
 use crate::syntax::Arg;
+use crate::vocabulary::Directives;
 use crate::vocabulary::host;
 
 impl<'a> Checker<'a> {
@@ -93,7 +94,11 @@ impl<'a> Checker<'a> {
                 host::Id::ProxyImage => proxy_image = self.image(args[0]),
                 host::Id::Containers => {
                     containers = self
-                        .choice(args[0], &["compose", "swarm"], "container mode")
+                        .choice(
+                            args[0],
+                            host::Id::Containers.spec().choices(0),
+                            "container mode",
+                        )
                         .map(|c| {
                             if c == "swarm" {
                                 ContainerMode::Swarm
@@ -184,7 +189,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn proxy_kind(&mut self, args: &[&Arg<'_>]) -> Option<(ProxyKind, Option<RunMode>)> {
-        let kind = match self.choice(args[0], &["caddy", "nginx"], "proxy")? {
+        let kind = match self.choice(args[0], host::Id::Proxy.spec().choices(0), "proxy")? {
             "caddy" => ProxyKind::Caddy,
             _ => ProxyKind::Nginx,
         };
@@ -193,7 +198,7 @@ impl<'a> Checker<'a> {
             Some(arg) => Some(
                 match self.choice(
                     arg,
-                    &["systemd", "compose", "swarm"],
+                    host::Id::Proxy.spec().choices(1),
                     "way to run the proxy",
                 )? {
                     "systemd" => RunMode::Systemd,

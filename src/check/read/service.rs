@@ -5,6 +5,7 @@ use crate::check::{Checker, Decl, flat_args};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{DeployMode, EnvValue, EnvVar, Model, Restart, Service};
 use crate::source::Span;
+use crate::vocabulary::Directives;
 use crate::vocabulary::service;
 
 /// Environment variable names that hold secrets by convention.
@@ -121,7 +122,7 @@ impl<'a> Checker<'a> {
                 service::Id::Restart => {
                     restart = match self.choice(
                         args[0],
-                        &["always", "unless-stopped", "on-failure", "no"],
+                        service::Id::Restart.spec().choices(0),
                         "restart policy",
                     ) {
                         Some("always") => Restart::Always,
@@ -132,8 +133,9 @@ impl<'a> Checker<'a> {
                 }
                 service::Id::Mode => {
                     mode_span = Some(item.span);
-                    mode_global = self.choice(args[0], &["replicated", "global"], "deploy mode")
-                        == Some("global");
+                    mode_global =
+                        self.choice(args[0], service::Id::Mode.spec().choices(0), "deploy mode")
+                            == Some("global");
                 }
                 service::Id::Replicas => {
                     let text = args[0].text().unwrap_or("");

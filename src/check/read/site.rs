@@ -71,7 +71,7 @@ impl<'a> Checker<'a> {
                 }
                 site::Id::Encode => {
                     for arg in args {
-                        match self.choice(arg, &["gzip", "zstd"], "encoding") {
+                        match self.choice(arg, site::Id::Encode.spec().choices(0), "encoding") {
                             Some("gzip") => encode.push(Encoding::Gzip),
                             Some(_) => encode.push(Encoding::Zstd),
                             None => {}
@@ -219,7 +219,7 @@ impl<'a> Checker<'a> {
         item: &Directive<'_>,
         defaults: &Defaults,
     ) -> Option<Tls> {
-        let mode = self.choice(args[0], &["acme", "certbot", "files", "off"], "TLS mode")?;
+        let mode = self.choice(args[0], site::Id::Tls.spec().choices(0), "TLS mode")?;
         if mode == "files" {
             if args.len() != 3 {
                 let at = Span::new(item.span.file, item.span.end, item.span.end);

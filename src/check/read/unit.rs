@@ -6,6 +6,7 @@ use crate::check::{Checker, Decl, flat_args};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Task, Unit};
 use crate::source::Span;
+use crate::vocabulary::Directives;
 use crate::vocabulary::unit;
 
 impl<'a> Checker<'a> {
@@ -44,9 +45,14 @@ impl<'a> Checker<'a> {
                             .with_label(*first, "first command")
                             .help("keep either `run` or `builtin`"),
                         );
-                    } else if let Some(t) =
-                        self.task(item, &["stack-up", "restart-proxy", "certbot-renew"])
-                    {
+                    } else if let Some(t) = self.task(
+                        item,
+                        if id == unit::Id::Run {
+                            &[]
+                        } else {
+                            unit::Id::Builtin.spec().choices(0)
+                        },
+                    ) {
                         task = Some((t, item.name.span));
                     }
                 }
@@ -57,14 +63,14 @@ impl<'a> Checker<'a> {
                     restart = self
                         .choice(
                             args[0],
-                            &["no", "always", "on-failure", "on-abnormal", "on-success"],
+                            unit::Id::Restart.spec().choices(0),
                             "restart policy",
                         )
                         .map(str::to_owned);
                 }
                 unit::Id::Type => {
                     oneshot = self
-                        .choice(args[0], &["simple", "oneshot"], "unit type")
+                        .choice(args[0], unit::Id::Type.spec().choices(0), "unit type")
                         .map(|t| t == "oneshot")
                 }
                 unit::Id::Schedule | unit::Id::Every => {

@@ -6,6 +6,7 @@ use crate::check::value::rules as values;
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Protocol, Publish, PublishMode, Volume, VolumeSource};
 use crate::syntax::Arg;
+use crate::vocabulary::{Directives, service};
 
 impl<'a> Checker<'a> {
     pub(crate) fn image(&mut self, arg: &Arg<'_>) -> Option<String> {
@@ -99,10 +100,12 @@ impl<'a> Checker<'a> {
             }
         };
         let mode = match args.get(1) {
-            Some(arg) => match self.choice(arg, &["ingress", "host"], "publish mode")? {
-                "host" => PublishMode::Host,
-                _ => PublishMode::Ingress,
-            },
+            Some(arg) => {
+                match self.choice(arg, service::Id::Publish.spec().choices(1), "publish mode")? {
+                    "host" => PublishMode::Host,
+                    _ => PublishMode::Ingress,
+                }
+            }
             None => PublishMode::Ingress,
         };
         Some(Publish {
@@ -137,7 +140,9 @@ impl<'a> Checker<'a> {
             }
         };
         let external = match args.get(1) {
-            Some(arg) => self.choice(arg, &["external"], "volume option").is_some(),
+            Some(arg) => self
+                .choice(arg, service::Id::Volume.spec().choices(1), "volume option")
+                .is_some(),
             None => false,
         };
         if let Err(problem) = values::absolute_path(target) {

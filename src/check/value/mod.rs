@@ -103,7 +103,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn flag(&mut self, arg: &Arg<'_>, what: &str) -> Option<bool> {
-        self.choice(arg, &["yes", "no", "on", "off", "true", "false"], what)
+        self.choice(arg, crate::vocabulary::FLAG, what)
             .map(|c| matches!(c, "yes" | "on" | "true"))
     }
 }

@@ -5,6 +5,7 @@ use crate::check::value::{rules as values, text};
 use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::Arg;
+use crate::vocabulary::{Directives, host};
 
 impl<'a> Checker<'a> {
     pub(crate) fn domain(&mut self, arg: &Arg<'_>) -> Option<String> {
@@ -80,17 +81,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn host_key(&mut self, kind: &Arg<'_>, key: &Arg<'_>) -> Option<String> {
-        let kind_text = self.choice(
-            kind,
-            &[
-                "ssh-ed25519",
-                "ecdsa-sha2-nistp256",
-                "ecdsa-sha2-nistp384",
-                "ecdsa-sha2-nistp521",
-                "ssh-rsa",
-            ],
-            "host key type",
-        )?;
+        let kind_text = self.choice(kind, host::Id::HostKey.spec().choices(0), "host key type")?;
         let key_text = self.text(key)?;
         let base64 = key_text.len() >= 16
             && key_text
