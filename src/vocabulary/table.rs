@@ -200,7 +200,7 @@ pub mod host {
             ],
         )
         .repeat()
-        .usage("host_key ssh-ed25519 AAAA…")
+        .usage("host_key ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa KEY")
         .doc("pinned SSH host key (repeatable); no trust on first use")
         .example("host_key ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"),
         Row::new(Id::Proxy, "proxy", PROXY_PARAMS)
@@ -650,7 +650,10 @@ pub mod unit {
         Row::new(
             Id::Builtin,
             "builtin",
-            &[one("TASK", Ty::Choice(&["stack-up", "restart-proxy", "certbot-renew"]))],
+            &[one(
+                "TASK",
+                Ty::Choice(&["stack-up", "restart-proxy", "certbot-renew"]),
+            )],
         )
         .one_of("command", COMMAND)
         .usage("builtin stack-up|restart-proxy|certbot-renew")

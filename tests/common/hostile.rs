@@ -266,7 +266,7 @@ pub const ALL_HOSTS: usize = usize::MAX;
 
 /// The program with `line` in a block of `context` (`host`: the `nth`
 /// host, or all), as one file's text.
-fn program_with(context: Context, line: &str, nth_host: usize) -> String {
+pub fn program_with(context: Context, line: &str, nth_host: usize) -> String {
     let mut blocks = base();
     let name = line.split_whitespace().next().unwrap_or("");
     let mut extra = String::new();
