@@ -98,13 +98,14 @@ fn load(
                 }
                 let (stream, reused) = match conn.take() {
                     Some(s) => (s, true),
-                    None => match TcpStream::connect(("127.0.0.1", port)) {
-                        Ok(s) => (s, false),
-                        Err(_) => {
+                    None => {
+                        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
+                            (s, false)
+                        } else {
                             t.failed.fetch_add(1, Ordering::Relaxed);
                             continue;
                         }
-                    },
+                    }
                 };
                 let mut stream = stream;
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));

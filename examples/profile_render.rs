@@ -1,5 +1,6 @@
 //! Times rendering alone on the benchmark program:
 //! `cargo run --release --example profile_render`.
+#![allow(clippy::cast_precision_loss)] // sizes in MiB, for people
 #[path = "../benches/generate/mod.rs"]
 mod generate;
 
@@ -19,7 +20,7 @@ fn main() {
         println!(
             "render {:.1} ms, {:.1} MiB",
             t.elapsed().as_secs_f64() * 1e3,
-            bytes as f64 / 1048576.0
+            bytes as f64 / 1_048_576.0
         );
     }
 }

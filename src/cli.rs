@@ -51,7 +51,7 @@ pub struct Input {
     /// `json`: one object per line per diagnostic, on standard output.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
-    /// Colour in diagnostics: `auto` colours on a terminal unless NO_COLOR is set.
+    /// Colour in diagnostics: `auto` colours on a terminal unless `NO_COLOR` is set.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 }
@@ -68,7 +68,7 @@ pub struct Targets {
     /// Every host.
     #[arg(long, conflicts_with_all = ["hosts", "pools"])]
     pub all: bool,
-    /// An ssh_config to use instead of ~/.ssh/config (`ssh -F`).
+    /// An `ssh_config` to use instead of ~/.ssh/config (`ssh -F`).
     #[arg(long, value_name = "FILE")]
     pub ssh_config: Option<Utf8PathBuf>,
 }
@@ -255,8 +255,8 @@ use crate::diag::plural;
 
 fn summary(errors: usize, warnings: usize) -> String {
     match (errors, warnings) {
-        (0, w) => plural(w, "warning").to_string(),
-        (e, 0) => plural(e, "error").to_string(),
+        (0, w) => plural(w, "warning").clone(),
+        (e, 0) => plural(e, "error").clone(),
         (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
     }
 }
@@ -361,20 +361,19 @@ fn explain(code: Option<&str>) -> u8 {
             }
             exit::OK
         }
-        Some(name) => match Code::from_name(name) {
-            Some(c) => {
+        Some(name) => {
+            if let Some(c) = Code::from_name(name) {
                 let severity = match c.severity() {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
                 };
                 out(&format!("{c} ({severity})\n\n{}\n", c.explain()));
                 exit::OK
-            }
-            None => {
+            } else {
                 eprintln!("error: no diagnostic code `{name}`; `infrac explain` lists them");
                 exit::FAILURE
             }
-        },
+        }
     }
 }
 

@@ -247,7 +247,7 @@ pub struct Ssh {
     pub port: u16,
     /// The address `ssh` connects to.
     pub address: String,
-    /// Pinned host keys (`ssh-ed25519 AAAA…`), written to known_hosts.
+    /// Pinned host keys (`ssh-ed25519 AAAA…`), written to `known_hosts`.
     pub host_keys: Vec<String>,
 }
 
@@ -310,6 +310,7 @@ impl Site {
     }
 
     /// The other members of the site's pool, as seen from `host`.
+    #[must_use]
     pub fn peers(&self, model: &Model, host: HostId) -> Vec<HostId> {
         self.pool
             .map(|p| {

@@ -364,7 +364,7 @@ fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
         }));
         for pid in doomed {
             // SAFETY: plain kill(2) of processes this test started.
-            unsafe { libc_kill(pid as i32, 9) };
+            unsafe { libc_kill(i32::try_from(pid).unwrap(), 9) };
         }
         let _ = child.wait();
 
@@ -455,7 +455,7 @@ fn applies_to_one_host_never_interleave() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(2000));
+    std::thread::sleep(Duration::from_secs(2));
     assert!(
         holder.try_wait().unwrap().is_none(),
         "the lock is still held"
@@ -748,7 +748,7 @@ fn on_a_terminal_apply_asks_first_and_shows_progress() {
     assert_eq!(get(port.http, "b.test", "/"), (200, "content".into()));
 }
 
-/// An ssh_config for the lab that asks the host's script to stop at its
+/// An `ssh_config` for the lab that asks the host's script to stop at its
 /// `n`th checkpoint (`how`: `script` kills it, `pause` waits for the test).
 fn kill_config(lab: &Lab, n: usize, how: &str) -> Utf8PathBuf {
     let base = std::fs::read_to_string(&lab.sshd.ssh_config).unwrap();
@@ -927,7 +927,7 @@ fn kills_at_every_checkpoint(how: &str, only: Option<&str>) -> usize {
                     let doomed = if how == "ssh" { ssh } else { vec![child.id()] };
                     for pid in doomed {
                         // SAFETY: plain kill(2) of processes this test started.
-                        unsafe { libc_kill(pid as i32, 9) };
+                        unsafe { libc_kill(i32::try_from(pid).unwrap(), 9) };
                     }
                     let _ = std::fs::remove_file(&paused);
                 }
@@ -1009,7 +1009,7 @@ fn a_host_that_never_answers_fails_alone() {
     let took = start.elapsed();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(took < Duration::from_secs(60), "took {took:?}");
+    assert!(took < Duration::from_mins(1), "took {took:?}");
     assert!(err.contains("error: mute:"), "{err}");
     assert!(
         err.contains("applied to 1 host; not applied: mute (could not be planned)"),

@@ -92,7 +92,10 @@ fn json_is_one_object_per_diagnostic_with_positions() {
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(case("unknown-host")))
             .unwrap();
-    assert_eq!(&text[start as usize..end as usize], "vsp");
+    assert_eq!(
+        &text[usize::try_from(start).unwrap()..usize::try_from(end).unwrap()],
+        "vsp"
+    );
     assert!(out.stderr.is_empty(), "json mode prints nothing else");
 }
 

@@ -20,7 +20,7 @@ const NGINX_HTTPS: u16 = 28443;
 
 fn program(tmp: &Utf8Path, backend: u16) -> String {
     format!(
-        r#"
+        r"
 defaults {{
     site_root /srv
 }}
@@ -96,7 +96,7 @@ site secure {{
     tls files /etc/ssl/secure.pem /etc/ssl/secure.key
     static
 }}
-"#
+"
     )
 }
 

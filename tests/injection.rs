@@ -161,14 +161,14 @@ fn header_values_reach_both_proxies_as_written() {
 fn hide_and_unless_query_cannot_close_their_quotes() {
     rejected(
         &program("    hide \"x\\\" ; return 200 x; #\"\n    static", ""),
-        "invalid-value",
+        "invalid-file-name",
     );
     rejected(
         &program(
             "    redirect /a /b unless_query \"q\\\"); return 200 x; #\"\n    static",
             "",
         ),
-        "invalid-value",
+        "invalid-query-param",
     );
 }
 
@@ -285,7 +285,7 @@ fn unit_values_cannot_add_settings() {
     // A trailing `\` would join the next line (`After=`) to `Wants=`.
     rejected(
         &unit_program("    run /bin/true\n    wants \"x.service\\\\\"\n    after y.target"),
-        "invalid-value",
+        "invalid-unit-name",
     );
     let text =
         unit_program("    run \"/bin/echo 100% %H $HOME \\\\\"\n    description \"50% on %H\"");

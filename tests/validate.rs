@@ -41,10 +41,10 @@ fn make_certificates(config: &str, root: &Utf8Path) {
         match words.as_slice() {
             ["ssl_certificate", cert] => pending_cert = Some((*cert).to_owned()),
             ["ssl_certificate_key", key] => {
-                pairs.push((pending_cert.take().unwrap(), (*key).to_owned()))
+                pairs.push((pending_cert.take().unwrap(), (*key).to_owned()));
             }
             ["tls", cert, key] if cert.ends_with(".pem") => {
-                pairs.push(((*cert).to_owned(), (*key).to_owned()))
+                pairs.push(((*cert).to_owned(), (*key).to_owned()));
             }
             _ => {}
         }
@@ -303,7 +303,7 @@ fn cron_entries_are_valid_and_run_their_scripts() {
             (fields[..5].join(" "), fields[5], fields[6])
         };
         assert!(
-            infrac::check::value::rules::schedule(&schedule).is_ok(),
+            infrac::check::value::time::schedule(&schedule).is_ok(),
             "{path}: {schedule}"
         );
         assert_eq!(user, "root");

@@ -31,7 +31,7 @@ const HOST_SCRIPT: &str = include_str!("host.sh");
 /// How to reach hosts.
 #[derive(Clone, Debug, Default)]
 pub struct SshOptions {
-    /// An ssh_config to use instead of `~/.ssh/config` (`ssh -F`).
+    /// An `ssh_config` to use instead of `~/.ssh/config` (`ssh -F`).
     pub config: Option<Utf8PathBuf>,
 }
 
@@ -208,6 +208,7 @@ impl Target {
         })
     }
 
+    #[must_use]
     pub fn host(&self) -> &str {
         &self.manifest.host
     }
@@ -332,7 +333,7 @@ fn configured(ssh: &crate::model::Ssh, options: &SshOptions) -> (bool, bool) {
     (timeout, alive)
 }
 
-/// A known_hosts file holding just the host's pinned keys (in the temp
+/// A `known_hosts` file holding just the host's pinned keys (in the temp
 /// folder, named by its content, so hosts and runs share it safely).
 fn pinned_known_hosts(ssh: &crate::model::Ssh) -> std::io::Result<Utf8PathBuf> {
     let name = if ssh.port == 22 {
@@ -340,11 +341,13 @@ fn pinned_known_hosts(ssh: &crate::model::Ssh) -> std::io::Result<Utf8PathBuf> {
     } else {
         format!("[{}]:{}", ssh.address, ssh.port)
     };
-    let text: String = ssh
-        .host_keys
-        .iter()
-        .map(|k| format!("{name} {k}\n"))
-        .collect();
+    let text: String = ssh.host_keys.iter().fold(String::new(), |mut text, k| {
+        text.push_str(&name);
+        text.push(' ');
+        text.push_str(k);
+        text.push('\n');
+        text
+    });
     let dir = Utf8PathBuf::from_path_buf(std::env::temp_dir())
         .unwrap_or_else(|_| Utf8PathBuf::from("/tmp"));
     let path = dir.join(format!(

@@ -53,6 +53,7 @@ impl HostOutcome {
 }
 
 /// Every target's plan, asked of the hosts side by side.
+#[must_use]
 pub fn plan_all(targets: &[Target], options: &RollOptions) -> Vec<Result<HostPlan, ApplyError>> {
     crate::parallel::each(targets, options.parallel, |t| super::plan(t, &options.ssh))
 }

@@ -8,7 +8,7 @@ use crate::source::Span;
 use crate::syntax::Directive;
 use crate::vocabulary::{Block, BlockUse, Directives, Need};
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     /// The directives of a block that are rows of its vocabulary, with
     /// their ids, each with the right number of arguments and block, and
     /// not repeated when it may not be. Everything else is reported and

@@ -105,7 +105,7 @@ pub(crate) enum Served {
 /// Name → index, for resolving references.
 pub(crate) type Index = HashMap<String, usize>;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub fn report(&mut self, diag: Diagnostic) {
         self.diags.push(diag);
     }

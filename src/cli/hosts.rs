@@ -33,17 +33,16 @@ fn fail(e: impl std::fmt::Display) -> u8 {
 
 /// Builds (or reads) the trees and keeps the selected hosts'.
 fn targets(input: &Input, select: &Targets, source: &Source) -> Result<Vec<Target>, u8> {
-    let all = match &source.from {
-        Some(dir) => read_out(dir)?,
-        None => {
-            let (_, model) = checked_model(input).map_err(|_| ERROR)?;
-            let trees = crate::render::render(&model).map_err(fail)?;
-            trees
-                .iter()
-                .map(Target::from_tree)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(fail)?
-        }
+    let all = if let Some(dir) = &source.from {
+        read_out(dir)?
+    } else {
+        let (_, model) = checked_model(input).map_err(|_| ERROR)?;
+        let trees = crate::render::render(&model).map_err(fail)?;
+        trees
+            .iter()
+            .map(Target::from_tree)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?
     };
     let chosen = choose(&all, select).map_err(fail)?;
     let mut out = Vec::new();

@@ -89,7 +89,7 @@ fn json_label<'a>(label: &'a Label, sources: &'a SourceMap) -> JsonLabel<'a> {
 
 /// One JSON object per line per diagnostic (the `--message-format json`
 /// stream). Fields: code, severity, message, file, line, column (1-based),
-/// end_line, end_column, span (byte offsets), help, labels.
+/// `end_line`, `end_column`, span (byte offsets), help, labels.
 #[must_use]
 pub fn to_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();

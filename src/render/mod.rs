@@ -127,6 +127,7 @@ impl Context<'_> {
 
     /// The other members of the site's pool, by address, for forwarding
     /// ACME challenges: only for certificates obtained over HTTP-01.
+    #[must_use]
     pub fn acme_peers(&self, site: &Site) -> Vec<String> {
         let forward = site.pool.is_some_and(|p| self.model.pool(p).acme_forward);
         if !site.tls.http01() || !forward {
@@ -165,12 +166,7 @@ fn build_id(files: &[Artifact]) -> String {
         hasher.update(f.content.as_bytes());
         hasher.update([0]);
     }
-    hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&hasher.finalize()[..8])
 }
 
 /// `https://` or `http://`.
@@ -238,8 +234,18 @@ pub fn sha256_hex(text: &str) -> String {
 
 #[must_use]
 pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes as lower-case hex digits.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// A shell fragment running `command` in the host's proxy container, when

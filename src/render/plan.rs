@@ -123,12 +123,11 @@ fn specificity(pattern: Option<&PathPattern>) -> (u8, std::cmp::Reverse<usize>, 
 fn covers(outer: Option<&PathPattern>, inner: Option<&PathPattern>) -> bool {
     match (outer, inner) {
         (None, _) => true,
-        (Some(_), None) => false,
+        (Some(_), None) | (Some(PathPattern::Exact(_)), Some(PathPattern::Prefix(_))) => false,
         (Some(PathPattern::Prefix(o)), Some(PathPattern::Prefix(i) | PathPattern::Exact(i))) => {
             i.starts_with(o.as_str())
         }
         (Some(PathPattern::Exact(o)), Some(PathPattern::Exact(i))) => o == i,
-        (Some(PathPattern::Exact(_)), Some(PathPattern::Prefix(_))) => false,
     }
 }
 
@@ -325,9 +324,11 @@ fn candidate(content: &[Location], url: &str) -> Option<Candidate> {
 mod tests {
     use super::*;
 
+    #[allow(clippy::unnecessary_wraps)] // what `covers` takes
     fn exact(p: &str) -> Option<PathPattern> {
         Some(PathPattern::Exact(p.into()))
     }
+    #[allow(clippy::unnecessary_wraps)] // what `covers` takes
     fn prefix(p: &str) -> Option<PathPattern> {
         Some(PathPattern::Prefix(p.into()))
     }

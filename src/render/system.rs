@@ -638,6 +638,7 @@ struct RepoView {
 
 /// The webhook receiver's configuration: which repository each hook path
 /// updates, and where its secret is on the host (never the secret).
+#[allow(clippy::unnecessary_wraps)] // the signature every rendered file has
 pub fn webhook_hooks(
     ctx: &Context<'_>,
     w: &Webhook,

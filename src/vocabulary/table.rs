@@ -35,7 +35,7 @@ const SECRET: &[Param] = &[
 ];
 
 pub mod top {
-    use super::*;
+    use super::{Block, Directives, Param, Row, Ty, one};
     ids!(Top: Defaults, Host, Pool, Site, Service, Sysctl, Cron, Unit, Webhook);
 
     const NAME: &[Param] = &[one("NAME", Ty::Name)];
@@ -98,7 +98,7 @@ pub mod top {
 }
 
 pub mod defaults {
-    use super::*;
+    use super::{Block, Directives, EMAIL, PROXY_PARAMS, Row, Ty, one};
     ids!(Defaults: AcmeEmail, SiteRoot, Proxy, Tls, SshUser, SshPort, Stack, AcmeWebroot, Branch);
 
     pub const ROWS: &[Row<Id>] = &[
@@ -159,7 +159,7 @@ pub mod defaults {
 }
 
 pub mod host {
-    use super::*;
+    use super::{Block, Directives, EMAIL, PROXY_PARAMS, Ref, Row, Ty, many, one};
     ids!(Host: Address, Alias, SshUser, SshPort, HostKey, Proxy, ProxyImage, Containers,
         Resolver, AcmeEmail, Stack, Prefix, CaddyAdmin, ProbePort, HttpPort, HttpsPort,
         Sysctl, Tags);
@@ -263,7 +263,7 @@ pub mod host {
 }
 
 pub mod pool {
-    use super::*;
+    use super::{Block, Directives, FLAG, Ref, Row, Ty, many, one};
     ids!(Pool: Hosts, AcmeForward);
 
     pub const ROWS: &[Row<Id>] = &[
@@ -286,7 +286,7 @@ pub mod pool {
 pub const FLAG: &[&str] = &["yes", "no", "on", "off", "true", "false"];
 
 pub mod site {
-    use super::*;
+    use super::{Block, Directives, EMAIL, ON, ON_HELP, ON_USAGE, Ref, Row, Ty, many, one, opt};
     ids!(Site: Proxy, Static, Redirect, Rewrite, RedirectFirst, Subproject, Domains,
         RedirectFrom, On, Tls, Root, AcmeEmail, Encode, Header, Error, Hide);
 
@@ -423,7 +423,7 @@ pub mod site {
 }
 
 pub mod static_ {
-    use super::*;
+    use super::{Block, Directives, Row, Ty, many, one};
     ids!(Static: Root, Try, Fallback);
 
     pub const ROWS: &[Row<Id>] = &[
@@ -443,7 +443,7 @@ pub mod static_ {
 }
 
 pub mod subproject {
-    use super::*;
+    use super::{Block, Directives, FLAG, Row, SECRET, Ty, one};
     ids!(Subproject: Repo, Branch, Path, Serve, Secret);
 
     pub const ROWS: &[Row<Id>] = &[
@@ -471,7 +471,7 @@ pub mod subproject {
 }
 
 pub mod service {
-    use super::*;
+    use super::{Block, Directives, ON, ON_USAGE, Row, Ty, one, opt};
     ids!(Service: Image, Command, Port, Publish, Env, Secret, Volume, Sysctl, Restart, Mode,
         Replicas, Placement, On);
 
@@ -587,7 +587,7 @@ pub mod service {
 }
 
 pub mod cron {
-    use super::*;
+    use super::{Block, Directives, ON, ON_HELP, ON_USAGE, Row, Ty, one};
     ids!(Cron: Schedule, Every, Run, Builtin, User, On);
 
     const SCHEDULE: &str = "add `every 15m` or `schedule \"0 3 * * *\"`";
@@ -631,7 +631,7 @@ pub mod cron {
 }
 
 pub mod unit {
-    use super::*;
+    use super::{Block, Directives, ON, ON_HELP, ON_USAGE, Row, Ty, many, one};
     ids!(Unit: Description, Run, Builtin, User, After, Wants, Restart, Type, Schedule,
         Every, Set, On);
 
@@ -716,7 +716,7 @@ pub mod unit {
 }
 
 pub mod webhook {
-    use super::*;
+    use super::{Block, Directives, Ref, Row, SECRET, Ty, many, one};
     ids!(Webhook: Domain, Path, Port, Updates, Secret);
 
     pub const ROWS: &[Row<Id>] = &[

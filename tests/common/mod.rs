@@ -120,7 +120,7 @@ pub fn self_signed(cert: &std::path::Path, key: &std::path::Path) {
 }
 
 /// A real `sshd` on a loopback port, with a throwaway host key and user key,
-/// and an ssh_config (`ssh -F`) that pins the host key.
+/// and an `ssh_config` (`ssh -F`) that pins the host key.
 pub struct Sshd {
     child: std::process::Child,
     pub port: u16,

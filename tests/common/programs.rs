@@ -408,9 +408,8 @@ pub fn validate(
     let _ = std::fs::remove_dir_all(root);
     let built = std::panic::catch_unwind(|| super::hostile::build(&program.text(), root))
         .unwrap_or_else(|_| Err("infrac panicked".into()))?;
-    let trees = match built {
-        Ok(trees) => trees,
-        Err(_) => return Ok(None),
+    let Ok(trees) = built else {
+        return Ok(None);
     };
     super::verify::write(root, &trees)?;
     let mut files = 0;

@@ -1,7 +1,7 @@
 //! Reading generated files back the way the tools that consume them do,
 //! into the values those tools see: Caddy's own adapter (`caddy adapt`
 //! JSON), NGINX's tokenizer rules (`ngx_conf_read_token`: quotes, `\`
-//! escapes, `$var`/`${var}`), PyYAML plus compose's interpolation, systemd's
+//! escapes, `$var`/`${var}`), `PyYAML` plus compose's interpolation, systemd's
 //! unit-file rules (continuations, `%` specifiers, `Exec` word splitting
 //! with C escapes and `$` variables), sysctl.d and cron lines, JSON.
 //!
@@ -370,7 +370,7 @@ fn compose_interpolate(s: &str) -> String {
     out
 }
 
-/// Every string of a compose file, read by PyYAML (what docker-compose 1
+/// Every string of a compose file, read by `PyYAML` (what docker-compose 1
 /// uses), with compose's interpolation.
 pub fn yaml(path: &Utf8Path) -> Result<Vec<Token>, String> {
     // Debian's Python, which has PyYAML (docker-compose depends on it).
@@ -512,7 +512,7 @@ pub fn systemd(text: &str) -> Result<Vec<Token>, String> {
             continue;
         }
         if line.starts_with('[') && line.ends_with(']') {
-            section = line.to_owned();
+            line.clone_into(&mut section);
             out.push(Token {
                 text: line.to_owned(),
                 regex: false,
@@ -573,6 +573,7 @@ pub fn sysctl(text: &str) -> Result<Vec<Token>, String> {
 
 /// The fields of an `/etc/cron.d` entry (`%` in the command is a line
 /// break: `VAR` here).
+#[allow(clippy::unnecessary_wraps)] // the signature every reader has
 pub fn cron(text: &str) -> Result<Vec<Token>, String> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {

@@ -9,7 +9,7 @@ use crate::syntax::Directive;
 use crate::vocabulary::Directives;
 use crate::vocabulary::cron;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_job(&mut self, decl: &Decl<'_>, scope: &Scope) -> CronJob {
         let mut schedule: Option<(String, Span)> = None;
         let mut task: Option<(Task, Span)> = None;

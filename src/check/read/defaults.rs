@@ -7,7 +7,7 @@ use crate::syntax::Directive;
 use crate::vocabulary::Directives;
 use crate::vocabulary::defaults;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_defaults(&mut self, d: Option<&Directive>) -> Defaults {
         let mut defaults = Defaults::default();
         let Some(d) = d else { return defaults };

@@ -12,7 +12,7 @@ use crate::syntax::Arg;
 use crate::vocabulary::Directives;
 use crate::vocabulary::host;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_host(&mut self, decl: &Decl<'_>, scope: &Scope) -> Host {
         let defaults = &scope.defaults;
         let mut dns_name: Option<(String, Span)> = None;
@@ -31,7 +31,7 @@ impl<'a> Checker<'a> {
         let mut acme_email = defaults.acme_email.clone();
         let mut stack = defaults.stack.clone();
         let mut prefix = None;
-        let mut http_port = 80;
+        let mut plain_port = 80;
         let mut https_port = 443;
         let mut probe_port = 7707;
         let mut profiles = Vec::new();
@@ -124,14 +124,14 @@ impl<'a> Checker<'a> {
                     }
                 }
                 host::Id::Prefix => prefix = self.abs_path(args[0], "host prefix"),
-                host::Id::HttpPort => http_port = self.port(args[0]).unwrap_or(http_port),
+                host::Id::HttpPort => plain_port = self.port(args[0]).unwrap_or(plain_port),
                 host::Id::HttpsPort => https_port = self.port(args[0]).unwrap_or(https_port),
                 host::Id::ProbePort => probe_port = self.port(args[0]).unwrap_or(probe_port),
                 host::Id::Sysctl => {
-                    profiles.extend(args.iter().filter_map(|a| self.profile_ref(a, scope)))
+                    profiles.extend(args.iter().filter_map(|a| self.profile_ref(a, scope)));
                 }
                 host::Id::Tags => {
-                    tags.extend(args.iter().filter_map(|a| a.text().map(str::to_owned)))
+                    tags.extend(args.iter().filter_map(|a| a.text().map(str::to_owned)));
                 }
             }
         }
@@ -174,7 +174,7 @@ impl<'a> Checker<'a> {
             acme_email,
             stack,
             prefix,
-            http_port,
+            http_port: plain_port,
             https_port,
             probe_port,
             tags,

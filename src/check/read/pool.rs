@@ -6,7 +6,7 @@ use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::model::{HostId, Pool};
 use crate::vocabulary::pool;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_pool(&mut self, decl: &Decl<'_>, scope: &Scope) -> Pool {
         let mut members = Vec::new();
         let mut acme_forward = true;
@@ -40,7 +40,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 pool::Id::AcmeForward => {
-                    acme_forward = self.flag(args[0], "`acme_forward` setting").unwrap_or(true)
+                    acme_forward = self.flag(args[0], "`acme_forward` setting").unwrap_or(true);
                 }
             }
         }

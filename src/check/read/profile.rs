@@ -20,7 +20,7 @@ pub const BUILTIN_PROFILES: &[(&str, &[(&str, &str)])] = &[
     ("keepalive", &[("net.ipv4.tcp_keepalive_time", "60")]),
 ];
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_profile(&mut self, decl: &Decl<'_>) -> SysctlProfile {
         let mut settings = Vec::new();
         for item in self.kernel_settings(block(decl.directive)) {

@@ -14,7 +14,7 @@ use crate::source::Span;
 use crate::syntax::{Arg, Directive};
 use crate::vocabulary::static_;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn redirect(&mut self, args: &[&Arg<'_>]) -> Option<Route> {
         let from = self.pattern(args[0]);
         let to_text = self.text(args[1])?;
@@ -234,17 +234,22 @@ impl<'a> Checker<'a> {
             let port = match port_text {
                 Some(p) => self.port_text(p, arg.span),
                 None => {
-                    match service.port {
-                        Some(p) => Some(p),
-                        None => {
-                            self.report(
-                            Diagnostic::new(Code::MissingSetting, arg.span, format!("which port of `{name}` should the proxy reach?"))
-                                .label(format!("service `{name}` has no `port`"))
-                                .with_label(service.origin.span, "declared here")
-                                .help(format!("add `port 8080` to service `{name}`, or write `{name}:8080` here")),
+                    if let Some(p) = service.port {
+                        Some(p)
+                    } else {
+                        self.report(
+                            Diagnostic::new(
+                                Code::MissingSetting,
+                                arg.span,
+                                format!("which port of `{name}` should the proxy reach?"),
+                            )
+                            .label(format!("service `{name}` has no `port`"))
+                            .with_label(service.origin.span, "declared here")
+                            .help(format!(
+                                "add `port 8080` to service `{name}`, or write `{name}:8080` here"
+                            )),
                         );
-                            None
-                        }
+                        None
                     }
                 }
             };

@@ -36,7 +36,7 @@ pub(crate) fn looks_secret(name: &str) -> bool {
         .any(|w| upper.contains(w))
 }
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_service(
         &mut self,
         decl: &Decl<'_>,

@@ -13,7 +13,7 @@ use crate::source::Span;
 use crate::syntax::{Arg, Directive};
 use crate::vocabulary::{Directives, Group, site};
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_site(
         &mut self,
         decl: &Decl<'_>,
@@ -59,7 +59,7 @@ impl<'a> Checker<'a> {
                     domains.extend(args.iter().filter_map(|a| self.domain(a)));
                 }
                 site::Id::RedirectFrom => {
-                    redirect_from.extend(args.iter().filter_map(|a| self.domain(a)))
+                    redirect_from.extend(args.iter().filter_map(|a| self.domain(a)));
                 }
                 site::Id::On => {
                     placements = self.placements(item, &scope.hosts, &scope.pools);

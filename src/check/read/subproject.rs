@@ -9,7 +9,7 @@ use crate::model::{Defaults, Subproject};
 use crate::syntax::{Arg, Directive};
 use crate::vocabulary::subproject;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn subproject(
         &mut self,
         args: &[&Arg<'_>],
@@ -57,7 +57,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 subproject::Id::Secret => {
-                    secret = Some(self.secret(&inner_args, inner.span, true)?)
+                    secret = Some(self.secret(&inner_args, inner.span, true)?);
                 }
             }
         }

@@ -9,7 +9,7 @@ use crate::source::Span;
 use crate::vocabulary::Directives;
 use crate::vocabulary::unit;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_unit(&mut self, decl: &Decl<'_>, scope: &Scope) -> Unit {
         let mut description = None;
         let mut task: Option<(Task, Span)> = None;
@@ -71,7 +71,7 @@ impl<'a> Checker<'a> {
                 unit::Id::Type => {
                     oneshot = self
                         .choice(args[0], unit::Id::Type.spec().choices(0), "unit type")
-                        .map(|t| t == "oneshot")
+                        .map(|t| t == "oneshot");
                 }
                 unit::Id::Schedule | unit::Id::Every => {
                     let parsed = if id == unit::Id::Every {

@@ -6,7 +6,7 @@ use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::model::{HostId, Model, SiteId, Webhook};
 use crate::vocabulary::webhook;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn read_webhook(
         &mut self,
         decl: &Decl<'_>,
@@ -31,27 +31,24 @@ impl<'a> Checker<'a> {
                 webhook::Id::Updates => {
                     for arg in args {
                         let Some(name) = self.text(arg) else { continue };
-                        match scope.sites.get(name) {
-                            Some(&i) => sites.push(SiteId(i)),
-                            None => {
-                                let help = match did_you_mean(
-                                    name,
-                                    scope.sites.keys().map(String::as_str),
-                                ) {
+                        if let Some(&i) = scope.sites.get(name) {
+                            sites.push(SiteId(i));
+                        } else {
+                            let help =
+                                match did_you_mean(name, scope.sites.keys().map(String::as_str)) {
                                     Some(s) => format!("did you mean `{s}`?"),
                                     None => "name a site whose subprojects this webhook updates"
                                         .to_owned(),
                                 };
-                                self.report(
-                                    Diagnostic::new(
-                                        Code::UnknownSite,
-                                        arg.span,
-                                        format!("no site named `{name}`"),
-                                    )
-                                    .label("unknown site")
-                                    .help(help),
-                                );
-                            }
+                            self.report(
+                                Diagnostic::new(
+                                    Code::UnknownSite,
+                                    arg.span,
+                                    format!("no site named `{name}`"),
+                                )
+                                .label("unknown site")
+                                .help(help),
+                            );
                         }
                     }
                 }

@@ -8,7 +8,7 @@ use crate::model::{Protocol, Publish, PublishMode, Volume, VolumeSource};
 use crate::syntax::Arg;
 use crate::vocabulary::{Directives, service};
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn image(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         match values::image(text) {
@@ -92,12 +92,11 @@ impl<'a> Checker<'a> {
             }
             None => (text, Protocol::Tcp),
         };
-        let (host_port, container_port) = match ports.split_once(':') {
-            Some((h, c)) => (self.port_text(h, span)?, self.port_text(c, span)?),
-            None => {
-                let p = self.port_text(ports, span)?;
-                (p, p)
-            }
+        let (host_port, container_port) = if let Some((h, c)) = ports.split_once(':') {
+            (self.port_text(h, span)?, self.port_text(c, span)?)
+        } else {
+            let p = self.port_text(ports, span)?;
+            (p, p)
         };
         let mode = match args.get(1) {
             Some(arg) => {
@@ -123,9 +122,8 @@ impl<'a> Checker<'a> {
         let span = args[0].span;
         let parts: Vec<&str> = text.split(':').collect();
         let (source, target, read_only) = match parts.as_slice() {
-            [s, t] => (*s, *t, false),
+            [s, t] | [s, t, "rw"] => (*s, *t, false),
             [s, t, "ro"] => (*s, *t, true),
-            [s, t, "rw"] => (*s, *t, false),
             _ => {
                 self.report(
                     Diagnostic::new(

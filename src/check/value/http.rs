@@ -6,7 +6,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::Header;
 use crate::syntax::Arg;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn header(&mut self, args: &[&Arg<'_>]) -> Option<Header> {
         let name = self.text(args[0])?;
         let (remove, bare) = match name.strip_prefix('-') {

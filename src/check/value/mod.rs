@@ -10,7 +10,7 @@ pub(crate) mod paths;
 pub mod rules;
 pub(crate) mod secret;
 pub mod text;
-pub(crate) mod time;
+pub mod time;
 pub mod unit_setting;
 
 use crate::check::Checker;
@@ -18,7 +18,7 @@ use crate::diag::{Code, Diagnostic, did_you_mean, one_of};
 use crate::source::Span;
 use crate::syntax::Arg;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     /// The text of a word or string; a list is reported. A value that
     /// cannot be text at all was reported by pass 0 and is `None` here.
     pub(crate) fn text<'d>(&mut self, arg: &'d Arg<'_>) -> Option<&'d str> {

@@ -6,7 +6,7 @@ use crate::check::value::{rules as values, text};
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::Arg;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     /// A declaration name: letters, digits, `-`, `_`, `.`.
     pub(crate) fn name(&mut self, arg: &Arg<'_>, kind: &str) -> Option<String> {
         let text = self.text(arg)?;

@@ -7,7 +7,7 @@ use crate::source::Span;
 use crate::syntax::Arg;
 use crate::vocabulary::{Directives, host};
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     pub(crate) fn domain(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         match values::domain(text) {

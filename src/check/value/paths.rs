@@ -26,7 +26,7 @@ pub(crate) fn without_braces(s: &str) -> String {
     out
 }
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     /// An absolute path on the host, without `..`.
     pub(crate) fn abs_path(&mut self, arg: &Arg<'_>, what: &str) -> Option<Utf8PathBuf> {
         let text = self.text(arg)?;

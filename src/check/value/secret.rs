@@ -9,7 +9,7 @@ use crate::model::SecretRef;
 use crate::source::Span;
 use crate::syntax::Arg;
 
-impl<'a> Checker<'a> {
+impl Checker<'_> {
     /// `secret env NAME` / `secret file /PATH`; a literal is an error.
     /// `per_repo`: `{repo}` may stand in the name (a webhook's secret, one
     /// per repository).

@@ -55,32 +55,29 @@ pub fn problem(text: &str) -> Option<(Code, String, &'static str)> {
 /// Pass 0: every argument of every directive.
 pub(crate) fn check_all(asts: &[Ast<'_>], report: &mut dyn FnMut(Diagnostic)) {
     fn arg(a: &Arg<'_>, report: &mut dyn FnMut(Diagnostic)) {
-        match &a.kind {
-            ArgKind::List(items) => {
-                for item in items {
-                    arg(item, report);
-                }
+        if let ArgKind::List(items) = &a.kind {
+            for item in items {
+                arg(item, report);
             }
-            _ => {
-                let text = a.text().unwrap_or_default();
-                if let Some((code, label, help)) = problem(text) {
-                    let shown: String = text
-                        .chars()
-                        .take(40)
-                        .collect::<String>()
-                        .escape_debug()
-                        .to_string();
-                    let more = if text.chars().count() > 40 { "…" } else { "" };
-                    report(
-                        Diagnostic::new(
-                            code,
-                            a.span,
-                            format!("`{shown}{more}` cannot be written into a generated file"),
-                        )
-                        .label(label)
-                        .help(help),
-                    );
-                }
+        } else {
+            let text = a.text().unwrap_or_default();
+            if let Some((code, label, help)) = problem(text) {
+                let shown: String = text
+                    .chars()
+                    .take(40)
+                    .collect::<String>()
+                    .escape_debug()
+                    .to_string();
+                let more = if text.chars().count() > 40 { "…" } else { "" };
+                report(
+                    Diagnostic::new(
+                        code,
+                        a.span,
+                        format!("`{shown}{more}` cannot be written into a generated file"),
+                    )
+                    .label(label)
+                    .help(help),
+                );
             }
         }
     }
