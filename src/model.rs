@@ -171,6 +171,9 @@ pub struct Host {
     /// How the host runs containers: services and a containerised proxy.
     pub containers: ContainerMode,
     pub acme_email: Option<String>,
+    /// The ACME directory Caddy obtains certificates from (`None`: Caddy's
+    /// default, Let's Encrypt).
+    pub acme_ca: Option<String>,
     pub stack: String,
     /// Where the host's tree lands, like DESTDIR (tests, staging). Every
     /// absolute path in the generated files is under it too.

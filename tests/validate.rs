@@ -595,3 +595,52 @@ fn placement_constraints_are_checked_and_rendered() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("is not a placement constraint"));
 }
+
+/// A host's `acme_ca` reaches Caddy: `caddy adapt` puts the directory in
+/// the ACME issuer of its TLS automation (how a staging or private CA, such
+/// as pebble, is used).
+#[test]
+fn a_hosts_acme_ca_is_the_directory_caddy_uses() {
+    let caddy = common::require_tool("caddy");
+    let root = common::temp_dir("validate-acme-ca");
+    let dir = root.join("sites");
+    std::fs::create_dir_all(&dir).unwrap();
+    let directory = "https://127.0.0.1:14000/dir";
+    std::fs::write(
+        dir.join("s.infra"),
+        format!(
+            "host h {{\n    address h.example.org\n    acme_email ops@example.org\n    acme_ca {directory}\n}}\n\
+             site s {{\n    domains s.example.org\n    on h\n    static\n}}\n"
+        ),
+    )
+    .unwrap();
+    let out = root.join("out");
+    let status = common::infrac_command()
+        .args(["build", dir.as_str(), "-o", out.as_str()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let adapted = Command::new(&caddy)
+        .args(["adapt", "--adapter", "caddyfile", "--config"])
+        .arg(out.join("h/etc/caddy/Caddyfile"))
+        .output()
+        .unwrap();
+    assert!(
+        adapted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&adapted.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&adapted.stdout).unwrap();
+    let issuers: Vec<serde_json::Value> = json["apps"]["tls"]["automation"]["policies"]
+        .as_array()
+        .expect("a TLS automation policy")
+        .iter()
+        .flat_map(|p| p["issuers"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert!(
+        issuers.iter().any(|i| i["module"] == "acme"
+            && i["ca"] == directory
+            && i["email"] == "ops@example.org"),
+        "{json:#}"
+    );
+}

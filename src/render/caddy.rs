@@ -14,6 +14,7 @@ use crate::quote::{self, Segment, Var, caddy::Part};
 struct View {
     admin: Option<String>,
     email: Option<String>,
+    acme_ca: Option<String>,
     http_port: Option<u16>,
     https_port: Option<u16>,
     sites: Vec<SiteView>,
@@ -458,6 +459,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
     let view = View {
         admin: host.proxy.caddy_admin.clone(),
         email: host.acme_email.clone(),
+        acme_ca: host.acme_ca.clone(),
         http_port: (host.http_port != 80).then_some(host.http_port),
         https_port: (host.https_port != 443).then_some(host.https_port),
         sites: host

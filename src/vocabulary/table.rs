@@ -161,7 +161,7 @@ pub mod defaults {
 pub mod host {
     use super::{Block, Directives, EMAIL, PROXY_PARAMS, Ref, Row, Ty, many, one};
     ids!(Host: Address, Alias, SshUser, SshPort, HostKey, Proxy, ProxyImage, Containers,
-        Resolver, AcmeEmail, Stack, Prefix, CaddyAdmin, ProbePort, HttpPort, HttpsPort,
+        Resolver, AcmeEmail, AcmeCa, Stack, Prefix, CaddyAdmin, ProbePort, HttpPort, HttpsPort,
         Sysctl, Tags);
 
     pub const ROWS: &[Row<Id>] = &[
@@ -227,6 +227,10 @@ pub mod host {
             .usage("acme_email EMAIL")
             .doc("overrides the default")
             .example("acme_email ops@example.org"),
+        Row::new(Id::AcmeCa, "acme_ca", &[one("URL", Ty::Url)])
+            .usage("acme_ca https://acme-staging-v02.api.letsencrypt.org/directory")
+            .doc("the ACME directory Caddy obtains certificates from (a staging or private CA; default Let's Encrypt)")
+            .example("acme_ca https://ca.example.org:14000/dir"),
         Row::new(Id::Stack, "stack", &[one("NAME", Ty::Name)])
             .usage("stack NAME")
             .doc("overrides the default")

@@ -29,6 +29,7 @@ impl Checker<'_> {
         let mut resolver = None;
         let mut caddy_admin = None;
         let mut acme_email = defaults.acme_email.clone();
+        let mut acme_ca = None;
         let mut stack = defaults.stack.clone();
         let mut prefix = None;
         let mut plain_port = 80;
@@ -118,6 +119,7 @@ impl Checker<'_> {
                     );
                 }
                 host::Id::AcmeEmail => acme_email = self.email(args[0]),
+                host::Id::AcmeCa => acme_ca = self.url(args[0], "an ACME directory URL"),
                 host::Id::Stack => {
                     if let Some(s) = self.stack_name(args[0]) {
                         stack = s;
@@ -172,6 +174,7 @@ impl Checker<'_> {
             },
             containers,
             acme_email,
+            acme_ca,
             stack,
             prefix,
             http_port: plain_port,

@@ -98,6 +98,22 @@ impl Checker<'_> {
         Some(format!("{kind_text} {key_text}"))
     }
 
+    /// An `http://` or `https://` URL.
+    pub(crate) fn url(&mut self, arg: &Arg<'_>, what: &str) -> Option<String> {
+        let text = self.text(arg)?;
+        match values::url(text) {
+            Ok(_) => Some(text.to_owned()),
+            Err(why) => {
+                self.report(
+                    Diagnostic::new(Code::InvalidUrl, arg.span, format!("`{text}` is not {what}"))
+                        .label(why)
+                        .help("write the whole URL, e.g. `https://acme-staging-v02.api.letsencrypt.org/directory`"),
+                );
+                None
+            }
+        }
+    }
+
     pub(crate) fn repo(&mut self, arg: &Arg<'_>) -> Option<String> {
         let text = self.text(arg)?;
         let ok = values::url(text).is_ok() || (text.starts_with("git@") && text.contains(':'));
