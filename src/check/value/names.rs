@@ -44,84 +44,43 @@ impl Checker<'_> {
     }
 
     pub(crate) fn user(&mut self, arg: &Arg<'_>) -> Option<String> {
-        let text = self.text(arg)?;
-        let ok = text.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && text.len() <= 32
-            && text
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c));
-        if ok {
-            Some(text.to_owned())
-        } else {
-            self.report(
-                Diagnostic::new(Code::InvalidUser, arg.span, format!("`{text}` is not a user name"))
-                    .label("expected a Unix user name")
-                    .help("user names are lower-case letters, digits, `_` and `-`, starting with a letter"),
-            );
-            None
-        }
+        self.typed(
+            arg,
+            values::user,
+            Code::InvalidUser,
+            "a user name",
+            "user names are lower-case letters, digits, `_` and `-`, starting with a letter",
+        )
     }
 
     pub(crate) fn stack_name(&mut self, arg: &Arg<'_>) -> Option<String> {
-        let text = self.text(arg)?;
-        let ok = text.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && text
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c));
-        if ok {
-            Some(text.to_owned())
-        } else {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidName,
-                    arg.span,
-                    format!("`{text}` is not a valid stack name"),
-                )
-                .label("Docker project names are lower case")
-                .help("use lower-case letters, digits, `_` and `-`"),
-            );
-            None
-        }
+        self.typed(
+            arg,
+            values::stack,
+            Code::InvalidName,
+            "a valid stack name",
+            "use lower-case letters, digits, `_` and `-`",
+        )
     }
 
     pub(crate) fn env_name(&mut self, arg: &Arg<'_>) -> Option<String> {
-        let text = self.text(arg)?;
-        if values::env_name(text) {
-            Some(text.to_owned())
-        } else {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidEnvName,
-                    arg.span,
-                    format!("`{text}` is not an environment variable name"),
-                )
-                .label("letters, digits and `_`, not starting with a digit")
-                .help("write it as `env NAME value`"),
-            );
-            None
-        }
+        self.typed(
+            arg,
+            values::env_name,
+            Code::InvalidEnvName,
+            "an environment variable name",
+            "write it as `env NAME value`",
+        )
     }
 
     pub(crate) fn unit_name(&mut self, arg: &Arg<'_>) -> Option<String> {
-        let text = self.text(arg)?;
-        let ok = !text.is_empty()
-            && text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || ":-_.@".contains(c));
-        if ok {
-            Some(text.to_owned())
-        } else {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidUnitName,
-                    arg.span,
-                    format!("`{text}` is not a unit name"),
-                )
-                .label("expected a name such as `network-online.target`")
-                .help("unit names use letters, digits, `:`, `-`, `_`, `.`, `@`"),
-            );
-            None
-        }
+        self.typed(
+            arg,
+            values::unit_name,
+            Code::InvalidUnitName,
+            "a unit name",
+            "unit names use letters, digits, `:`, `-`, `_`, `.`, `@`",
+        )
     }
 
     pub(crate) fn branch(&mut self, arg: &Arg<'_>) -> Option<String> {
@@ -135,21 +94,12 @@ impl Checker<'_> {
     }
 
     pub(crate) fn email(&mut self, arg: &Arg<'_>) -> Option<String> {
-        let text = self.text(arg)?;
-        match values::email(text) {
-            Ok(()) => Some(text.to_owned()),
-            Err(why) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidEmail,
-                        arg.span,
-                        format!("`{text}` is not an email address"),
-                    )
-                    .label(why)
-                    .help("the ACME account email, e.g. `acme_email admin@example.org`"),
-                );
-                None
-            }
-        }
+        self.typed(
+            arg,
+            values::email,
+            Code::InvalidEmail,
+            "an email address",
+            "the ACME account email, e.g. `acme_email admin@example.org`",
+        )
     }
 }

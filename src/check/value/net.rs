@@ -63,21 +63,13 @@ impl Checker<'_> {
     }
 
     pub(crate) fn resolver(&mut self, arg: &Arg<'_>) -> Option<String> {
-        let text = self.text(arg)?;
-        if text::resolver(text) {
-            Some(text.to_owned())
-        } else {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidAddress,
-                    arg.span,
-                    format!("`{text}` is not a resolver address"),
-                )
-                .label("expected an IP address, optionally with a port")
-                .help("write `resolver 127.0.0.11` (Docker's) or `resolver \"[::1]:5353\"`"),
-            );
-            None
-        }
+        self.typed(
+            arg,
+            text::resolver,
+            Code::InvalidAddress,
+            "a resolver address",
+            "write `resolver 127.0.0.11` (Docker's) or `resolver \"[::1]:5353\"`",
+        )
     }
 
     pub(crate) fn host_key(&mut self, kind: &Arg<'_>, key: &Arg<'_>) -> Option<String> {

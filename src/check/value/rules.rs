@@ -7,10 +7,39 @@ use std::sync::LazyLock;
 
 /// An environment variable name a shell, compose and systemd all take:
 /// letters, digits and `_`, not starting with a digit.
-#[must_use]
-pub fn env_name(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+pub fn env_name(s: &str) -> Result<(), String> {
+    let ok = s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    ok.then_some(())
+        .ok_or_else(|| "letters, digits and `_`, not starting with a digit".into())
+}
+
+/// A Unix user name (`useradd`'s default rule).
+pub fn user(s: &str) -> Result<(), String> {
+    let ok = s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && s.len() <= 32
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c));
+    ok.then_some(())
+        .ok_or_else(|| "expected a Unix user name".into())
+}
+
+/// A compose project / swarm stack name.
+pub fn stack(s: &str) -> Result<(), String> {
+    let ok = s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c));
+    ok.then_some(())
+        .ok_or_else(|| "Docker project names are lower case".into())
+}
+
+/// A systemd unit name.
+pub fn unit_name(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":-_.@".contains(c));
+    ok.then_some(())
+        .ok_or_else(|| "expected a name such as `network-online.target`".into())
 }
 
 /// A DNS name (RFC 1123 labels), optionally with a leading `*.` wildcard.

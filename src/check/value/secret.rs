@@ -36,14 +36,14 @@ impl Checker<'_> {
                 } else {
                     name_text.to_owned()
                 };
-                if !values::env_name(&bare) {
+                if let Err(why) = values::env_name(&bare) {
                     self.report(
                         Diagnostic::new(
                             Code::InvalidEnvName,
                             name.span,
                             format!("`{name_text}` is not an environment variable name"),
                         )
-                        .label("letters, digits and `_`, not starting with a digit")
+                        .label(why)
                         .help("write it as `secret env WEBHOOK_SECRET`"),
                     );
                     return None;

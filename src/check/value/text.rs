@@ -238,10 +238,12 @@ pub fn email(s: &str) -> Result<(), String> {
 /// A DNS resolver NGINX asks: an IP address, optionally with a port
 /// (`127.0.0.11`, `127.0.0.1:5353`, `[::1]:5353`, `::1`).
 #[must_use]
-pub fn resolver(s: &str) -> bool {
-    s.parse::<std::net::IpAddr>().is_ok()
+pub fn resolver(s: &str) -> Result<(), String> {
+    let ok = s.parse::<std::net::IpAddr>().is_ok()
         || s.parse::<std::net::SocketAddr>()
-            .is_ok_and(|a| a.port() != 0)
+            .is_ok_and(|a| a.port() != 0);
+    ok.then_some(())
+        .ok_or_else(|| "expected an IP address, optionally with a port".into())
 }
 
 /// Caddy's admin endpoint: `off`, `HOST:PORT` on loopback or an address,
@@ -320,8 +322,9 @@ mod tests {
         assert!(caddy_admin("localhost:2019").is_ok());
         assert!(caddy_admin("unix//run/caddy.sock").is_ok());
         assert!(caddy_admin("x; respond").is_err());
-        assert!(resolver("127.0.0.11") && resolver("[::1]:5353") && resolver("::1"));
-        assert!(!resolver("127.0.0.1:53; return 200 pwned; #"));
+        assert!(resolver("127.0.0.11").is_ok() && resolver("[::1]:5353").is_ok());
+        assert!(resolver("::1").is_ok());
+        assert!(resolver("127.0.0.1:53; return 200 pwned; #").is_err());
         assert!(file_name(".git").is_ok());
         assert!(file_name("a b").is_err());
         assert!(query_param("legacy").is_ok());
