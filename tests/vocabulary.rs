@@ -60,8 +60,7 @@ fn usage_names_every_choice() {
                 if let Ty::Choice(words) = param.ty {
                     for w in words {
                         // `yes|no` flags list two of their synonyms.
-                        let synonym = ["on", "off", "true", "false", "yes", "no"].contains(w)
-                            && words.len() == 6;
+                        let synonym = words == infrac::vocabulary::FLAG;
                         if !spec.usage.contains(w) && !synonym {
                             problems.push(format!("{block:?} `{}`: `{w}` not in usage", spec.name));
                         }

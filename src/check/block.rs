@@ -1,7 +1,7 @@
 //! What every block is checked for by its vocabulary rows alone: known
 //! directives, argument counts, blocks, repeats.
 
-use crate::check::read::block;
+use crate::check::read;
 use crate::check::{Checker, Decl, flat_args};
 use crate::diag::{Code, Diagnostic, did_you_mean, one_of};
 use crate::source::Span;
@@ -184,9 +184,10 @@ impl Checker<'_> {
     /// setting written but rejected is reported as such, not also as
     /// missing.
     pub(crate) fn missing_settings(&mut self, kind: Block, decl: &Decl<'_>) {
-        let written = |name: &str| block(decl.directive).iter().any(|d| d.name.value == name);
+        let written = |name: &str| read::written(decl.directive, name);
+        let specs = kind.specs();
         let mut groups: Vec<&str> = Vec::new();
-        for spec in kind.specs() {
+        for spec in &specs {
             match spec.need {
                 Need::No => {}
                 Need::Yes { label, help } => {
@@ -207,7 +208,7 @@ impl Checker<'_> {
                         continue;
                     }
                     groups.push(what);
-                    let any = kind.specs().iter().any(|s| {
+                    let any = specs.iter().any(|s| {
                         matches!(s.need, Need::OneOf { what: w, .. } if w == what)
                             && written(s.name)
                     });

@@ -40,11 +40,11 @@ impl Checker<'_> {
                 }
             }
         }
+        // A misspelt reference to a service is the real problem: say only that.
+        let misspelt = self.diags.iter().any(|d| d.code == Code::UnknownService);
         for (i, service) in model.services.iter_mut().enumerate() {
             service.hosts.sort();
             service.hosts.dedup();
-            // A misspelt reference to it is the real problem: say only that.
-            let misspelt = self.diags.iter().any(|d| d.code == Code::UnknownService);
             if service.hosts.is_empty() && !uses.explicit_on[i] && !misspelt {
                 self.report(
                     Diagnostic::new(

@@ -22,8 +22,6 @@ mod lints;
 mod read;
 pub mod value;
 
-pub use read::BUILTIN_PROFILES;
-
 use std::collections::HashMap;
 
 use crate::diag::Diagnostic;

@@ -15,7 +15,7 @@ mod subproject;
 mod unit;
 mod webhook;
 
-pub use profile::BUILTIN_PROFILES;
+use profile::BUILTIN_PROFILES;
 
 use std::collections::{BTreeSet, HashMap};
 
