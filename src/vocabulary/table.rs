@@ -341,11 +341,15 @@ pub mod site {
         Row::new(
             Id::RedirectFirst,
             "redirect_first",
-            &[one("/FROM", Ty::Pattern), many("CANDIDATE", Ty::Target)],
+            &[
+                one("/FROM", Ty::Pattern),
+                many("CANDIDATE", Ty::Target),
+                opt("STATUS", Ty::Choice(&["permanent", "temporary"])),
+            ],
         )
         .route()
         .repeat()
-        .usage("redirect_first /FROM CANDIDATE …")
+        .usage("redirect_first /FROM CANDIDATE … [permanent|temporary]")
         .doc("redirect to the first candidate that exists (default temporary, 302)")
         .example("redirect_first /users/* /stable/users/{rest} /old/users/{rest}"),
         Row::new(

@@ -119,7 +119,11 @@ impl Checker<'_> {
                     );
                 }
                 host::Id::AcmeEmail => acme_email = self.email(args[0]),
-                host::Id::AcmeCa => acme_ca = self.url(args[0], "an ACME directory URL"),
+                host::Id::AcmeCa => {
+                    acme_ca = self
+                        .url(args[0], "an ACME directory URL")
+                        .map(|url| (url, item.span));
+                }
                 host::Id::Stack => {
                     if let Some(s) = self.stack_name(args[0]) {
                         stack = s;
@@ -152,6 +156,18 @@ impl Checker<'_> {
             resolver.or_else(|| proxy_mode.in_container().then(|| "127.0.0.11".to_owned()));
         profiles.sort();
         profiles.dedup();
+        // Only Caddy reads it so far: on NGINX it would be silently ignored.
+        if let (ProxyKind::Nginx, Some((_, span))) = (proxy_kind, &acme_ca) {
+            self.report(
+                Diagnostic::new(
+                    Code::ConflictingSettings,
+                    *span,
+                    "`acme_ca` on an NGINX host",
+                )
+                .label("only Caddy obtains certificates from a chosen ACME directory")
+                .help("remove `acme_ca`, or run this host's proxy with `proxy caddy`"),
+            );
+        }
         Host {
             name: decl.name.clone(),
             origin: self.origin(decl.name_span),
@@ -174,7 +190,7 @@ impl Checker<'_> {
             },
             containers,
             acme_email,
-            acme_ca,
+            acme_ca: acme_ca.map(|(url, _)| url),
             stack,
             prefix,
             http_port: plain_port,
