@@ -237,7 +237,6 @@ pub fn email(s: &str) -> Result<(), String> {
 
 /// A DNS resolver NGINX asks: an IP address, optionally with a port
 /// (`127.0.0.11`, `127.0.0.1:5353`, `[::1]:5353`, `::1`).
-#[must_use]
 pub fn resolver(s: &str) -> Result<(), String> {
     let ok = s.parse::<std::net::IpAddr>().is_ok()
         || s.parse::<std::net::SocketAddr>()
