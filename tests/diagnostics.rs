@@ -305,3 +305,51 @@ fn acme_ca_on_an_nginx_host_is_refused_not_ignored() {
     let caddy = common::program(&[("h.infra", &text("caddy"))]);
     assert!(analyze(&caddy).diagnostics.is_empty());
 }
+
+/// The checker's prose is in `check::say`: elsewhere in `check` a
+/// diagnostic is built by naming its mistake, and a rule's reason by
+/// calling `say::why`. (Nouns passed in — "static root" — are names of
+/// things, not sentences.)
+#[test]
+fn the_checkers_sentences_are_all_in_say() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "say") {
+                    walk(&path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(std::path::Path::new("src/check"), &mut files);
+    assert!(files.len() > 20, "{files:?}");
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        // Unit tests may say what they like.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (i, line) in code.lines().enumerate() {
+            let prose = [
+                "Diagnostic::new(",
+                ".label(",
+                ".help(",
+                "Err(\"",
+                "Err(format!(",
+            ]
+            .iter()
+            .any(|p| line.contains(p));
+            if prose {
+                found.push(format!("{}:{}: {}", file.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "prose outside check::say:\n{}",
+        found.join("\n")
+    );
+}

@@ -1,9 +1,8 @@
 //! What every block is checked for by its vocabulary rows alone: known
 //! directives, argument counts, blocks, repeats.
 
-use crate::check::read;
 use crate::check::{Checker, Decl, flat_args};
-use crate::diag::{Code, Diagnostic, did_you_mean, one_of};
+use crate::check::{read, say};
 use crate::source::Span;
 use crate::syntax::Directive;
 use crate::vocabulary::{Block, BlockUse, Directives, Need};
@@ -34,50 +33,27 @@ impl Checker<'_> {
                 let needed = min - args.len();
                 let at = args.last().map_or(d.name.span, |a| a.span);
                 let at = Span::new(at.file, at.end, at.end);
-                self.report(
-                    Diagnostic::new(
-                        Code::MissingArgument,
-                        at,
-                        format!(
-                            "`{name}` needs {} more argument{}",
-                            needed,
-                            if needed == 1 { "" } else { "s" }
-                        ),
-                    )
-                    .label("expected an argument here")
-                    .with_label(d.name.span, "")
-                    .help(format!("write it as `{}`", spec.usage)),
-                );
+                self.report(say::shape::missing_arguments(
+                    at,
+                    d.name.span,
+                    name,
+                    needed,
+                    spec.usage,
+                ));
                 continue;
             }
             if let Some(max) = spec.max()
                 && args.len() > max
             {
                 let extra = args[max].span.to(args[args.len() - 1].span);
-                self.report(
-                    Diagnostic::new(
-                        Code::ExtraArgument,
-                        extra,
-                        format!(
-                            "`{name}` takes {}, found {}",
-                            match max {
-                                0 => "no arguments".to_owned(),
-                                1 => "one argument".to_owned(),
-                                n => format!("at most {n} arguments"),
-                            },
-                            args.len()
-                        ),
-                    )
-                    .label("not expected")
-                    .help(if spec.repeat || max != 1 {
-                        format!("write it as `{}`", spec.usage)
-                    } else {
-                        format!(
-                            "write it as `{}`; to give several values, quote them as one string",
-                            spec.usage
-                        )
-                    }),
-                );
+                self.report(say::shape::extra_arguments(
+                    extra,
+                    name,
+                    max,
+                    args.len(),
+                    spec.usage,
+                    spec.repeat || max != 1,
+                ));
                 continue;
             }
             match (spec.block, &d.block) {
@@ -87,28 +63,19 @@ impl Checker<'_> {
                 }
                 (BlockUse::Required, None) => {
                     let end = Span::new(d.span.file, d.span.end, d.span.end);
-                    self.report(
-                        Diagnostic::new(Code::MissingBlock, end, format!("`{name}` needs a block"))
-                            .label("expected `{` here")
-                            .with_label(d.name.span, "")
-                            .help(format!("write it as `{}`", spec.usage)),
-                    );
+                    self.report(say::shape::missing_block(
+                        end,
+                        d.name.span,
+                        name,
+                        spec.usage,
+                    ));
                     continue;
                 }
                 _ => {}
             }
             if !spec.repeat {
                 if let Some(&(_, first)) = seen.iter().find(|(n, _)| *n == name) {
-                    self.report(
-                        Diagnostic::new(
-                            Code::DuplicateSetting,
-                            d.name.span,
-                            format!("`{name}` is set twice in {}", ctx.noun()),
-                        )
-                        .label("set again here")
-                        .with_label(first, "first set here")
-                        .help(format!("keep one `{name}`; it takes effect once")),
-                    );
+                    self.report(say::shape::set_twice(d.name.span, name, ctx.noun(), first));
                     continue;
                 }
                 seen.push((name, d.name.span));
@@ -136,48 +103,26 @@ impl Checker<'_> {
 
     pub(crate) fn unexpected_block(&mut self, d: &Directive<'_>, what: &str) {
         let span = d.block.as_ref().map_or(d.span, |b| b.span);
-        self.report(
-            Diagnostic::new(
-                Code::UnexpectedBlock,
-                span,
-                format!("{what} takes no block"),
-            )
-            .label("unexpected block")
-            .help("remove the braces and write the settings on the directive's line"),
-        );
+        self.report(say::shape::unexpected_block(span, what));
     }
 
     pub(crate) fn unknown_directive(&mut self, ctx: Block, d: &Directive<'_>) {
         let name = d.name.value;
         let specs = ctx.specs();
-        let names = specs.iter().map(|s| s.name);
-        let suggestion = did_you_mean(name, names.clone())
-            // A directive that belongs in another block: say where.
-            .map(|s| format!("did you mean `{s}`?"));
+        // A directive that belongs in another block: say where.
         let elsewhere = Block::VOCABULARY
             .into_iter()
             .find(|c| *c != ctx && c.lookup(name).is_some());
-        let all: Vec<&str> = names.collect();
-        let help = match (suggestion, elsewhere) {
-            (Some(s), _) => s,
-            (None, Some(other)) => format!(
-                "`{name}` belongs in {}; {} takes {}",
-                other.noun(),
-                ctx.noun(),
-                one_of(&all)
-            ),
-            (None, None) => format!("{} takes {}", ctx.noun(), one_of(&all)),
-        };
-        let message = if ctx == Block::Top {
-            format!("unknown declaration `{name}`")
-        } else {
-            format!("unknown directive `{name}` in {}", ctx.noun())
-        };
-        self.report(
-            Diagnostic::new(Code::UnknownDirective, d.name.span, message)
-                .label(format!("expected {}", ctx.expected()))
-                .help(help),
-        );
+        let all: Vec<&str> = specs.iter().map(|s| s.name).collect();
+        self.report(say::shape::unknown_directive(
+            d.name.span,
+            name,
+            (ctx != Block::Top).then(|| ctx.noun()),
+            ctx.noun(),
+            &all,
+            elsewhere.map(Block::noun),
+            &ctx.expected(),
+        ));
     }
 
     /// The settings a declaration's block needs, by its rows' `need`: a
@@ -192,15 +137,14 @@ impl Checker<'_> {
                 Need::No => {}
                 Need::Yes { label, help } => {
                     if !written(spec.name) {
-                        self.report(
-                            Diagnostic::new(
-                                Code::MissingSetting,
-                                decl.name_span,
-                                format!("{} `{}` has no `{}`", kind.what(), decl.name, spec.name),
-                            )
-                            .label(label)
-                            .help(help),
-                        );
+                        self.report(say::shape::missing_setting(
+                            decl.name_span,
+                            kind.what(),
+                            &decl.name,
+                            spec.name,
+                            label,
+                            help,
+                        ));
                     }
                 }
                 Need::OneOf { what, help } => {
@@ -213,15 +157,13 @@ impl Checker<'_> {
                             && written(s.name)
                     });
                     if !any {
-                        self.report(
-                            Diagnostic::new(
-                                Code::MissingSetting,
-                                decl.name_span,
-                                format!("{} `{}` has no {what}", kind.what(), decl.name),
-                            )
-                            .label(format!("no {what}"))
-                            .help(help),
-                        );
+                        self.report(say::shape::missing_one_of(
+                            decl.name_span,
+                            kind.what(),
+                            &decl.name,
+                            what,
+                            help,
+                        ));
                     }
                 }
             }

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::check::say;
 use crate::check::{Checker, Decl, Decls};
-use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::Ast;
 use crate::vocabulary::{Directives, top};
@@ -21,16 +21,10 @@ impl<'a> Checker<'a> {
                 let kind = directive.name.value;
                 if id == top::Id::Defaults {
                     if let Some(previous) = decls.defaults {
-                        self.report(
-                            Diagnostic::new(
-                                Code::DuplicateDeclaration,
-                                directive.name.span,
-                                "`defaults` is declared twice",
-                            )
-                            .label("second `defaults`")
-                            .with_label(previous.name.span, "first declared here")
-                            .help("merge the two `defaults` blocks into one"),
-                        );
+                        self.report(say::shape::defaults_twice(
+                            directive.name.span,
+                            previous.name.span,
+                        ));
                     } else {
                         decls.defaults = Some(directive);
                     }
@@ -53,16 +47,12 @@ impl<'a> Checker<'a> {
                     } else {
                         kind
                     };
-                    self.report(
-                        Diagnostic::new(
-                            Code::DuplicateDeclaration,
-                            name_arg.span,
-                            format!("{what} `{name}` is declared twice"),
-                        )
-                        .label("declared again here")
-                        .with_label(first, "first declared here")
-                        .help("rename one of them; every file in the folder is one program, so names are shared across files".to_string()),
-                    );
+                    self.report(say::shape::declared_twice(
+                        name_arg.span,
+                        what,
+                        &name,
+                        first,
+                    ));
                     continue;
                 }
                 seen.insert((namespace, name), name_arg.span);

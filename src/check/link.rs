@@ -2,8 +2,9 @@
 //! run, and what each host runs.
 
 use crate::check::read::Uses;
+use crate::check::say;
 use crate::check::{Checker, Decls};
-use crate::diag::{Code, Diagnostic, one_of};
+use crate::diag::Code;
 use crate::model::{Model, ServiceId, SiteId};
 
 impl Checker<'_> {
@@ -22,17 +23,12 @@ impl Checker<'_> {
                         .collect();
                     if !missing.is_empty() {
                         let name = service.name.clone();
-                        let diag = Diagnostic::new(
-                            Code::ServiceNotOnHost,
+                        let diag = say::lint::service_not_on_hosts(
                             span,
-                            format!("service `{name}` does not run on {}", one_of(&missing)),
-                        )
-                        .label(format!("the site is served there, but `{name}` runs elsewhere"))
-                        .with_label(service.origin.span, "declared here")
-                        .help(format!(
-                            "add {} to the service's `on`, or remove its `on` to run it wherever its sites are",
-                            one_of(&missing)
-                        ));
+                            &name,
+                            &missing,
+                            service.origin.span,
+                        );
                         self.report(diag);
                     }
                 } else {
@@ -46,15 +42,10 @@ impl Checker<'_> {
             service.hosts.sort();
             service.hosts.dedup();
             if service.hosts.is_empty() && !uses.explicit_on[i] && !misspelt {
-                self.report(
-                    Diagnostic::new(
-                        Code::Unused,
-                        decls.services[i].name_span,
-                        format!("service `{}` runs nowhere", service.name),
-                    )
-                    .label("no site proxies to it and it has no `on`")
-                    .help("add `on HOST` to run it, or `proxy` to it from a site"),
-                );
+                self.report(say::lint::service_runs_nowhere(
+                    decls.services[i].name_span,
+                    &service.name,
+                ));
             }
         }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::Checker;
-use crate::diag::{Code, Diagnostic};
+use crate::check::say::{self, lint::PortOwner};
 use crate::layout;
 use crate::model::{
     Backend, ContainerMode, HostId, Model, ProxyKind, PublishMode, Route, VolumeSource,
@@ -41,20 +41,14 @@ fn domains_once(checker: &mut Checker<'_>, model: &Model, id: HostId) {
     for (domain, owner, span) in sites.chain(hooks) {
         match seen.get(domain) {
             Some(&(first_owner, first_span)) => {
-                let message = if first_owner == owner {
-                    format!("`{domain}` is listed twice in `{owner}`")
-                } else {
-                    format!(
-                        "`{domain}` is served by both `{first_owner}` and `{owner}` on host `{}`",
-                        host.name
-                    )
-                };
-                checker.report(
-                    Diagnostic::new(Code::DuplicateDomain, span, message)
-                        .label(format!("serves `{domain}` again"))
-                        .with_label(first_span, format!("already serves `{domain}`"))
-                        .help("serve each domain from one site per host"),
-                );
+                checker.report(say::lint::domain_twice(
+                    span,
+                    domain,
+                    owner,
+                    first_owner,
+                    &host.name,
+                    first_span,
+                ));
             }
             None => {
                 seen.insert(domain, (owner, span));
@@ -65,15 +59,12 @@ fn domains_once(checker: &mut Checker<'_>, model: &Model, id: HostId) {
 
 fn ports_once(checker: &mut Checker<'_>, model: &Model, id: HostId) {
     let host = model.host(id);
-    let mut seen: HashMap<(u16, bool), (String, Span)> = HashMap::new();
+    let mut seen: HashMap<(u16, bool), (PortOwner<'_>, Span)> = HashMap::new();
     if !host.sites.is_empty() || !host.webhooks.is_empty() {
         for port in [host.http_port, host.https_port, host.probe_port] {
             seen.insert(
                 (port, false),
-                (
-                    format!("the {} proxy", host.proxy.kind.name()),
-                    host.origin.span,
-                ),
+                (PortOwner::Proxy(host.proxy.kind.name()), host.origin.span),
             );
         }
     }
@@ -86,23 +77,17 @@ fn ports_once(checker: &mut Checker<'_>, model: &Model, id: HostId) {
             );
             match seen.get(&key) {
                 Some((owner, first)) => {
-                    checker.report(
-                        Diagnostic::new(
-                            Code::PortConflict,
-                            publish.span,
-                            format!("port {} is published twice on host `{}`", publish.host_port, host.name),
-                        )
-                        .label(format!("`{}` publishes {}", service.name, publish.host_port))
-                        .with_label(*first, format!("{owner} already takes it"))
-                        .help(if owner.contains("proxy") {
-                            "the proxy takes ports 80 and 443: let it reach the service (`port` without `publish`, and `proxy` from a site)".to_owned()
-                        } else {
-                            "publish one of them on another host port".to_owned()
-                        }),
-                    );
+                    checker.report(say::lint::port_twice(
+                        publish.span,
+                        publish.host_port,
+                        &host.name,
+                        &service.name,
+                        *owner,
+                        *first,
+                    ));
                 }
                 None => {
-                    seen.insert(key, (format!("`{}`", service.name), publish.span));
+                    seen.insert(key, (PortOwner::Service(&service.name), publish.span));
                 }
             }
         }
@@ -115,19 +100,12 @@ fn paths_once(checker: &mut Checker<'_>, model: &Model, id: HostId) {
     let mut seen: HashMap<&camino::Utf8Path, Span> = HashMap::new();
     for p in &planned {
         if let Some(&first) = seen.get(p.path.as_path()) {
-            checker.report(
-                Diagnostic::new(
-                    Code::PathConflict,
-                    p.origin,
-                    format!(
-                        "two files would be written to /{} on host `{}`",
-                        p.path, host.name
-                    ),
-                )
-                .label("this declaration writes it")
-                .with_label(first, "and so does this one")
-                .help("rename one of the two declarations"),
-            );
+            checker.report(say::lint::path_twice(
+                p.origin,
+                p.path.as_str(),
+                &host.name,
+                first,
+            ));
         } else {
             seen.insert(&p.path, p.origin);
         }
@@ -143,24 +121,16 @@ fn paths_once(checker: &mut Checker<'_>, model: &Model, id: HostId) {
             let relative = source.as_str().trim_start_matches('/');
             if planned.iter().any(|p| p.path.as_str() == relative) {
                 let dir = source.parent().map_or("/".to_owned(), ToString::to_string);
-                checker.report(
-                    Diagnostic::new(
-                        Code::StaleMount,
-                        service.origin.span,
-                        format!(
-                            "`{}` bind-mounts {source}, a file infrac replaces",
-                            service.name
-                        ),
-                    )
-                    .label("a reload inside the container would keep reading the old file")
-                    .help(format!(
-                        "mount the folder instead: `volume {dir}:{}:ro`",
-                        volume
-                            .target
-                            .parent()
-                            .map_or("/".into(), ToString::to_string)
-                    )),
-                );
+                checker.report(say::lint::stale_mount(
+                    service.origin.span,
+                    &service.name,
+                    source.as_str(),
+                    &dir,
+                    &volume
+                        .target
+                        .parent()
+                        .map_or("/".into(), ToString::to_string),
+                ));
             }
         }
     }
@@ -178,19 +148,13 @@ fn swarm_ipv6(checker: &mut Checker<'_>, model: &Model, id: HostId) {
             .iter()
             .filter(|p| p.mode == PublishMode::Ingress)
         {
-            checker.report(
-                Diagnostic::new(
-                    Code::SwarmIngressIpv6,
-                    publish.span,
-                    format!("swarm ingress does not listen on IPv6, and host `{}` has an IPv6 address", host.name),
-                )
-                .label("published through the ingress mesh: unreachable over IPv6")
-                .with_label(host.origin.span, "this host has IPv6")
-                .help(format!(
-                    "publish it in host mode: `publish {}:{} host` (with `mode global` for one container per node)",
-                    publish.host_port, publish.container_port
-                )),
-            );
+            checker.report(say::lint::swarm_ingress_ipv6(
+                publish.span,
+                &host.name,
+                host.origin.span,
+                publish.host_port,
+                publish.container_port,
+            ));
         }
     }
 }
@@ -200,16 +164,12 @@ fn acme(checker: &mut Checker<'_>, model: &Model, site: &crate::model::Site) {
         && site.tls.http01()
         && !pool.acme_forward
     {
-        checker.report(
-                Diagnostic::new(
-                    Code::AcmePoolForwarding,
-                    site.origin.span,
-                    format!("site `{}` gets certificates over HTTP-01 on round-robin pool `{}`, which does not forward challenges", site.name, pool.name),
-                )
-                .label("the ACME server may ask the member that did not start the challenge")
-                .with_label(pool.origin.span, "`acme_forward off`")
-                .help("remove `acme_forward off` so members forward challenge misses to each other, or use `tls files`"),
-            );
+        checker.report(say::lint::acme_on_pool_without_forwarding(
+            site.origin.span,
+            &site.name,
+            &pool.name,
+            pool.origin.span,
+        ));
     }
     for h in &site.hosts {
         let host = model.host(*h);
@@ -220,18 +180,11 @@ fn acme(checker: &mut Checker<'_>, model: &Model, site: &crate::model::Site) {
             && site.acme_email.is_none()
             && host.acme_email.is_none()
         {
-            checker.report(
-                Diagnostic::new(
-                    Code::MissingSetting,
-                    site.origin.span,
-                    format!(
-                        "certbot needs an account email for site `{}` on host `{}`",
-                        site.name, host.name
-                    ),
-                )
-                .label("no `acme_email` on the host or in `defaults`")
-                .help("add `acme_email admin@example.org` to `defaults` or to the host"),
-            );
+            checker.report(say::lint::certbot_without_email(
+                site.origin.span,
+                &site.name,
+                &host.name,
+            ));
             break;
         }
     }
@@ -254,16 +207,12 @@ fn nginx_resolution(checker: &mut Checker<'_>, model: &Model, site: &crate::mode
                 if name.starts_with('[') || name.parse::<std::net::Ipv4Addr>().is_ok() {
                     continue;
                 }
-                checker.report(
-                    Diagnostic::new(
-                        Code::NginxStaticResolution,
-                        site.origin.span,
-                        format!("NGINX on `{}` resolves `{name}` only once, at start-up", host.name),
-                    )
-                    .label(format!("site proxies to `{name}`"))
-                    .with_label(host.origin.span, "this NGINX host has no `resolver`")
-                    .help("set `resolver ADDRESS` on the host so NGINX re-resolves it, or proxy to a service"),
-                );
+                checker.report(say::lint::nginx_resolves_once(
+                    site.origin.span,
+                    &host.name,
+                    name,
+                    host.origin.span,
+                ));
                 return;
             }
         }

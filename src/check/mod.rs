@@ -20,6 +20,7 @@ mod collect;
 mod link;
 mod lints;
 mod read;
+mod say;
 pub mod value;
 
 use std::collections::HashMap;

@@ -1,8 +1,8 @@
 //! `cron NAME { … }`, and the task a job or unit runs.
 
 use crate::check::read::{Scope, block};
+use crate::check::say;
 use crate::check::{Checker, Decl, flat_args};
-use crate::diag::{Code, Diagnostic};
 use crate::model::{CronJob, Task};
 use crate::source::Span;
 use crate::syntax::Directive;
@@ -20,15 +20,7 @@ impl Checker<'_> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidName,
-                    decl.name_span,
-                    format!("`{}` cannot name a cron job", decl.name),
-                )
-                .label("cron ignores files in /etc/cron.d whose names contain `.`")
-                .help("use letters, digits, `-` and `_`"),
-            );
+            self.report(say::decl::cron_job_name(decl.name_span, &decl.name));
         }
         for (id, item) in self.items::<cron::Id>(block(decl.directive)) {
             let args = flat_args(item);
@@ -40,32 +32,18 @@ impl Checker<'_> {
                         self.cron_schedule(args[0])
                     };
                     if let Some((_, first)) = &schedule {
-                        self.report(
-                            Diagnostic::new(
-                                Code::DuplicateSetting,
-                                item.name.span,
-                                "a cron job has one schedule",
-                            )
-                            .label("second schedule")
-                            .with_label(*first, "first schedule")
-                            .help("keep either `schedule` or `every`"),
-                        );
+                        self.report(say::decl::two_schedules(
+                            item.name.span,
+                            "a cron job",
+                            *first,
+                        ));
                     } else if let Some(s) = parsed {
                         schedule = Some((s, item.name.span));
                     }
                 }
                 cron::Id::Run | cron::Id::Builtin => {
                     if let Some((_, first)) = &task {
-                        self.report(
-                            Diagnostic::new(
-                                Code::DuplicateSetting,
-                                item.name.span,
-                                "a cron job runs one thing",
-                            )
-                            .label("second command")
-                            .with_label(*first, "first command")
-                            .help("keep either `run` or `builtin`; make two jobs for two commands"),
-                        );
+                        self.report(say::decl::two_cron_commands(item.name.span, *first));
                     } else if let Some(t) = self.task(
                         item,
                         if id == cron::Id::Run {
@@ -106,11 +84,7 @@ impl Checker<'_> {
             [] => {
                 let cmd = self.text(args[0])?;
                 if cmd.trim().is_empty() {
-                    self.report(
-                        Diagnostic::new(Code::InvalidCommand, args[0].span, "empty command")
-                            .label("nothing to run")
-                            .help("write `run \"COMMAND\"`"),
-                    );
+                    self.report(say::decl::empty_command(args[0].span));
                     return None;
                 }
                 Some(Task::Run(cmd.to_owned()))

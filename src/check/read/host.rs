@@ -3,9 +3,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::check::read::{Scope, block};
+use crate::check::say;
 use crate::check::value::text;
 use crate::check::{Checker, Decl, flat_args};
-use crate::diag::{Code, Diagnostic};
 use crate::model::{ContainerMode, Host, Proxy, ProxyKind, RunMode, Ssh};
 use crate::source::Span;
 use crate::syntax::Arg;
@@ -50,19 +50,15 @@ impl Checker<'_> {
                                 if text.chars().all(|c| c.is_ascii_digit() || c == '.')
                                     || text.contains(':')
                                 {
-                                    self.report(
-                                        Diagnostic::new(Code::InvalidAddress, arg.span, format!("`{text}` is not an IP address"))
-                                            .label("not a valid IPv4 or IPv6 address")
-                                            .help("write an IPv4 (`203.0.113.7`), an IPv6 (`2001:db8::7`) or a DNS name"),
-                                    );
+                                    self.report(say::decl::not_an_ip(arg.span, text));
                                 } else if let Some((first, first_span)) = &dns_name {
                                     let first = first.clone();
-                                    self.report(
-                                        Diagnostic::new(Code::InvalidAddress, arg.span, format!("host `{}` has two DNS names", decl.name))
-                                            .label("second DNS name")
-                                            .with_label(*first_span, "first DNS name")
-                                            .help(format!("`address` takes one DNS name (`{first}`) and any IPs; put other names in `alias`")),
-                                    );
+                                    self.report(say::decl::two_dns_names(
+                                        arg.span,
+                                        &decl.name,
+                                        &first,
+                                        *first_span,
+                                    ));
                                 } else if let Some(name) = self.domain(arg) {
                                     dns_name = Some((name, arg.span));
                                 }
@@ -110,18 +106,12 @@ impl Checker<'_> {
                 }
                 host::Id::Resolver => resolver = self.resolver(args[0]),
                 host::Id::CaddyAdmin => {
-                    caddy_admin = self.typed(
-                        args[0],
-                        text::caddy_admin,
-                        Code::InvalidAddress,
-                        "an admin endpoint",
-                        "write `localhost:2019`, `unix//run/caddy-admin.sock` or `off`",
-                    );
+                    caddy_admin = self.typed(args[0], text::caddy_admin, &say::decl::CADDY_ADMIN);
                 }
                 host::Id::AcmeEmail => acme_email = self.email(args[0]),
                 host::Id::AcmeCa => {
                     acme_ca = self
-                        .url(args[0], "an ACME directory URL")
+                        .url(args[0], say::decl::ACME_DIRECTORY)
                         .map(|url| (url, item.span));
                 }
                 host::Id::Stack => {
@@ -158,15 +148,7 @@ impl Checker<'_> {
         profiles.dedup();
         // Only Caddy reads it so far: on NGINX it would be silently ignored.
         if let (ProxyKind::Nginx, Some((_, span))) = (proxy_kind, &acme_ca) {
-            self.report(
-                Diagnostic::new(
-                    Code::ConflictingSettings,
-                    *span,
-                    "`acme_ca` on an NGINX host",
-                )
-                .label("only Caddy obtains certificates from a chosen ACME directory")
-                .help("remove `acme_ca`, or run this host's proxy with `proxy caddy`"),
-            );
+            self.report(say::decl::acme_ca_on_nginx(*span));
         }
         Host {
             name: decl.name.clone(),

@@ -19,8 +19,8 @@ use profile::BUILTIN_PROFILES;
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::check::say;
 use crate::check::{Checker, Decl, Decls, Index, Placement, flat_args};
-use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::model::{Defaults, HostId, Model, PoolId, ServiceId, SiteId, SysctlProfile};
 use crate::source::Span;
 use crate::syntax::Directive;
@@ -196,22 +196,11 @@ impl<'a> Checker<'a> {
             } else if let Some(&p) = pools.get(name) {
                 out.push((Placement::Pool(PoolId(p)), arg.span));
             } else {
-                let candidates = hosts.keys().chain(pools.keys()).map(String::as_str);
-                let help = match did_you_mean(name, candidates) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
-                        "declare it with `host {name} {{ address …; proxy … }}` or `pool {name} {{ hosts … }}`"
-                    ),
-                };
-                self.report(
-                    Diagnostic::new(
-                        Code::UnknownHost,
-                        arg.span,
-                        format!("no host or pool named `{name}`"),
-                    )
-                    .label("unknown host or pool")
-                    .help(help),
-                );
+                self.report(say::decl::unknown_placement(
+                    arg.span,
+                    name,
+                    hosts.keys().chain(pools.keys()).map(String::as_str),
+                ));
             }
         }
         out

@@ -1,8 +1,8 @@
 //! `pool NAME { … }`.
 
 use crate::check::read::{Scope, block, written};
+use crate::check::say;
 use crate::check::{Checker, Decl, flat_args};
-use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::model::{HostId, Pool};
 use crate::vocabulary::pool;
 
@@ -19,23 +19,12 @@ impl Checker<'_> {
                         if let Some(&h) = scope.hosts.get(name) {
                             members.push(HostId(h));
                         } else {
-                            let help = if scope.pools.contains_key(name) {
-                                "a pool's members are hosts; pools do not nest".to_owned()
-                            } else {
-                                match did_you_mean(name, scope.hosts.keys().map(String::as_str)) {
-                                    Some(s) => format!("did you mean `{s}`?"),
-                                    None => format!("declare it with `host {name} {{ … }}`"),
-                                }
-                            };
-                            self.report(
-                                Diagnostic::new(
-                                    Code::UnknownHost,
-                                    arg.span,
-                                    format!("no host named `{name}`"),
-                                )
-                                .label("unknown host")
-                                .help(help),
-                            );
+                            self.report(say::decl::unknown_member(
+                                arg.span,
+                                name,
+                                scope.pools.contains_key(name),
+                                scope.hosts.keys().map(String::as_str),
+                            ));
                         }
                     }
                 }
@@ -47,15 +36,7 @@ impl Checker<'_> {
         members.sort();
         members.dedup();
         if !written(decl.directive, "hosts") {
-            self.report(
-                Diagnostic::new(
-                    Code::EmptyPool,
-                    decl.name_span,
-                    format!("pool `{}` has no members", decl.name),
-                )
-                .label("no `hosts`")
-                .help("list its hosts: `hosts opam-4 opam-5`"),
-            );
+            self.report(say::decl::empty_pool(decl.name_span, &decl.name));
         }
         Pool {
             name: decl.name.clone(),

@@ -1,9 +1,9 @@
 //! `sysctl NAME { KEY VALUE … }` and references to profiles.
 
 use crate::check::read::{Scope, block};
+use crate::check::say;
 use crate::check::value::{rules as values, text};
 use crate::check::{Checker, Decl, flat_args};
-use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::model::{ProfileId, SysctlProfile};
 use crate::source::Span;
 use crate::syntax::Arg;
@@ -57,60 +57,28 @@ impl Checker<'_> {
                     v,
                     key_span,
                     text::sysctl_value,
-                    Code::InvalidText,
-                    "a kernel setting's value",
-                    "write `KEY=VALUE` or `KEY VALUE`",
+                    &say::decl::SYSCTL_VALUE_WORD,
                 )?,
             ),
             (None, [value]) => (
                 key.to_owned(),
-                self.typed(
-                    value,
-                    text::sysctl_value,
-                    Code::InvalidText,
-                    "a kernel setting's value",
-                    "write the value without white space around it",
-                )?,
+                self.typed(value, text::sysctl_value, &say::decl::SYSCTL_VALUE)?,
             ),
             (None, []) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::MissingArgument,
-                        key_span,
-                        format!("`{key}` needs a value"),
-                    )
-                    .label("expected a value after the key")
-                    .help(format!("write it as `{key} VALUE`")),
-                );
+                self.report(say::decl::sysctl_without_value(key_span, key));
                 return None;
             }
             _ => {
-                self.report(
-                    Diagnostic::new(
-                        Code::ExtraArgument,
-                        whole,
-                        "a kernel setting takes one value",
-                    )
-                    .label("more than one value")
-                    .help("quote a value with spaces: `net.ipv4.tcp_rmem \"4096 87380 6291456\"`"),
-                );
+                self.report(say::decl::sysctl_values(whole));
                 return None;
             }
         };
         if !values::sysctl_key_known(&key) {
-            let help = match did_you_mean(&key, values::sysctl_keys()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "check the key under /proc/sys (dots for slashes)".to_owned(),
-            };
-            self.report(
-                Diagnostic::new(
-                    Code::UnknownSysctlKey,
-                    key_span,
-                    format!("unknown kernel setting `{key}`"),
-                )
-                .label("not a sysctl key on Linux")
-                .help(help),
-            );
+            self.report(say::decl::unknown_sysctl_key(
+                key_span,
+                &key,
+                values::sysctl_keys(),
+            ));
             return None;
         }
         Some((key.replace('/', "."), value))
@@ -121,21 +89,11 @@ impl Checker<'_> {
         if let Some(&i) = scope.profiles.get(name) {
             return Some(ProfileId(i));
         }
-        let help = match did_you_mean(name, scope.profiles.keys().map(String::as_str)) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!(
-                "the built-in profiles are `bbr` and `keepalive`; declare others with `sysctl {name} {{ KEY VALUE }}`"
-            ),
-        };
-        self.report(
-            Diagnostic::new(
-                Code::UnknownProfile,
-                arg.span,
-                format!("no sysctl profile named `{name}`"),
-            )
-            .label("unknown profile")
-            .help(help),
-        );
+        self.report(say::decl::unknown_profile(
+            arg.span,
+            name,
+            scope.profiles.keys().map(String::as_str),
+        ));
         None
     }
 }

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use camino::Utf8PathBuf;
 
 use crate::check::read::{Scope, block};
+use crate::check::say;
 use crate::check::value::paths::{REDIRECT_PLACEHOLDERS, without_braces};
 use crate::check::value::{rules as values, text};
 use crate::check::{Checker, Served, flat_args};
-use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::model::{Backend, Model, PathPattern, Route, ServiceId, SiteId, StaticFiles};
 use crate::source::Span;
 use crate::syntax::{Arg, Directive};
@@ -25,11 +25,7 @@ impl Checker<'_> {
             match values::url(&stripped) {
                 Ok(_) => Some(to_text.to_owned()),
                 Err(why) => {
-                    self.report(
-                        Diagnostic::new(Code::InvalidUrl, args[1].span, format!("`{to_text}` is not a redirect target"))
-                            .label(why)
-                            .help("redirect to a path (`/new{rest}`) or a full URL (`https://example.org{uri}`)"),
-                    );
+                    self.report(say::decl::not_a_redirect_target(args[1].span, to_text, why));
                     None
                 }
             }
@@ -44,42 +40,17 @@ impl Checker<'_> {
                 "temporary" => status = 302,
                 "unless_query" => {
                     let Some(param) = args.get(i + 1) else {
-                        self.report(
-                            Diagnostic::new(
-                                Code::MissingArgument,
-                                args[i].span,
-                                "`unless_query` needs a parameter name",
-                            )
-                            .label("expected a name after this")
-                            .help("write `unless_query PARAM`"),
-                        );
+                        self.report(say::decl::unless_query_without_name(args[i].span));
                         return None;
                     };
-                    unless_query = Some(self.typed(
-                        param,
-                        text::query_param,
-                        Code::InvalidQueryParam,
-                        "a query parameter name",
-                        "write the parameter's name: letters, digits, `.`, `_`, `~`, `-`",
-                    )?);
+                    unless_query =
+                        Some(self.typed(param, text::query_param, &say::decl::QUERY_PARAM)?);
                     i += 1;
                 }
                 w if w.chars().all(|c| c.is_ascii_digit()) => {
-                    status = self.status(
-                        args[i],
-                        301..=308,
-                        "a redirect status (301, 302, 303, 307 or 308)",
-                    )?;
+                    status = self.status(args[i], 301..=308, say::decl::REDIRECT_STATUS)?;
                     if status == 304 || status == 305 || status == 306 {
-                        self.report(
-                            Diagnostic::new(
-                                Code::InvalidStatus,
-                                args[i].span,
-                                format!("`{status}` is not a redirect status"),
-                            )
-                            .label("expected 301, 302, 303, 307 or 308")
-                            .help("use `permanent` (301) or `temporary` (302)"),
-                        );
+                        self.report(say::decl::not_a_redirect_status(args[i].span, status));
                         return None;
                     }
                 }
@@ -128,15 +99,7 @@ impl Checker<'_> {
             }
         }
         if candidates.is_empty() {
-            self.report(
-                Diagnostic::new(
-                    Code::MissingArgument,
-                    item.span,
-                    "`redirect_first` needs candidate paths",
-                )
-                .label("no candidates")
-                .help("write `redirect_first /old/* /3.8/{rest} /3.7/{rest}`"),
-            );
+            self.report(say::decl::redirect_first_without_candidates(item.span));
             return None;
         }
         Some(Route::RedirectFirst {
@@ -161,11 +124,7 @@ impl Checker<'_> {
         };
         if targets.is_empty() {
             let at = Span::new(item.span.file, item.span.end, item.span.end);
-            self.report(
-                Diagnostic::new(Code::MissingArgument, at, "`proxy` needs a backend")
-                    .label("expected a service or URL")
-                    .help("write `proxy /api/* SERVICE` or `proxy /stats/* https://stats.example.net`"),
-            );
+            self.report(say::decl::proxy_without_backend(at));
             return None;
         }
         let mut backends = Vec::new();
@@ -196,15 +155,7 @@ impl Checker<'_> {
                             });
                         }
                     }
-                    Err(why) => self.report(
-                        Diagnostic::new(
-                            Code::InvalidUrl,
-                            arg.span,
-                            format!("`{text}` is not a valid URL"),
-                        )
-                        .label(why)
-                        .help("write `http://HOST[:PORT]` or `https://HOST[:PORT]`"),
-                    ),
+                    Err(why) => self.report(say::decl::not_a_backend_url(arg.span, text, why)),
                 }
                 continue;
             }
@@ -213,21 +164,12 @@ impl Checker<'_> {
                 None => (text, None),
             };
             let Some(&sid) = scope.services.get(name) else {
-                let help = match did_you_mean(name, scope.services.keys().map(String::as_str)) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
-                        "declare `service {name} {{ image …; port … }}`, or write a URL such as `http://{text}`"
-                    ),
-                };
-                self.report(
-                    Diagnostic::new(
-                        Code::UnknownService,
-                        arg.span,
-                        format!("no service named `{name}`"),
-                    )
-                    .label("unknown service")
-                    .help(help),
-                );
+                self.report(say::decl::unknown_service(
+                    arg.span,
+                    name,
+                    text,
+                    scope.services.keys().map(String::as_str),
+                ));
                 continue;
             };
             let service = model.service(ServiceId(sid));
@@ -237,18 +179,11 @@ impl Checker<'_> {
                     if let Some(p) = service.port {
                         Some(p)
                     } else {
-                        self.report(
-                            Diagnostic::new(
-                                Code::MissingSetting,
-                                arg.span,
-                                format!("which port of `{name}` should the proxy reach?"),
-                            )
-                            .label(format!("service `{name}` has no `port`"))
-                            .with_label(service.origin.span, "declared here")
-                            .help(format!(
-                                "add `port 8080` to service `{name}`, or write `{name}:8080` here"
-                            )),
-                        );
+                        self.report(say::decl::backend_without_port(
+                            arg.span,
+                            name,
+                            service.origin.span,
+                        ));
                         None
                     }
                 }
@@ -296,17 +231,7 @@ impl Checker<'_> {
                         if values::no_parent(t).is_err()
                             || !(t.starts_with('/') || t.starts_with('{'))
                         {
-                            self.report(
-                                Diagnostic::new(
-                                    Code::InvalidPath,
-                                    arg.span,
-                                    format!("`{t}` is not a file to try"),
-                                )
-                                .label(
-                                    "expected a path such as `{path}`, `{path}/` or `/index.html`",
-                                )
-                                .help("write `try {path} {path}/ {path}.html`"),
-                            );
+                            self.report(say::decl::not_a_file_to_try(arg.span, t));
                             return None;
                         }
                         if !self.check_placeholders(

@@ -1,8 +1,8 @@
 //! `service NAME { … }`.
 
 use crate::check::read::{Scope, block};
+use crate::check::say;
 use crate::check::{Checker, Decl, flat_args};
-use crate::diag::{Code, Diagnostic};
 use crate::model::{DeployMode, EnvValue, EnvVar, Model, Restart, Service};
 use crate::source::Span;
 use crate::vocabulary::Directives;
@@ -76,11 +76,7 @@ impl Checker<'_> {
                         continue;
                     };
                     if looks_secret(&name) && !value.starts_with('$') {
-                        self.report(
-                            Diagnostic::new(Code::LiteralSecret, args[1].span, format!("`{name}` looks like a secret, written into the source"))
-                                .label("the value would be committed and copied into out/")
-                                .help(format!("refer to it instead: `secret {name} env VARIABLE` or `secret {name} file /PATH`")),
-                        );
+                        self.report(say::decl::literal_secret_env(args[1].span, &name));
                         continue;
                     }
                     env.push(EnvVar {
@@ -141,15 +137,7 @@ impl Checker<'_> {
                     let text = args[0].text().unwrap_or("");
                     match text.parse::<u32>() {
                         Ok(n) if n >= 1 => replicas = Some((n, item.span)),
-                        _ => self.report(
-                            Diagnostic::new(
-                                Code::InvalidNumber,
-                                args[0].span,
-                                format!("`{text}` is not a number of replicas"),
-                            )
-                            .label("expected a whole number, 1 or more")
-                            .help("write `replicas 2`"),
-                        ),
+                        _ => self.report(say::decl::not_a_replica_count(args[0].span, text)),
                     }
                 }
                 service::Id::Placement => {
@@ -164,16 +152,10 @@ impl Checker<'_> {
             }
         }
         if let (true, Some((_, span))) = (mode_global, replicas) {
-            self.report(
-                Diagnostic::new(
-                    Code::ConflictingSettings,
-                    span,
-                    "`replicas` with `mode global`",
-                )
-                .label("a global service runs one container per node")
-                .with_label(mode_span.unwrap_or(span), "")
-                .help("remove `replicas`, or use `mode replicated`"),
-            );
+            self.report(say::decl::replicas_of_global(
+                span,
+                mode_span.unwrap_or(span),
+            ));
         }
         sysctls.sort();
         sysctls.dedup_by(|a, b| a.0 == b.0);

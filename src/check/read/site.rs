@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use crate::check::read::{Scope, block, written};
+use crate::check::say;
 use crate::check::value::text;
 use crate::check::{Checker, Decl, Placement, Served, flat_args};
-use crate::diag::{Code, Diagnostic};
 use crate::model::{
     Defaults, Encoding, ErrorPage, Model, Route, ServiceId, Site, SiteId, Subproject, Tls, TlsKind,
 };
@@ -92,13 +92,7 @@ impl Checker<'_> {
                 }
                 site::Id::Hide => {
                     for arg in args {
-                        hide.extend(self.typed(
-                            arg,
-                            text::file_name,
-                            Code::InvalidFileName,
-                            "a file or folder name",
-                            "`hide` takes names that are never served wherever they appear, e.g. `hide .git .env`",
-                        ));
+                        hide.extend(self.typed(arg, text::file_name, &say::decl::HIDDEN_NAME));
                     }
                 }
                 site::Id::Proxy => {
@@ -134,16 +128,11 @@ impl Checker<'_> {
                     if let Some(s) = self.subproject(&args, item, &root, defaults) {
                         if let Some(prev) = subprojects.iter().find(|p| p.name == s.name) {
                             let prev_span = prev.origin.span;
-                            self.report(
-                                Diagnostic::new(
-                                    Code::DuplicateDeclaration,
-                                    s.origin.span,
-                                    format!("subproject `{}` is declared twice", s.name),
-                                )
-                                .label("declared again here")
-                                .with_label(prev_span, "first declared here")
-                                .help("remove one of them"),
-                            );
+                            self.report(say::decl::subproject_twice(
+                                s.origin.span,
+                                &s.name,
+                                prev_span,
+                            ));
                         } else {
                             subprojects.push(s);
                         }
@@ -156,16 +145,11 @@ impl Checker<'_> {
         for s in &subprojects {
             if let Some(at) = &s.serve_at {
                 if let Some(&first) = served.get(at) {
-                    self.report(
-                        Diagnostic::new(
-                            Code::PathConflict,
-                            s.origin.span,
-                            format!("two subprojects are served at `{at}`"),
-                        )
-                        .label("served at the same folder")
-                        .with_label(first, "as this one")
-                        .help("give one of them another `path`"),
-                    );
+                    self.report(say::decl::subprojects_share_folder(
+                        s.origin.span,
+                        at,
+                        first,
+                    ));
                 }
                 served.insert(at.clone(), s.origin.span);
             }
@@ -175,15 +159,7 @@ impl Checker<'_> {
             .iter()
             .any(|d| site::Id::lookup(d.name.value).is_none_or(|r| r.spec.group == Group::Route));
         if !routes_written && written(decl.directive, "domains") {
-            self.report(
-                Diagnostic::new(
-                    Code::SiteWithoutRoutes,
-                    decl.name_span,
-                    format!("site `{}` serves nothing", decl.name),
-                )
-                .label("no routes")
-                .help("add `proxy SERVICE`, `static`, `redirect` or a `subproject`"),
-            );
+            self.report(say::decl::site_serves_nothing(decl.name_span, &decl.name));
         }
         if !hide.iter().any(|h| h == ".git") && !subprojects.is_empty() {
             // Checkouts carry a `.git` folder: never serve it.
@@ -223,11 +199,7 @@ impl Checker<'_> {
         if mode == "files" {
             if args.len() != 3 {
                 let at = Span::new(item.span.file, item.span.end, item.span.end);
-                self.report(
-                    Diagnostic::new(Code::MissingArgument, at, "`tls files` needs a certificate and a key")
-                        .label("expected two paths")
-                        .help("write `tls files /etc/ssl/example.org/fullchain.pem /etc/ssl/example.org/privkey.pem`"),
-                );
+                self.report(say::decl::tls_files_without_paths(at));
                 return None;
             }
             let cert = self.abs_path(args[1], "certificate");
@@ -240,15 +212,10 @@ impl Checker<'_> {
             });
         }
         if args.len() > 1 {
-            self.report(
-                Diagnostic::new(
-                    Code::ExtraArgument,
-                    args[1].span.to(args[args.len() - 1].span),
-                    format!("`tls {mode}` takes no paths"),
-                )
-                .label("not expected")
-                .help("only `tls files CERT KEY` takes paths"),
-            );
+            self.report(say::decl::tls_mode_with_paths(
+                args[1].span.to(args[args.len() - 1].span),
+                mode,
+            ));
             return None;
         }
         Some(match mode {

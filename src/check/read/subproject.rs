@@ -3,8 +3,8 @@
 use camino::Utf8PathBuf;
 
 use crate::check::read::block;
+use crate::check::say;
 use crate::check::{Checker, flat_args};
-use crate::diag::{Code, Diagnostic};
 use crate::model::{Defaults, Subproject};
 use crate::syntax::{Arg, Directive};
 use crate::vocabulary::subproject;
@@ -30,18 +30,7 @@ impl Checker<'_> {
             match id {
                 subproject::Id::Repo => {
                     if repo.is_some() {
-                        self.report(
-                            Diagnostic::new(
-                                Code::DuplicateSetting,
-                                inner.name.span,
-                                "the repository is given twice",
-                            )
-                            .label("second repository")
-                            .with_label(args[1].span, "first given here")
-                            .help(
-                                "give the repository once, on the `subproject` line or as `repo`",
-                            ),
-                        );
+                        self.report(say::decl::repository_twice(inner.name.span, args[1].span));
                         return None;
                     }
                     repo = Some(self.repo(inner_args[0])?);
@@ -62,17 +51,10 @@ impl Checker<'_> {
             }
         }
         let Some(repo) = repo else {
-            self.report(
-                Diagnostic::new(
-                    Code::MissingSetting,
-                    args[0].span,
-                    format!("subproject `{name}` has no repository"),
-                )
-                .label("where is it checked out from?")
-                .help(format!(
-                    "write `subproject {name} https://github.com/ORG/{name}`"
-                )),
-            );
+            self.report(say::decl::subproject_without_repository(
+                args[0].span,
+                &name,
+            ));
             return None;
         };
         Some(Subproject {

@@ -1,9 +1,9 @@
 //! `unit NAME { … }`.
 
 use crate::check::read::{Scope, block};
+use crate::check::say;
 use crate::check::value::text;
 use crate::check::{Checker, Decl, flat_args};
-use crate::diag::{Code, Diagnostic};
 use crate::model::{Task, Unit};
 use crate::source::Span;
 use crate::vocabulary::Directives;
@@ -25,26 +25,12 @@ impl Checker<'_> {
             let args = flat_args(item);
             match id {
                 unit::Id::Description => {
-                    description = self.typed(
-                        args[0],
-                        text::unit_text,
-                        Code::InvalidText,
-                        "a unit description",
-                        "write one line of text, without white space around it",
-                    );
+                    description =
+                        self.typed(args[0], text::unit_text, &say::decl::UNIT_DESCRIPTION);
                 }
                 unit::Id::Run | unit::Id::Builtin => {
                     if let Some((_, first)) = &task {
-                        self.report(
-                            Diagnostic::new(
-                                Code::DuplicateSetting,
-                                item.name.span,
-                                "a unit runs one thing",
-                            )
-                            .label("second command")
-                            .with_label(*first, "first command")
-                            .help("keep either `run` or `builtin`"),
-                        );
+                        self.report(say::decl::two_unit_commands(item.name.span, *first));
                     } else if let Some(t) = self.task(
                         item,
                         if id == unit::Id::Run {
@@ -80,16 +66,7 @@ impl Checker<'_> {
                         self.calendar(args[0])
                     };
                     if let Some((_, first)) = &schedule {
-                        self.report(
-                            Diagnostic::new(
-                                Code::DuplicateSetting,
-                                item.name.span,
-                                "a unit has one schedule",
-                            )
-                            .label("second schedule")
-                            .with_label(*first, "first schedule")
-                            .help("keep either `schedule` or `every`"),
-                        );
+                        self.report(say::decl::two_schedules(item.name.span, "a unit", *first));
                     } else if let Some(s) = parsed {
                         schedule = Some((s, item.name.span));
                     }

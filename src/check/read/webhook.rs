@@ -1,8 +1,8 @@
 //! `webhook NAME { … }`.
 
 use crate::check::read::{Scope, block};
+use crate::check::say;
 use crate::check::{Checker, Decl, flat_args};
-use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::model::{HostId, Model, SiteId, Webhook};
 use crate::vocabulary::webhook;
 
@@ -34,21 +34,11 @@ impl Checker<'_> {
                         if let Some(&i) = scope.sites.get(name) {
                             sites.push(SiteId(i));
                         } else {
-                            let help =
-                                match did_you_mean(name, scope.sites.keys().map(String::as_str)) {
-                                    Some(s) => format!("did you mean `{s}`?"),
-                                    None => "name a site whose subprojects this webhook updates"
-                                        .to_owned(),
-                                };
-                            self.report(
-                                Diagnostic::new(
-                                    Code::UnknownSite,
-                                    arg.span,
-                                    format!("no site named `{name}`"),
-                                )
-                                .label("unknown site")
-                                .help(help),
-                            );
+                            self.report(say::decl::unknown_updated_site(
+                                arg.span,
+                                name,
+                                scope.sites.keys().map(String::as_str),
+                            ));
                         }
                     }
                 }

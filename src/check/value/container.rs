@@ -2,8 +2,8 @@
 //! ports, volumes.
 
 use crate::check::Checker;
+use crate::check::say;
 use crate::check::value::rules as values;
-use crate::diag::{Code, Diagnostic};
 use crate::model::{Protocol, Publish, PublishMode, Volume, VolumeSource};
 use crate::syntax::Arg;
 use crate::vocabulary::{Directives, service};
@@ -14,11 +14,7 @@ impl Checker<'_> {
         match values::image(text) {
             Ok(()) => Some(text.to_owned()),
             Err(why) => {
-                self.report(
-                    Diagnostic::new(Code::InvalidImage, arg.span, format!("`{text}` is not a valid image reference"))
-                        .label(why)
-                        .help("write `[registry/]name[:tag][@sha256:…]` in lower case, e.g. `ocurrent/opam.ocaml.org:live`"),
-                );
+                self.report(say::value::invalid_image(arg.span, text, why));
                 None
             }
         }
@@ -32,17 +28,7 @@ impl Checker<'_> {
         match shlex::split(text) {
             Some(words) if !words.is_empty() => Some(words),
             _ => {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidCommand,
-                        arg.span,
-                        format!("`{text}` is not a command"),
-                    )
-                    .label("a quote that is not closed, or no words")
-                    .help(
-                        "write the arguments as a shell would: `command \"--root '/srv/my site'\"`",
-                    ),
-                );
+                self.report(say::value::not_a_command(arg.span, text));
                 None
             }
         }
@@ -62,11 +48,7 @@ impl Checker<'_> {
             (attribute_ok && value_ok).then(|| format!("{left} {op} {right}"))
         });
         if parsed.is_none() {
-            self.report(
-                Diagnostic::new(Code::InvalidPlacement, arg.span, format!("`{text}` is not a placement constraint"))
-                    .label("expected `node.ATTRIBUTE == VALUE` or `!=`")
-                    .help("write e.g. `placement \"node.role == manager\"` or `placement \"node.labels.web == true\"`"),
-            );
+            self.report(say::value::not_a_constraint(arg.span, text));
         }
         parsed
     }
@@ -79,15 +61,7 @@ impl Checker<'_> {
             Some((p, "tcp")) => (p, Protocol::Tcp),
             Some((p, "udp")) => (p, Protocol::Udp),
             Some((_, other)) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidPublish,
-                        span,
-                        format!("`{other}` is not a protocol"),
-                    )
-                    .label("expected `tcp` or `udp`")
-                    .help("write `publish 53:53/udp`"),
-                );
+                self.report(say::value::not_a_protocol(span, other));
                 return None;
             }
             None => (text, Protocol::Tcp),
@@ -125,15 +99,7 @@ impl Checker<'_> {
             [s, t] | [s, t, "rw"] => (*s, *t, false),
             [s, t, "ro"] => (*s, *t, true),
             _ => {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidVolume,
-                        span,
-                        format!("`{text}` is not a volume"),
-                    )
-                    .label("expected SOURCE:/TARGET or SOURCE:/TARGET:ro")
-                    .help("write `volume caddy_data:/data` or `volume /etc/caddy:/etc/caddy:ro`"),
-                );
+                self.report(say::value::not_a_volume(span, text));
                 return None;
             }
         };
@@ -144,36 +110,28 @@ impl Checker<'_> {
             None => false,
         };
         if let Err(problem) = values::absolute_path(target) {
-            self.path_problem(
+            self.report(say::value::invalid_path(
                 span,
                 target,
                 "volume target",
                 &problem,
-                "an absolute path inside the container",
-            );
+                say::value::EXPECT_IN_CONTAINER,
+            ));
             return None;
         }
         let source = if source.starts_with('/') {
             if let Err(problem) = values::absolute_path(source) {
-                self.path_problem(
+                self.report(say::value::invalid_path(
                     span,
                     source,
                     "volume source",
                     &problem,
-                    "an absolute path on the host",
-                );
+                    say::value::EXPECT_ON_HOST,
+                ));
                 return None;
             }
             if external {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidVolume,
-                        args[1].span,
-                        "`external` is for named volumes",
-                    )
-                    .label("a host path is not a volume")
-                    .help("remove `external`"),
-                );
+                self.report(say::value::external_host_path(args[1].span));
             }
             VolumeSource::Path(source.into())
         } else {
@@ -182,11 +140,7 @@ impl Checker<'_> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
             if !ok {
-                self.report(
-                    Diagnostic::new(Code::InvalidVolume, span, format!("`{source}` is not a volume name or absolute path"))
-                        .label("expected a name or a path starting with `/`")
-                        .help("named volumes use letters, digits, `_`, `.` and `-`; host paths start with `/`"),
-                );
+                self.report(say::value::not_a_volume_source(span, source));
                 return None;
             }
             VolumeSource::Named {

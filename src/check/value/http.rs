@@ -1,8 +1,8 @@
 //! HTTP values: headers, status codes.
 
 use crate::check::Checker;
+use crate::check::say;
 use crate::check::value::text;
-use crate::diag::{Code, Diagnostic};
 use crate::model::Header;
 use crate::syntax::Arg;
 
@@ -14,15 +14,7 @@ impl Checker<'_> {
             None => (false, name),
         };
         if text::header_name(bare).is_err() {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidHeader,
-                    args[0].span,
-                    format!("`{name}` is not a header name"),
-                )
-                .label("letters, digits and `-`")
-                .help("write `header X-Frame-Options DENY`, or `header -Server` to remove one"),
-            );
+            self.report(say::value::not_a_header_name(args[0].span, name));
             return None;
         }
         match (remove, args.get(1)) {
@@ -31,42 +23,18 @@ impl Checker<'_> {
                 value: None,
             }),
             (false, Some(v)) => {
-                let value = self.typed(
-                    v,
-                    text::header_value,
-                    Code::InvalidText,
-                    "a header value both proxies can send",
-                    "write the value without `{` and `}`, and without white space around it",
-                )?;
+                let value = self.typed(v, text::header_value, &say::value::HEADER_VALUE)?;
                 Some(Header {
                     name: bare.to_owned(),
                     value: Some(value),
                 })
             }
             (true, Some(v)) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::ExtraArgument,
-                        v.span,
-                        format!("`header -{bare}` removes the header and takes no value"),
-                    )
-                    .label("not expected")
-                    .help(format!("to set it, write `header {bare} VALUE`")),
-                );
+                self.report(say::value::header_removal_with_value(v.span, bare));
                 None
             }
             (false, None) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::MissingArgument,
-                        args[0].span,
-                        format!("`header {bare}` needs a value"),
-                    )
-                    .label("expected a value after the name")
-                    .help(format!(
-                        "write `header {bare} VALUE`, or `header -{bare}` to remove it"
-                    )),
-                );
+                self.report(say::value::header_without_value(args[0].span, bare));
                 None
             }
         }
@@ -82,19 +50,7 @@ impl Checker<'_> {
         match text.parse::<u16>() {
             Ok(s) if range.contains(&s) => Some(s),
             _ => {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidStatus,
-                        arg.span,
-                        format!("`{text}` is not {what}"),
-                    )
-                    .label(format!("expected {what}"))
-                    .help(format!(
-                        "use a status from {} to {}",
-                        range.start(),
-                        range.end()
-                    )),
-                );
+                self.report(say::value::invalid_status(arg.span, text, what, &range));
                 None
             }
         }

@@ -14,7 +14,7 @@ pub mod time;
 pub mod unit_setting;
 
 use crate::check::Checker;
-use crate::diag::{Code, Diagnostic, did_you_mean, one_of};
+use crate::check::say::{self, Expect};
 use crate::source::Span;
 use crate::syntax::Arg;
 
@@ -25,11 +25,7 @@ impl Checker<'_> {
         if let Some(t) = arg.text() {
             return text::problem(t).is_none().then_some(t);
         }
-        self.report(
-            Diagnostic::new(Code::UnexpectedList, arg.span, "a list is not allowed here")
-                .label("expected one value")
-                .help("write the values as separate arguments, or use one value"),
-        );
+        self.report(say::value::unexpected_list(arg.span));
         None
     }
 
@@ -39,12 +35,10 @@ impl Checker<'_> {
         &mut self,
         arg: &Arg<'_>,
         rule: fn(&str) -> Result<(), String>,
-        code: Code,
-        what: &str,
-        help: &str,
+        expect: &Expect,
     ) -> Option<String> {
         let text = self.text(arg)?;
-        self.typed_text(text, arg.span, rule, code, what, help)
+        self.typed_text(text, arg.span, rule, expect)
     }
 
     /// [`Checker::typed`] for text that is not one argument (the value of
@@ -54,22 +48,16 @@ impl Checker<'_> {
         text: &str,
         span: Span,
         rule: fn(&str) -> Result<(), String>,
-        code: Code,
-        what: &str,
-        help: &str,
+        expect: &Expect,
     ) -> Option<String> {
         let checked = match text::problem(text) {
-            Some((code, label, help)) => Err((code, label, help.to_owned())),
-            None => rule(text).map_err(|why| (code, why, help.to_owned())),
+            Some((code, why, help)) => Err((code, why, help)),
+            None => rule(text).map_err(|why| (expect.code, why, expect.help)),
         };
         match checked {
             Ok(()) => Some(text.to_owned()),
             Err((code, why, help)) => {
-                self.report(
-                    Diagnostic::new(code, span, format!("`{text}` is not {what}"))
-                        .label(why)
-                        .help(help),
-                );
+                self.report(say::value::not_a(code, span, text, expect.what, why, help));
                 None
             }
         }
@@ -86,19 +74,7 @@ impl Checker<'_> {
         if let Some(c) = choices.iter().find(|c| **c == text) {
             return Some(c);
         }
-        let help = match did_you_mean(text, choices.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`? {what} is {}", one_of(choices)),
-            None => format!("{what} is {}", one_of(choices)),
-        };
-        self.report(
-            Diagnostic::new(
-                Code::InvalidValue,
-                arg.span,
-                format!("`{text}` is not a valid {what}"),
-            )
-            .label(format!("expected {}", one_of(choices)))
-            .help(help),
-        );
+        self.report(say::value::not_a_choice(arg.span, text, what, choices));
         None
     }
 

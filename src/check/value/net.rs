@@ -1,8 +1,8 @@
 //! Network values: domains, ports, resolvers, host keys, repositories.
 
 use crate::check::Checker;
+use crate::check::say;
 use crate::check::value::{rules as values, text};
-use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::Arg;
 use crate::vocabulary::{Directives, host};
@@ -20,20 +20,8 @@ impl Checker<'_> {
                     .split(['/', ':'])
                     .next()
                     .unwrap_or(text);
-                let help = if bare != text && values::domain(bare).is_ok() {
-                    format!("write the name only: `{bare}`")
-                } else {
-                    "a domain is labels of letters, digits and `-`, separated by dots".to_owned()
-                };
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidDomain,
-                        arg.span,
-                        format!("`{text}` is not a valid domain name"),
-                    )
-                    .label(why)
-                    .help(help),
-                );
+                let bare = (bare != text && values::domain(bare).is_ok()).then_some(bare);
+                self.report(say::value::invalid_domain(arg.span, text, why, bare));
                 None
             }
         }
@@ -48,28 +36,14 @@ impl Checker<'_> {
         match values::port(text) {
             Ok(p) => Some(p),
             Err(why) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidPort,
-                        span,
-                        format!("`{text}` is not a valid port"),
-                    )
-                    .label(why)
-                    .help("a port is a number from 1 to 65535"),
-                );
+                self.report(say::value::invalid_port(span, text, why));
                 None
             }
         }
     }
 
     pub(crate) fn resolver(&mut self, arg: &Arg<'_>) -> Option<String> {
-        self.typed(
-            arg,
-            text::resolver,
-            Code::InvalidAddress,
-            "a resolver address",
-            "write `resolver 127.0.0.11` (Docker's) or `resolver \"[::1]:5353\"`",
-        )
+        self.typed(arg, text::resolver, &say::value::RESOLVER)
     }
 
     pub(crate) fn host_key(&mut self, kind: &Arg<'_>, key: &Arg<'_>) -> Option<String> {
@@ -80,11 +54,7 @@ impl Checker<'_> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c));
         if !base64 {
-            self.report(
-                Diagnostic::new(Code::InvalidHostKey, key.span, "not a public key")
-                    .label("expected the base64 key from `ssh-keyscan`")
-                    .help("copy the key from `ssh-keyscan HOST` or the host's /etc/ssh/ssh_host_*_key.pub"),
-            );
+            self.report(say::value::not_a_host_key(key.span));
             return None;
         }
         Some(format!("{kind_text} {key_text}"))
@@ -96,11 +66,7 @@ impl Checker<'_> {
         match values::url(text) {
             Ok(_) => Some(text.to_owned()),
             Err(why) => {
-                self.report(
-                    Diagnostic::new(Code::InvalidUrl, arg.span, format!("`{text}` is not {what}"))
-                        .label(why)
-                        .help("write the whole URL, e.g. `https://acme-staging-v02.api.letsencrypt.org/directory`"),
-                );
+                self.report(say::value::invalid_url(arg.span, text, what, why));
                 None
             }
         }
@@ -112,15 +78,7 @@ impl Checker<'_> {
         if ok {
             Some(text.to_owned())
         } else {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidUrl,
-                    arg.span,
-                    format!("`{text}` is not a git repository URL"),
-                )
-                .label("expected https://… or git@host:org/repo")
-                .help("write `https://github.com/matplotlib/mpl-gui`"),
-            );
+            self.report(say::value::not_a_repository(arg.span, text));
             None
         }
     }

@@ -2,11 +2,10 @@
 
 use camino::Utf8PathBuf;
 
+use crate::check::say;
 use crate::check::value::rules as values;
 use crate::check::{Checker, Served};
-use crate::diag::{Code, Diagnostic, did_you_mean, one_of};
 use crate::model::PathPattern;
-use crate::source::Span;
 use crate::syntax::Arg;
 
 pub(crate) const REDIRECT_PLACEHOLDERS: &[&str] = &["path", "query", "uri", "rest", "host"];
@@ -33,13 +32,13 @@ impl Checker<'_> {
         match values::absolute_path(text) {
             Ok(path) => Some(Utf8PathBuf::from(path)),
             Err(problem) => {
-                self.path_problem(
+                self.report(say::value::invalid_path(
                     arg.span,
                     text,
                     what,
                     &problem,
-                    "an absolute path such as `/var/www`",
-                );
+                    say::value::EXPECT_ABSOLUTE,
+                ));
                 None
             }
         }
@@ -63,11 +62,7 @@ impl Checker<'_> {
                 .map_or(path.clone(), camino::Utf8Path::to_owned),
         };
         if dir.as_str() == "/" {
-            self.report(
-                Diagnostic::new(Code::InvalidPath, arg.span, format!("{what} `{path}` would serve or mount `/`"))
-                    .label("the whole file system")
-                    .help("put the files in a folder of their own, e.g. `/etc/ssl/example.org/` or `/var/www/site`"),
-            );
+            self.report(say::value::serves_root(arg.span, what, &path));
             return None;
         }
         Some(path)
@@ -86,50 +81,16 @@ impl Checker<'_> {
             Ok(path) if path == "." => Some(root.clone()),
             Ok(path) => Some(root.join(path)),
             Err(problem) => {
-                self.path_problem(
+                self.report(say::value::invalid_path(
                     arg.span,
                     text,
                     what,
                     &problem,
-                    "a folder under the site root, or an absolute path",
-                );
+                    say::value::EXPECT_UNDER_ROOT,
+                ));
                 None
             }
         }
-    }
-
-    pub(crate) fn path_problem(
-        &mut self,
-        span: Span,
-        text: &str,
-        what: &str,
-        problem: &values::PathProblem,
-        expected: &str,
-    ) {
-        let diag = match problem {
-            values::PathProblem::Escapes => Diagnostic::new(
-                Code::PathEscapesRoot,
-                span,
-                format!("{what} `{text}` leaves its folder with `..`"),
-            )
-            .label("`..` escapes the folder")
-            .help("write the path without `..`"),
-            values::PathProblem::NotAbsolute => Diagnostic::new(
-                Code::InvalidPath,
-                span,
-                format!("{what} `{text}` is not an absolute path"),
-            )
-            .label("expected a path starting with `/`")
-            .help(format!("write {expected}")),
-            values::PathProblem::Invalid(why) => Diagnostic::new(
-                Code::InvalidPath,
-                span,
-                format!("{what} `{text}` is not a valid path"),
-            )
-            .label(why.clone())
-            .help(format!("write {expected}")),
-        };
-        self.report(diag);
     }
 
     /// A URL path (`/404.html`, `/gh/`); a target (`placeholders`) may
@@ -144,13 +105,13 @@ impl Checker<'_> {
         match values::url_path(text, placeholders) {
             Ok(()) => Some(text.to_owned()),
             Err(problem) => {
-                self.path_problem(
+                self.report(say::value::invalid_path(
                     arg.span,
                     text,
                     what,
                     &problem,
-                    "a URL path such as `/docs/`",
-                );
+                    say::value::EXPECT_URL_PATH,
+                ));
                 None
             }
         }
@@ -161,25 +122,13 @@ impl Checker<'_> {
         let text = self.url_path(arg, "path", false)?;
         if let Some(prefix) = text.strip_suffix('*') {
             if prefix.contains('*') || !prefix.ends_with('/') {
-                self.report(
-                    Diagnostic::new(Code::InvalidPath, arg.span, format!("`{text}` is not a path pattern"))
-                        .label("`*` is only allowed as a last `/*`")
-                        .help("write `/docs/*` for everything under /docs/, or `/docs` for that path only"),
-                );
+                self.report(say::value::not_a_pattern(arg.span, &text, true));
                 return None;
             }
             return Some(PathPattern::Prefix(prefix.to_owned()));
         }
         if text.contains('*') {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidPath,
-                    arg.span,
-                    format!("`{text}` is not a path pattern"),
-                )
-                .label("`*` is only allowed as a last `/*`")
-                .help("write `/docs/*` for everything under /docs/"),
-            );
+            self.report(say::value::not_a_pattern(arg.span, &text, false));
             return None;
         }
         Some(PathPattern::Exact(text))
@@ -194,48 +143,16 @@ impl Checker<'_> {
         allowed: &[&str],
     ) -> bool {
         if let Err(why) = crate::quote::segments(text) {
-            self.report(
-                Diagnostic::new(Code::InvalidText, arg.span, format!("`{text}` has a brace that is not a placeholder"))
-                    .label(why)
-                    .help("braces are only infrac's placeholders (`{path}`, `{rest}`, …); write a literal brace as `%7B` or `%7D`"),
-            );
+            self.report(say::value::stray_brace(arg.span, text, why));
             return false;
         }
         let mut ok = true;
         for p in values::placeholders(text) {
             if !allowed.contains(&p) {
-                let help = match did_you_mean(p, allowed.iter().copied()) {
-                    Some(s) => format!("did you mean `{{{s}}}`?"),
-                    None => format!(
-                        "the placeholders here are {}",
-                        one_of(
-                            &allowed
-                                .iter()
-                                .map(|a| format!("{{{a}}}"))
-                                .collect::<Vec<_>>()
-                        )
-                    ),
-                };
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidPlaceholder,
-                        arg.span,
-                        format!("unknown placeholder `{{{p}}}`"),
-                    )
-                    .label("not a placeholder infrac knows")
-                    .help(help),
-                );
+                self.report(say::value::unknown_placeholder(arg.span, p, allowed));
                 ok = false;
             } else if p == "rest" && !matches!(from, PathPattern::Prefix(_)) {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidPlaceholder,
-                        arg.span,
-                        "`{rest}` needs a `/*` pattern",
-                    )
-                    .label("`{rest}` is what `*` matched")
-                    .help("match a prefix (`/old/*`), or use `{path}`"),
-                );
+                self.report(say::value::rest_without_prefix(arg.span));
                 ok = false;
             }
         }

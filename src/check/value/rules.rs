@@ -5,13 +5,14 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use crate::check::say::why;
+
 /// An environment variable name a shell, compose and systemd all take:
 /// letters, digits and `_`, not starting with a digit.
 pub fn env_name(s: &str) -> Result<(), String> {
     let ok = s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    ok.then_some(())
-        .ok_or_else(|| "letters, digits and `_`, not starting with a digit".into())
+    ok.then_some(()).ok_or_else(why::env_name)
 }
 
 /// A Unix user name (`useradd`'s default rule).
@@ -20,8 +21,7 @@ pub fn user(s: &str) -> Result<(), String> {
         && s.len() <= 32
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c));
-    ok.then_some(())
-        .ok_or_else(|| "expected a Unix user name".into())
+    ok.then_some(()).ok_or_else(why::user)
 }
 
 /// A compose project / swarm stack name.
@@ -29,8 +29,7 @@ pub fn stack(s: &str) -> Result<(), String> {
     let ok = s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-".contains(c));
-    ok.then_some(())
-        .ok_or_else(|| "Docker project names are lower case".into())
+    ok.then_some(()).ok_or_else(why::stack)
 }
 
 /// A systemd unit name.
@@ -38,44 +37,43 @@ pub fn unit_name(s: &str) -> Result<(), String> {
     let ok = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || ":-_.@".contains(c));
-    ok.then_some(())
-        .ok_or_else(|| "expected a name such as `network-online.target`".into())
+    ok.then_some(()).ok_or_else(why::unit_name)
 }
 
 /// A DNS name (RFC 1123 labels), optionally with a leading `*.` wildcard.
 pub fn domain(s: &str) -> Result<(), String> {
     if s.contains("://") {
-        return Err("a domain has no scheme: write the name only".into());
+        return Err(why::domain_has_scheme());
     }
     if s.contains('/') {
-        return Err("a domain has no path".into());
+        return Err(why::domain_has_path());
     }
     if s.contains(':') {
-        return Err("a domain has no port".into());
+        return Err(why::domain_has_port());
     }
     let name = s.strip_prefix("*.").unwrap_or(s);
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.is_empty() {
-        return Err("empty domain name".into());
+        return Err(why::domain_empty());
     }
     if s.len() > 253 {
-        return Err(format!("{} characters; a domain has at most 253", s.len()));
+        return Err(why::domain_too_long(s.len()));
     }
     for label in name.split('.') {
         if label.is_empty() {
-            return Err("empty label (two dots in a row)".into());
+            return Err(why::domain_empty_label());
         }
         if label.len() > 63 {
-            return Err(format!("label `{label}` is longer than 63 characters"));
+            return Err(why::domain_label_too_long(label));
         }
         if let Some(c) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
         {
-            return Err(format!("`{c}` is not allowed in a domain name"));
+            return Err(why::domain_char(c));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(format!("label `{label}` starts or ends with `-`"));
+            return Err(why::domain_label_hyphen(label));
         }
     }
     if name
@@ -83,27 +81,27 @@ pub fn domain(s: &str) -> Result<(), String> {
         .next_back()
         .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
     {
-        return Err("the last label is all digits (an IP address is not a domain)".into());
+        return Err(why::domain_numeric_tld());
     }
     Ok(())
 }
 
 pub fn port(s: &str) -> Result<u16, String> {
     match s.parse::<u32>() {
-        Ok(0) => Err("port 0 is not a port".into()),
+        Ok(0) => Err(why::port_zero()),
         Ok(p) if p <= 65535 => Ok(u16::try_from(p).unwrap_or(u16::MAX)),
-        Ok(p) => Err(format!("{p} is above 65535")),
-        Err(_) => Err("not a number".into()),
+        Ok(p) => Err(why::port_too_high(p)),
+        Err(_) => Err(why::not_a_number()),
     }
 }
 
 /// A container image reference: `[registry[:port]/]path[:tag][@digest]`.
 pub fn image(s: &str) -> Result<(), String> {
     if s.is_empty() {
-        return Err("empty image reference".into());
+        return Err(why::image_empty());
     }
     if s.chars().any(char::is_whitespace) {
-        return Err("an image reference has no spaces".into());
+        return Err(why::image_space());
     }
     let (rest, digest) = match s.split_once('@') {
         Some((r, d)) => (r, Some(d)),
@@ -119,9 +117,7 @@ pub fn image(s: &str) -> Result<(), String> {
                 && hex.chars().all(|c| c.is_ascii_hexdigit())
         });
         if !valid {
-            return Err(format!(
-                "`@{d}` is not a digest (`sha256:` and 64 hex digits)"
-            ));
+            return Err(why::image_digest(d));
         }
     }
     // A tag is after the last `:` that follows the last `/`.
@@ -138,7 +134,7 @@ pub fn image(s: &str) -> Result<(), String> {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
         if !ok {
-            return Err(format!("`{tag}` is not a valid tag"));
+            return Err(why::image_tag(tag));
         }
     }
     let mut components: Vec<&str> = name.split('/').collect();
@@ -147,26 +143,24 @@ pub fn image(s: &str) -> Result<(), String> {
     {
         let registry = components.remove(0);
         if registry.starts_with(['.', ':', '-']) {
-            return Err(format!("`{registry}` is not a registry host"));
+            return Err(why::image_registry(registry));
         }
     }
     for c in components {
         if c.is_empty() {
-            return Err("empty path component (`//`)".into());
+            return Err(why::image_empty_component());
         }
         if c.chars().any(|ch| ch.is_ascii_uppercase()) {
-            return Err(format!(
-                "`{c}` has upper-case letters; image names are lower case"
-            ));
+            return Err(why::image_upper_case(c));
         }
         if let Some(bad) = c
             .chars()
             .find(|ch| !(ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-".contains(*ch)))
         {
-            return Err(format!("`{bad}` is not allowed in an image name"));
+            return Err(why::image_char(bad));
         }
         if c.starts_with(['.', '_', '-']) || c.ends_with(['.', '_', '-']) {
-            return Err(format!("`{c}` starts or ends with a separator"));
+            return Err(why::image_separator(c));
         }
     }
     Ok(())
@@ -194,14 +188,10 @@ fn url_text(s: &str, extra: &str) -> Result<(), String> {
         if c == '%' {
             let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
             if !(hex(i + 1) && hex(i + 2)) {
-                return Err("`%` starts an escape such as `%20`".into());
+                return Err(why::url_bad_escape());
             }
         } else if !(url_char(c) || extra.contains(c)) {
-            return Err(match c {
-                c if c.is_whitespace() => "a URL has no white space: write `%20`".to_owned(),
-                '{' | '}' => "braces are only infrac's placeholders (`{path}`, …)".to_owned(),
-                c => format!("`{c}` is not allowed in a URL: write it %-escaped"),
-            });
+            return Err(why::url_char(c));
         }
     }
     Ok(())
@@ -210,31 +200,25 @@ fn url_text(s: &str, extra: &str) -> Result<(), String> {
 /// A URL (`http://` or `https://`), parsed by the `url` crate; `Err` says
 /// what is wrong.
 pub fn url(s: &str) -> Result<Url, String> {
-    let (scheme, rest) = s
-        .split_once("://")
-        .ok_or_else(|| "no scheme: write `http://` or `https://`".to_owned())?;
+    let (scheme, rest) = s.split_once("://").ok_or_else(why::url_no_scheme)?;
     if scheme != "http" && scheme != "https" {
-        return Err(format!(
-            "`{scheme}://` is not supported: use `http://` or `https://`"
-        ));
+        return Err(why::url_scheme(scheme));
     }
     url_text(rest, "[]")?;
     let authority = rest.split(['/', '?']).next().unwrap_or(rest);
     if authority.contains('@') {
-        return Err(
-            "a URL with a user name or password: keep credentials out of the source".into(),
-        );
+        return Err(why::url_credentials());
     }
-    let parsed = ::url::Url::parse(s).map_err(|e| e.to_string())?;
+    let parsed = ::url::Url::parse(s).map_err(why::url_parser)?;
     let host = match parsed.host() {
         Some(::url::Host::Domain(d)) => {
             // Container names (`opam_live`) may have underscores.
-            domain(&d.replace('_', "-")).map_err(|e| format!("host `{d}`: {e}"))?;
+            domain(&d.replace('_', "-")).map_err(|e| why::url_host(d, &e))?;
             d.to_owned()
         }
         Some(::url::Host::Ipv4(a)) => a.to_string(),
         Some(::url::Host::Ipv6(a)) => format!("[{a}]"),
-        None => return Err("no host".into()),
+        None => return Err(why::url_no_host()),
     };
     let port = parsed.port();
     let path = &rest[authority.len()..];
@@ -270,13 +254,7 @@ pub fn plain_path(s: &str) -> Result<String, PathProblem> {
         .chars()
         .find(|c| !(c.is_alphanumeric() || "/._~+@=,-".contains(*c)))
     {
-        let what = match c {
-            c if c.is_whitespace() => "white space".to_owned(),
-            c => format!("`{c}`"),
-        };
-        return Err(PathProblem::Invalid(format!(
-            "{what} is not allowed in a path here"
-        )));
+        return Err(PathProblem::Invalid(why::path_char(c)));
     }
     no_parent(s)?;
     let absolute = s.starts_with('/');
@@ -295,9 +273,7 @@ pub fn plain_path(s: &str) -> Result<String, PathProblem> {
 /// No `..` components and no NUL or newline.
 pub fn no_parent(s: &str) -> Result<(), PathProblem> {
     if let Some(c) = s.chars().find(|c| *c == '\0' || *c == '\n') {
-        return Err(PathProblem::Invalid(format!(
-            "{c:?} is not allowed in a path"
-        )));
+        return Err(PathProblem::Invalid(why::path_line_char(c)));
     }
     if s.split('/').any(|c| c == "..") {
         return Err(PathProblem::Escapes);
@@ -320,9 +296,7 @@ pub fn url_path(s: &str, placeholders: bool) -> Result<(), PathProblem> {
         s.to_owned()
     };
     if !placeholders && let Some(c) = text.chars().find(|c| matches!(c, '%' | '?')) {
-        return Err(PathProblem::Invalid(format!(
-            "`{c}` is not allowed in a path to match: write the characters themselves"
-        )));
+        return Err(PathProblem::Invalid(why::path_match_char(c)));
     }
     url_text(&text, "").map_err(PathProblem::Invalid)?;
     no_parent(s)

@@ -3,8 +3,8 @@
 use camino::Utf8PathBuf;
 
 use crate::check::Checker;
+use crate::check::say;
 use crate::check::value::rules as values;
-use crate::diag::{Code, Diagnostic};
 use crate::model::SecretRef;
 use crate::source::Span;
 use crate::syntax::Arg;
@@ -20,11 +20,7 @@ impl Checker<'_> {
         per_repo: bool,
     ) -> Option<SecretRef> {
         let literal = |this: &mut Self, span: Span| {
-            this.report(
-                Diagnostic::new(Code::LiteralSecret, span, "a secret is written into the source")
-                    .label("this looks like the secret itself")
-                    .help("refer to it instead: `secret env VARIABLE` (read on the host at apply time) or `secret file /etc/infrac/secret`"),
-            );
+            this.report(say::value::literal_secret(span));
         };
         let first = args.first()?;
         let kind = first.text().unwrap_or("");
@@ -37,15 +33,7 @@ impl Checker<'_> {
                     name_text.to_owned()
                 };
                 if let Err(why) = values::env_name(&bare) {
-                    self.report(
-                        Diagnostic::new(
-                            Code::InvalidEnvName,
-                            name.span,
-                            format!("`{name_text}` is not an environment variable name"),
-                        )
-                        .label(why)
-                        .help("write it as `secret env WEBHOOK_SECRET`"),
-                    );
+                    self.report(say::value::secret_env_name(name.span, name_text, why));
                     return None;
                 }
                 Some(SecretRef::Env(name_text.to_owned()))
@@ -61,27 +49,19 @@ impl Checker<'_> {
                 match values::absolute_path(&bare) {
                     Ok(_) => Some(SecretRef::File(Utf8PathBuf::from(text))),
                     Err(problem) => {
-                        self.path_problem(
+                        self.report(say::value::invalid_path(
                             path.span,
                             text,
                             "secret file",
                             &problem,
-                            "an absolute path such as `/etc/infrac/webhook.secret`",
-                        );
+                            say::value::EXPECT_SECRET_FILE,
+                        ));
                         None
                     }
                 }
             }
             ("env" | "file", None) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::MissingArgument,
-                        first.span,
-                        format!("`secret {kind}` needs a name"),
-                    )
-                    .label("expected a name after this")
-                    .help("write it as `secret env NAME` or `secret file /PATH`"),
-                );
+                self.report(say::value::secret_without_name(first.span, kind));
                 None
             }
             _ => {

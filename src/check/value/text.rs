@@ -11,6 +11,7 @@
 //!
 //! Pure functions: `Err` says what is wrong, for the diagnostic's label.
 
+use crate::check::say::{self, why};
 use crate::diag::{Code, Diagnostic};
 use crate::quote;
 use crate::syntax::{Arg, ArgKind, Ast, Directive};
@@ -26,27 +27,17 @@ pub const MAX_NAME: usize = 64;
 #[must_use]
 pub fn problem(text: &str) -> Option<(Code, String, &'static str)> {
     if let Some(c) = text.chars().find(|c| quote::forbidden_char(*c)) {
-        let what = match c {
-            '\n' | '\r' => "a line break",
-            '\t' => "a tab",
-            '\u{2028}' | '\u{2029}' => "a Unicode line or paragraph separator",
-            c if c.is_control() => "a control character",
-            _ => "an invisible formatting character",
-        };
         return Some((
             Code::InvalidCharacter,
-            format!("U+{:04X} ({what}) cannot be part of a value", u32::from(c)),
-            "values are one line of visible text: remove the character",
+            why::forbidden_char(c),
+            say::value::REMOVE_CHARACTER,
         ));
     }
     if text.len() > MAX_VALUE || quote::nginx::written_len(text) > quote::nginx::MAX_PARAM {
         return Some((
             Code::ValueTooLong,
-            format!(
-                "{} bytes; a value is at most {MAX_VALUE} (NGINX cannot read longer parameters)",
-                text.len()
-            ),
-            "shorten the value",
+            why::value_too_long(text.len(), MAX_VALUE),
+            say::value::SHORTEN,
         ));
     }
     None
@@ -62,22 +53,9 @@ pub(crate) fn check_all(asts: &[Ast<'_>], report: &mut dyn FnMut(Diagnostic)) {
         } else {
             let text = a.text().unwrap_or_default();
             if let Some((code, label, help)) = problem(text) {
-                let shown: String = text
-                    .chars()
-                    .take(40)
-                    .collect::<String>()
-                    .escape_debug()
-                    .to_string();
-                let more = if text.chars().count() > 40 { "…" } else { "" };
-                report(
-                    Diagnostic::new(
-                        code,
-                        a.span,
-                        format!("`{shown}{more}` cannot be written into a generated file"),
-                    )
-                    .label(label)
-                    .help(help),
-                );
+                report(say::value::cannot_be_written(
+                    code, a.span, text, label, help,
+                ));
             }
         }
     }
@@ -101,13 +79,13 @@ pub(crate) fn check_all(asts: &[Ast<'_>], report: &mut dyn FnMut(Diagnostic)) {
 /// A header name: letters, digits, `-` and `_`.
 pub fn header_name(s: &str) -> Result<(), String> {
     if s.is_empty() {
-        return Err("an empty header name".into());
+        return Err(why::header_name_empty());
     }
     match s
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
-        Some(c) => Err(format!("`{c}` is not allowed in a header name")),
+        Some(c) => Err(why::header_name_char(c)),
         None => Ok(()),
     }
 }
@@ -115,14 +93,14 @@ pub fn header_name(s: &str) -> Result<(), String> {
 /// Braces: Caddy expands `{…}` and `{$VAR}` wherever they are.
 fn no_braces(s: &str) -> Result<(), String> {
     if s.contains(['{', '}']) {
-        return Err("Caddy reads `{…}` as a placeholder or an environment variable".into());
+        return Err(why::braces());
     }
     Ok(())
 }
 
 fn no_surrounding_space(s: &str, who: &str) -> Result<(), String> {
     if s.trim() != s {
-        return Err(format!("{who} drops white space at the start and end"));
+        return Err(why::surrounding_space(who));
     }
     Ok(())
 }
@@ -137,10 +115,10 @@ pub fn header_value(s: &str) -> Result<(), String> {
 pub fn unit_text(s: &str) -> Result<(), String> {
     no_surrounding_space(s, "systemd")?;
     if s.is_empty() {
-        return Err("an empty value".into());
+        return Err(why::empty_value());
     }
     if s.ends_with('\\') {
-        return Err("systemd joins the next line to a value ending in `\\`".into());
+        return Err(why::unit_continuation());
     }
     Ok(())
 }
@@ -148,7 +126,7 @@ pub fn unit_text(s: &str) -> Result<(), String> {
 /// A kernel setting's value in `/etc/sysctl.d`.
 pub fn sysctl_value(s: &str) -> Result<(), String> {
     if s.is_empty() {
-        return Err("an empty value".into());
+        return Err(why::empty_value());
     }
     no_surrounding_space(s, "sysctl")
 }
@@ -157,14 +135,14 @@ pub fn sysctl_value(s: &str) -> Result<(), String> {
 /// or a config would read specially.
 pub fn file_name(s: &str) -> Result<(), String> {
     if s.is_empty() || s == "." || s == ".." {
-        return Err("expected a name such as `.git`".into());
+        return Err(why::file_name_expected());
     }
     match s
         .chars()
         .find(|c| !(c.is_alphanumeric() || "._~+@=,-".contains(*c)))
     {
-        Some('/') => Err("a name, not a path: no `/`".into()),
-        Some(c) => Err(format!("`{c}` is not allowed in a file name here")),
+        Some('/') => Err(why::file_name_slash()),
+        Some(c) => Err(why::file_name_char(c)),
         None => Ok(()),
     }
 }
@@ -172,13 +150,13 @@ pub fn file_name(s: &str) -> Result<(), String> {
 /// A query parameter's name (`unless_query legacy`).
 pub fn query_param(s: &str) -> Result<(), String> {
     if s.is_empty() {
-        return Err("an empty parameter name".into());
+        return Err(why::query_param_empty());
     }
     match s
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "._~-".contains(*c)))
     {
-        Some(c) => Err(format!("`{c}` is not allowed in a parameter name")),
+        Some(c) => Err(why::query_param_char(c)),
         None => Ok(()),
     }
 }
@@ -187,32 +165,30 @@ pub fn query_param(s: &str) -> Result<(), String> {
 /// an option.
 pub fn git_ref(s: &str) -> Result<(), String> {
     if s.is_empty() {
-        return Err("an empty branch name".into());
+        return Err(why::branch_empty());
     }
     if s.starts_with('-') {
-        return Err("starts with `-`: git would read it as an option".into());
+        return Err(why::branch_option());
     }
     if let Some(c) = s
         .chars()
         .find(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(*c))
     {
-        return Err(format!("`{c}` is not allowed in a git branch name"));
+        return Err(why::branch_char(c));
     }
     if s.contains("..") || s.contains("@{") || s == "@" {
-        return Err("`..` and `@{` are not allowed in a git branch name".into());
+        return Err(why::branch_dots());
     }
     if s.starts_with('/') || s.ends_with('/') || s.contains("//") {
-        return Err("a branch name has no empty component".into());
+        return Err(why::branch_empty_component());
     }
     for component in s.split('/') {
         if component.starts_with('.') || component.ends_with(".lock") {
-            return Err(format!(
-                "`{component}`: a component starts with `.` or ends with `.lock`"
-            ));
+            return Err(why::branch_component(component));
         }
     }
     if s.ends_with('.') {
-        return Err("a branch name does not end with `.`".into());
+        return Err(why::branch_trailing_dot());
     }
     Ok(())
 }
@@ -220,7 +196,7 @@ pub fn git_ref(s: &str) -> Result<(), String> {
 /// An e-mail address as ACME and certbot take it.
 pub fn email(s: &str) -> Result<(), String> {
     let Some((user, host)) = s.rsplit_once('@') else {
-        return Err("not an e-mail address (`name@example.org`)".into());
+        return Err(why::email_shape());
     };
     let user_ok = !user.is_empty()
         && user
@@ -228,11 +204,9 @@ pub fn email(s: &str) -> Result<(), String> {
             .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
         && !user.starts_with('-');
     if !user_ok {
-        return Err(format!(
-            "`{user}` is not the name part of an e-mail address"
-        ));
+        return Err(why::email_user(user));
     }
-    super::rules::domain(host).map_err(|why| format!("`{host}`: {why}"))
+    super::rules::domain(host).map_err(|e| why::email_host(host, &e))
 }
 
 /// A DNS resolver NGINX asks: an IP address, optionally with a port
@@ -241,8 +215,7 @@ pub fn resolver(s: &str) -> Result<(), String> {
     let ok = s.parse::<std::net::IpAddr>().is_ok()
         || s.parse::<std::net::SocketAddr>()
             .is_ok_and(|a| a.port() != 0);
-    ok.then_some(())
-        .ok_or_else(|| "expected an IP address, optionally with a port".into())
+    ok.then_some(()).ok_or_else(why::resolver)
 }
 
 /// Caddy's admin endpoint: `off`, `HOST:PORT` on loopback or an address,
@@ -252,13 +225,11 @@ pub fn caddy_admin(s: &str) -> Result<(), String> {
         return Ok(());
     }
     if let Some(path) = s.strip_prefix("unix/") {
-        return super::rules::absolute_path(path).map(|_| ()).map_err(|_| {
-            "`unix/` needs an absolute socket path: `unix//run/caddy-admin.sock`".into()
-        });
+        return super::rules::absolute_path(path)
+            .map(|_| ())
+            .map_err(|_| why::admin_socket());
     }
-    let (host, port) = s
-        .rsplit_once(':')
-        .ok_or_else(|| "expected `HOST:PORT`, `unix//PATH` or `off`".to_owned())?;
+    let (host, port) = s.rsplit_once(':').ok_or_else(why::admin_shape)?;
     super::rules::port(port)?;
     let host = host
         .strip_prefix('[')
@@ -270,7 +241,7 @@ pub fn caddy_admin(s: &str) -> Result<(), String> {
     {
         Ok(())
     } else {
-        Err(format!("`{host}` is not a host name or an IP address"))
+        Err(why::admin_host(host))
     }
 }
 

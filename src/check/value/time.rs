@@ -1,7 +1,7 @@
 //! Durations and schedules.
 
 use crate::check::Checker;
-use crate::diag::{Code, Diagnostic};
+use crate::check::say::{self, why};
 use crate::source::Span;
 use crate::syntax::Arg;
 
@@ -49,7 +49,7 @@ pub(crate) fn field_span(arg: &Arg<'_>, text: &str, field: usize) -> Span {
 /// `15m`, `1h30m`, `10s`, `2d` → seconds.
 pub fn duration(s: &str) -> Result<u64, String> {
     if s.is_empty() {
-        return Err("empty duration".into());
+        return Err(why::duration_empty());
     }
     let mut total: u64 = 0;
     let mut digits = String::new();
@@ -63,24 +63,22 @@ pub fn duration(s: &str) -> Result<u64, String> {
             'm' => 60,
             'h' => 3600,
             'd' => 86400,
-            _ => return Err(format!("`{c}` is not a unit (s, m, h, d)")),
+            _ => return Err(why::duration_unit(c)),
         };
         if digits.is_empty() {
-            return Err(format!("`{c}` has no number before it"));
+            return Err(why::duration_no_number(c));
         }
-        let n: u64 = digits.parse().map_err(|_| "number too large".to_owned())?;
+        let n: u64 = digits.parse().map_err(|_| why::number_too_large())?;
         total = total
-            .checked_add(n.checked_mul(unit).ok_or("duration too large")?)
-            .ok_or("duration too large")?;
+            .checked_add(n.checked_mul(unit).ok_or_else(why::duration_too_large)?)
+            .ok_or_else(why::duration_too_large)?;
         digits.clear();
     }
     if !digits.is_empty() {
-        return Err(format!(
-            "`{digits}` has no unit: write `{digits}s`, `{digits}m` or `{digits}h`"
-        ));
+        return Err(why::duration_no_unit(&digits));
     }
     if total == 0 {
-        return Err("a duration of zero".into());
+        return Err(why::duration_zero());
     }
     Ok(total)
 }
@@ -88,7 +86,7 @@ pub fn duration(s: &str) -> Result<u64, String> {
 /// `every 15m` as a cron schedule: the interval must divide an hour or a day.
 pub fn every_to_cron(seconds: u64) -> Result<String, String> {
     if !seconds.is_multiple_of(60) {
-        return Err("cron runs at most once a minute: use whole minutes".into());
+        return Err(why::every_seconds());
     }
     let minutes = seconds / 60;
     match minutes {
@@ -98,9 +96,7 @@ pub fn every_to_cron(seconds: u64) -> Result<String, String> {
         m if m % 60 == 0 && m < 1440 && 1440 % m == 0 => Ok(format!("0 */{} * * *", m / 60)),
         1440 => Ok("0 0 * * *".into()),
         10080 => Ok("0 0 * * 0".into()),
-        _ => Err(format!(
-            "{minutes} minutes does not divide an hour or a day evenly; write a `schedule`"
-        )),
+        _ => Err(why::every_uneven(minutes)),
     }
 }
 
@@ -149,7 +145,7 @@ pub fn calendar(s: &str) -> Result<(), String> {
     };
     let parts: Vec<&str> = s.split_whitespace().collect();
     if parts.is_empty() || parts.len() > 3 {
-        return Err("expected `[WEEKDAYS] [DATE] [TIME]`".into());
+        return Err(why::calendar_shape());
     }
     let mut rest = parts.as_slice();
     if let Some(first) = rest.first()
@@ -163,7 +159,7 @@ pub fn calendar(s: &str) -> Result<(), String> {
             })
         });
         if !ok {
-            return Err(format!("`{first}` is not a weekday list (`Mon..Fri`)"));
+            return Err(why::calendar_weekdays(first));
         }
         rest = &rest[1..];
     }
@@ -176,9 +172,7 @@ pub fn calendar(s: &str) -> Result<(), String> {
             false
         };
         if !ok {
-            return Err(format!(
-                "`{part}` is neither a date (`*-*-1`) nor a time (`03:00`)"
-            ));
+            return Err(why::calendar_part(part));
         }
     }
     Ok(())
@@ -196,18 +190,12 @@ pub fn schedule(s: &str) -> Result<(), (usize, String)> {
         return match name {
             "reboot" | "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight"
             | "hourly" => Ok(()),
-            _ => Err((usize::MAX, format!("`@{name}` is not a cron macro"))),
+            _ => Err((usize::MAX, why::cron_macro(name))),
         };
     }
     let fields: Vec<&str> = s.split_whitespace().collect();
     if fields.len() != 5 {
-        return Err((
-            usize::MAX,
-            format!(
-                "{} fields; a schedule has 5: minute hour day month weekday",
-                fields.len()
-            ),
-        ));
+        return Err((usize::MAX, why::cron_fields(fields.len())));
     }
     const LIMITS: [(&str, u32, u32); 5] = [
         ("minute", 0, 59),
@@ -223,7 +211,7 @@ pub fn schedule(s: &str) -> Result<(), (usize, String)> {
             4 => &DAYS,
             _ => &[],
         };
-        cron_field(field, lo, hi, names).map_err(|why| (i, format!("{what}: {why}")))?;
+        cron_field(field, lo, hi, names).map_err(|e| (i, why::cron_field(what, &e)))?;
     }
     Ok(())
 }
@@ -234,9 +222,9 @@ fn cron_field(field: &str, lo: u32, hi: u32, names: &[&str]) -> Result<(), Strin
             // Months are 1-based, days 0-based.
             return Ok(u32::try_from(i).unwrap_or(0) + u32::from(names.len() == 12));
         }
-        let n: u32 = v.parse().map_err(|_| format!("`{v}` is not a number"))?;
+        let n: u32 = v.parse().map_err(|_| why::cron_number(v))?;
         if n < lo || n > hi {
-            return Err(format!("{n} is outside {lo}-{hi}"));
+            return Err(why::cron_range(n, lo, hi));
         }
         Ok(n)
     };
@@ -246,11 +234,14 @@ fn cron_field(field: &str, lo: u32, hi: u32, names: &[&str]) -> Result<(), Strin
             None => (part, None),
         };
         if let Some(step) = step {
-            let n: u32 = step
-                .parse()
-                .map_err(|_| format!("step `{step}` is not a number"))?;
+            // Vixie cron steps a range or `*`, not one number (`5/10` is
+            // refused when the crontab is read: entry.c, get_range).
+            if range != "*" && !range.contains('-') {
+                return Err(why::cron_step_of_number(range, step));
+            }
+            let n: u32 = step.parse().map_err(|_| why::cron_step_number(step))?;
             if n == 0 || n > hi {
-                return Err(format!("step {n} is outside 1-{hi}"));
+                return Err(why::cron_step_range(n, hi));
             }
         }
         if range == "*" {
@@ -260,7 +251,7 @@ fn cron_field(field: &str, lo: u32, hi: u32, names: &[&str]) -> Result<(), Strin
             Some((a, b)) => {
                 let (a, b) = (value(a)?, value(b)?);
                 if a > b {
-                    return Err(format!("range {a}-{b} runs backwards"));
+                    return Err(why::cron_backwards(a, b));
                 }
             }
             None => {
@@ -277,15 +268,7 @@ impl Checker<'_> {
         match duration(text) {
             Ok(d) => Some(d),
             Err(why) => {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidDuration,
-                        arg.span,
-                        format!("`{text}` is not a valid duration"),
-                    )
-                    .label(why)
-                    .help("write a number and a unit: `30s`, `15m`, `2h`, `1d`, or `1h30m`"),
-                );
+                self.report(say::value::invalid_duration(arg.span, text, why));
                 None
             }
         }
@@ -296,11 +279,8 @@ impl Checker<'_> {
         match every_to_cron(seconds) {
             Ok(s) => Some(s),
             Err(why) => {
-                self.report(
-                    Diagnostic::new(Code::InvalidSchedule, arg.span, format!("cron cannot run every {}", arg.text().unwrap_or("")))
-                        .label(why)
-                        .help("use an interval that divides an hour or a day (`5m`, `15m`, `1h`, `6h`, `1d`), or write a `schedule`"),
-                );
+                let text = arg.text().unwrap_or("");
+                self.report(say::value::cron_cannot_run_every(arg.span, text, why));
                 None
             }
         }
@@ -313,11 +293,7 @@ impl Checker<'_> {
             Err((field, why)) => {
                 // Point at the field when the schedule is a string on one line.
                 let span = field_span(arg, text, field);
-                self.report(
-                    Diagnostic::new(Code::InvalidSchedule, span, format!("`{text}` is not a valid cron schedule"))
-                        .label(why)
-                        .help("five fields: minute (0-59) hour (0-23) day (1-31) month (1-12) weekday (0-7), or `@daily`, `@hourly`, …"),
-                );
+                self.report(say::value::invalid_cron(span, text, why));
                 None
             }
         }
@@ -331,15 +307,7 @@ impl Checker<'_> {
         if calendar(text).is_ok() {
             Some(text.to_owned())
         } else {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidSchedule,
-                    arg.span,
-                    format!("`{text}` is not a systemd calendar expression"),
-                )
-                .label("expected e.g. `daily` or `*-*-* 03:00:00`")
-                .help("see `man systemd.time`; or use `every 15m`"),
-            );
+            self.report(say::value::invalid_calendar(arg.span, text));
             None
         }
     }
@@ -374,6 +342,9 @@ mod tests {
         assert!(schedule("0 3 * * mon-fri").is_ok());
         assert!(schedule("0,30 1-5/2 1 jan *").is_ok());
         assert!(schedule("@daily").is_ok());
+        // Vixie cron steps ranges and `*` only.
+        assert_eq!(schedule("5/10 * * * *").unwrap_err().0, 0);
+        assert!(schedule("5-59/10 * * * *").is_ok());
         assert_eq!(schedule("60 * * * *").unwrap_err().0, 0);
         assert_eq!(schedule("* 24 * * *").unwrap_err().0, 1);
         assert_eq!(schedule("* * * * * *").unwrap_err().0, usize::MAX);

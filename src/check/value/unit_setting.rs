@@ -134,7 +134,7 @@ fn unit_name(w: &str) -> bool {
 /// Checks a value against its setting's type.
 pub fn check(section: &str, key: &str, value: &str) -> Result<(), String> {
     let Some((_, _, kind)) = SETTINGS.iter().find(|(s, k, _)| *s == section && *k == key) else {
-        return Err(format!("`{section}.{key}` is not a setting infrac writes"));
+        return Err(crate::check::say::why::unit_setting_unknown(section, key));
     };
     let words: Vec<&str> = value.split(' ').collect();
     let path = |w: &str| super::rules::absolute_path(w.strip_prefix('-').unwrap_or(w)).is_ok();
@@ -177,23 +177,24 @@ pub fn check(section: &str, key: &str, value: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
+        use crate::check::say::why;
         Err(match kind {
-            Bool => "expected `yes` or `no`".to_owned(),
-            Choice(c) => format!("expected {}", crate::diag::one_of(c)),
-            Path => "expected an absolute path".to_owned(),
-            Paths => "expected absolute paths separated by spaces".to_owned(),
-            Span => "expected a time span such as `30s` or `5min`".to_owned(),
-            Number => "expected a number".to_owned(),
-            Units => "expected unit names such as `network-online.target`".to_owned(),
-            Name => "expected a user or group name".to_owned(),
-            Assignment => "expected one `NAME=VALUE` without spaces, quotes, `%` or `$`".to_owned(),
-            Urls => "expected URLs (`https://…` or `man:…`) separated by spaces".to_owned(),
+            Bool => why::unit_bool(),
+            Choice(c) => why::unit_choice(c),
+            Path => why::unit_path(),
+            Paths => why::unit_paths(),
+            Span => why::unit_span(),
+            Number => why::unit_number(),
+            Units => why::unit_units(),
+            Name => why::unit_group(),
+            Assignment => why::unit_assignment(),
+            Urls => why::unit_urls(),
         })
     }
 }
 
 use crate::check::Checker;
-use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::check::say;
 use crate::syntax::Arg;
 
 impl Checker<'_> {
@@ -208,34 +209,16 @@ impl Checker<'_> {
         let valid = parts.is_some_and(|(section, k)| super::unit_setting::known(section, k));
         if !valid {
             let names: Vec<String> = super::unit_setting::names().collect();
-            let help = match did_you_mean(key_text, names.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "`set` writes hardening, paths, time limits and dependencies, e.g. `set Service.ProtectSystem strict` (docs/LANGUAGE.md lists them)".to_owned(),
-            };
-            self.report(
-                Diagnostic::new(
-                    Code::UnknownUnitSetting,
-                    key.span,
-                    format!("`{key_text}` is not a unit setting infrac writes"),
-                )
-                .label("expected SECTION.Key")
-                .help(help),
-            );
+            self.report(say::value::unknown_unit_setting(key.span, key_text, &names));
             return None;
         }
         let (section, k) = parts.unwrap_or_default();
         if let Err(why) = super::text::unit_text(value_text)
             .and_then(|()| super::unit_setting::check(section, k, value_text))
         {
-            self.report(
-                Diagnostic::new(
-                    Code::InvalidUnitSetting,
-                    value.span,
-                    format!("`{value_text}` is not a value of `{key_text}`"),
-                )
-                .label(why)
-                .help(format!("see `man systemd.exec` for `{k}`")),
-            );
+            self.report(say::value::invalid_unit_setting(
+                value.span, value_text, key_text, k, why,
+            ));
             return None;
         }
         Some((section.to_owned(), k.to_owned(), value_text.to_owned()))
