@@ -23,6 +23,16 @@ fn program(tmp: &Utf8Path, backend: u16) -> String {
         r"
 defaults {{
     site_root /srv
+    tls off
+}}
+
+# GitHub's pushes, to a receiver that is not running here.
+webhook hooks {{
+    domain hooks.test
+    path /gh/
+    port 39999
+    updates docs
+    secret file /etc/infrac/webhook/{{repo}}.secret
 }}
 
 host caddyhost {{
@@ -164,23 +174,30 @@ fn serve_backend(stream: TcpStream) {
         return;
     }
     let mut length = 0;
+    let mut forwarded_for = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
             break;
         }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
+        }
+        if let Some(v) = lower.strip_prefix("x-forwarded-for:") {
+            forwarded_for = v.trim().to_owned();
         }
     }
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
     let mut parts = request_line.split_whitespace();
-    let text = format!(
-        "backend {} {}",
-        parts.next().unwrap_or(""),
-        parts.next().unwrap_or("")
-    );
+    let (method, uri) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let text = if uri.contains("/xff") {
+        // Who the proxy says the client is.
+        format!("backend sees {forwarded_for}")
+    } else {
+        format!("backend {method} {uri}")
+    };
     let mut stream = stream;
     let _ = write!(
         stream,
@@ -196,19 +213,18 @@ struct Response {
     body: String,
 }
 
-fn request(
-    tmp: &Utf8Path,
-    method: &str,
-    host: &str,
-    https: bool,
-    path: &str,
-    ports: (u16, u16),
-) -> Response {
+/// Status 0: the TLS handshake was refused.
+fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
+    let (method, host, https, path) = (case.method, case.host, case.https, case.path);
     let port = if https { ports.1 } else { ports.0 };
     let scheme = if https { "https" } else { "http" };
     let headers = tmp.join("headers");
     let body = tmp.join("body");
-    let out = Command::new("curl")
+    let mut curl = Command::new("curl");
+    for h in case.headers {
+        curl.arg("-H").arg(h);
+    }
+    let out = curl
         .args([
             "-s",
             "-k",
@@ -226,6 +242,14 @@ fn request(
         .arg(format!("{scheme}://{host}:{port}{path}"))
         .output()
         .unwrap();
+    // 35: the TLS handshake failed.
+    if https && out.status.code() == Some(35) {
+        return Response {
+            status: 0,
+            location: None,
+            body: String::new(),
+        };
+    }
     assert!(
         out.status.success(),
         "curl {scheme}://{host}:{port}{path} failed: {}",
@@ -265,6 +289,7 @@ struct Case {
     status: u16,
     location: Option<&'static str>,
     body: &'static str,
+    headers: &'static [&'static str],
 }
 
 const fn get(host: &'static str, path: &'static str, status: u16, body: &'static str) -> Case {
@@ -276,6 +301,7 @@ const fn get(host: &'static str, path: &'static str, status: u16, body: &'static
         status,
         location: None,
         body,
+        headers: &[],
     }
 }
 
@@ -293,6 +319,7 @@ const fn redirect(
         status,
         location: Some(location),
         body: "",
+        headers: &[],
     }
 }
 
@@ -379,6 +406,54 @@ fn cases() -> Vec<Case> {
         Case {
             https: true,
             ..get("secure.test", "/missing", 404, "404 Not Found")
+        },
+        // A name no site serves: never another site's content. Over HTTP
+        // a 404; over TLS the handshake is refused (no certificate of
+        // another name is shown); a request whose Host is not the name
+        // its TLS connection was made for is misdirected.
+        get("unknown.test", "/", 404, "404 Not Found"),
+        get("unknown.test", "/api/x", 404, "404 Not Found"),
+        Case {
+            https: true,
+            ..get("unknown.test", "/", 0, "")
+        },
+        Case {
+            https: true,
+            headers: &["Host: app.test"],
+            ..get("secure.test", "/", 421, "421 Misdirected Request")
+        },
+        // A client's own X-Forwarded-For is not passed on as true: the
+        // backend sees the address the proxy saw.
+        Case {
+            headers: &["X-Forwarded-For: 203.0.113.66"],
+            ..get("app.test", "/api/xff", 200, "backend sees 127.0.0.1")
+        },
+        get("app.test", "/api/xff", 200, "backend sees 127.0.0.1"),
+        // A webhook: only what looks like GitHub's reaches the receiver;
+        // the rest is 404, and the receiver's own failure a plain 400.
+        get("hooks.test", "/gh/", 404, "404 Not Found"),
+        get("hooks.test", "/", 404, "404 Not Found"),
+        Case {
+            method: "POST",
+            headers: &["Content-Type: application/json"],
+            ..get("hooks.test", "/gh/", 404, "404 Not Found")
+        },
+        Case {
+            method: "POST",
+            headers: &[
+                "Content-Type: application/json",
+                "User-Agent: GitHub-Hookshot/abc123",
+                "X-GitHub-Event: push",
+                "X-GitHub-Delivery: 72d3162e",
+                "X-Hub-Signature-256: sha256=00",
+            ],
+            ..get("hooks.test", "/gh/", 400, "400 Bad Request")
+        },
+        // Another TLS site's name over this one's connection.
+        Case {
+            https: true,
+            headers: &["Host: pool.test"],
+            ..get("secure.test", "/", 421, "421 Misdirected Request")
         },
     ]
 }
@@ -468,22 +543,8 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
             location: case.location.map(str::to_owned),
             body: case.body.to_owned(),
         };
-        let from_caddy = request(
-            &tmp,
-            case.method,
-            case.host,
-            case.https,
-            case.path,
-            (CADDY_HTTP, CADDY_HTTPS),
-        );
-        let from_nginx = request(
-            &tmp,
-            case.method,
-            case.host,
-            case.https,
-            case.path,
-            (NGINX_HTTP, NGINX_HTTPS),
-        );
+        let from_caddy = request(&tmp, case, (CADDY_HTTP, CADDY_HTTPS));
+        let from_nginx = request(&tmp, case, (NGINX_HTTP, NGINX_HTTPS));
         for (server, got) in [("caddy", &from_caddy), ("nginx", &from_nginx)] {
             if *got != expected {
                 failures.push(format!(

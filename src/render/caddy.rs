@@ -5,13 +5,14 @@
 use serde::Serialize;
 
 use super::escape::Raw;
-use super::plan::{Files, Handler, SitePlan};
+use super::plan::{Files, ForwardedFor, Handler, HostPlan, SitePlan};
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
 use crate::model::{Backend, Encoding, Host, Model, PathPattern, ProxyKind, Site, Tls, Webhook};
 use crate::quote::{self, Segment, Var, caddy::Part};
 
 #[derive(Serialize)]
 struct View {
+    plan: HostPlan,
     admin: Option<String>,
     email: Option<String>,
     acme_ca: Option<String>,
@@ -104,6 +105,7 @@ enum HandlerView {
     Proxy {
         upstreams: Vec<String>,
         external: bool,
+        forwarded_for: Raw,
     },
     Files {
         strip: Option<String>,
@@ -273,7 +275,13 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
             status: *status,
             otherwise: Box::new(handler(otherwise, ctx, names)?),
         },
-        Handler::Proxy { backends } => HandlerView::Proxy {
+        Handler::Proxy {
+            backends,
+            forwarded_for,
+        } => HandlerView::Proxy {
+            forwarded_for: Raw::new(match forwarded_for {
+                ForwardedFor::Peer => "{remote_host}",
+            }),
             upstreams: backends
                 .iter()
                 .map(|b| proxy_address(b, ctx.host, ctx.model))
@@ -457,6 +465,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
     let host = ctx.host;
     let model = ctx.model;
     let view = View {
+        plan: HostPlan::new(model, host),
         admin: host.proxy.caddy_admin.clone(),
         email: host.acme_email.clone(),
         acme_ca: host.acme_ca.clone(),

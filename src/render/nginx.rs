@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::escape::Raw;
-use super::plan::{Files, Handler, SitePlan};
+use super::plan::{Answer, Files, ForwardedFor, Handler, HostPlan, SitePlan};
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
 use crate::quote::{self, Segment, Var, nginx::Part};
 
@@ -40,6 +40,7 @@ struct SiteView {
     https_redirect: Raw,
     aliases: Option<AliasView>,
     errors_snippet: String,
+    misdirected: Answer,
 }
 
 #[derive(Serialize)]
@@ -97,6 +98,7 @@ enum HandlerView {
         set: Option<(Raw, String)>,
         pass: Raw,
         host_header: Raw,
+        forwarded_for: Raw,
         tls_upstream: bool,
     },
     Files {
@@ -119,6 +121,7 @@ struct WebhookView {
     path_regex: Raw,
     port: u16,
     https_redirect: Raw,
+    misdirected: Answer,
 }
 
 /// Text with neutral placeholders as one parameter, with NGINX variables.
@@ -158,11 +161,10 @@ fn regex(r: &str) -> Result<Raw> {
     Ok(Raw::new(quote::nginx::literal(r)?))
 }
 
-fn listen(host: &Host, port: u16, ssl: bool) -> Vec<Raw> {
+fn listen(plan: &HostPlan, port: u16, ssl: bool) -> Vec<Raw> {
     let suffix = if ssl { " ssl http2" } else { "" };
     let mut out = vec![Raw::new(format!("{port}{suffix}"))];
-    // IPv6 unless the host is declared with IPv4 addresses only.
-    if host.has_ipv6() || host.ipv4.is_empty() {
+    if plan.ipv6 {
         out.push(Raw::new(format!("[::]:{port}{suffix}")));
     }
     out
@@ -229,14 +231,20 @@ impl Builder<'_, '_> {
                     otherwise: Box::new(self.handler(otherwise, strip)?),
                 }
             }
-            Handler::Proxy { backends } => self.proxy(backends)?,
+            Handler::Proxy {
+                backends,
+                forwarded_for,
+            } => self.proxy(backends, *forwarded_for)?,
             Handler::Files(files) => self.files(files)?,
             Handler::NotFound => HandlerView::NotFound,
         })
     }
 
-    fn proxy(&mut self, backends: &[Backend]) -> Result<HandlerView> {
+    fn proxy(&mut self, backends: &[Backend], forwarded_for: ForwardedFor) -> Result<HandlerView> {
         let host = self.ctx.host;
+        let forwarded_for = Raw::new(match forwarded_for {
+            ForwardedFor::Peer => "$remote_addr",
+        });
         let external = backends.iter().any(|b| matches!(b, Backend::Url { .. }));
         let scheme = match backends.first() {
             Some(Backend::Url { scheme, .. }) => scheme.clone(),
@@ -268,6 +276,7 @@ impl Builder<'_, '_> {
                     pass: with_vars(&format!("{scheme}://"), &[&var])?,
                     set: Some((Raw::new(format!("${var}")), address.clone())),
                     host_header,
+                    forwarded_for: forwarded_for.clone(),
                     tls_upstream,
                 });
             }
@@ -275,6 +284,7 @@ impl Builder<'_, '_> {
                 set: None,
                 pass: Raw::new(quote::nginx::param(&format!("{scheme}://{address}"))?),
                 host_header,
+                forwarded_for: forwarded_for.clone(),
                 tls_upstream,
             });
         }
@@ -291,6 +301,7 @@ impl Builder<'_, '_> {
             set: None,
             pass: Raw::new(quote::nginx::param(&format!("{scheme}://{name}"))?),
             host_header,
+            forwarded_for: forwarded_for.clone(),
             tls_upstream,
         })
     }
@@ -339,6 +350,7 @@ fn selector(pattern: Option<&PathPattern>) -> Result<Raw> {
 
 fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     let host = ctx.host;
+    let host_plan = HostPlan::new(ctx.model, host);
     let plan = SitePlan::new(site, host);
     let mut b = Builder {
         ctx,
@@ -390,8 +402,9 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     };
     Ok(SiteView {
         name: site.name.clone(),
-        listen_http: listen(host, host.http_port, false),
-        listen_https: listen(host, host.https_port, true),
+        listen_http: listen(&host_plan, host_plan.http_port, false),
+        listen_https: listen(&host_plan, host_plan.https_port, true),
+        misdirected: host_plan.misdirected,
         server_names: site.domains.clone(),
         tls,
         cert: cert(&site.tls, site.canonical(), host),
@@ -441,13 +454,15 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
 
 fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
     let host = ctx.host;
+    let host_plan = HostPlan::new(ctx.model, host);
     let tls = ctx.model.defaults.tls != crate::model::TlsKind::Off;
     let port = port_suffix(host.https_port, 443);
     Ok(WebhookView {
         var: Raw::new(format!("$infrac_hook_{}", w.name.replace(['-', '.'], "_"))),
         name: w.name.clone(),
-        listen_http: listen(host, host.http_port, false),
-        listen_https: listen(host, host.https_port, true),
+        listen_http: listen(&host_plan, host_plan.http_port, false),
+        listen_https: listen(&host_plan, host_plan.https_port, true),
+        misdirected: host_plan.misdirected,
         server_name: w.domain.clone(),
         tls,
         cert: cert(&if tls { Tls::Acme } else { Tls::Off }, &w.domain, host),
@@ -466,8 +481,28 @@ pub fn render_webhook(ctx: &Context<'_>, w: &Webhook) -> Result<String> {
     ctx.render("nginx-webhook.conf.j2", &webhook_view(w, ctx)?)
 }
 
+#[derive(Serialize)]
+struct CommonView {
+    listen_http: Vec<Raw>,
+    listen_https: Vec<Raw>,
+    plan: HostPlan,
+}
+
 pub fn render_common(ctx: &Context<'_>) -> Result<String> {
-    ctx.render("nginx-common.conf.j2", &())
+    let plan = HostPlan::new(ctx.model, ctx.host);
+    let default = |l: Vec<Raw>| {
+        l.into_iter()
+            .map(|r| Raw::new(format!("{} default_server", r.as_str())))
+            .collect()
+    };
+    ctx.render(
+        "nginx-common.conf.j2",
+        &CommonView {
+            listen_http: default(listen(&plan, plan.http_port, false)),
+            listen_https: default(listen(&plan, plan.https_port, true)),
+            plan,
+        },
+    )
 }
 
 pub fn render_errors(ctx: &Context<'_>) -> Result<String> {

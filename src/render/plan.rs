@@ -10,7 +10,70 @@
 use camino::Utf8PathBuf;
 use serde::Serialize;
 
-use crate::model::{Backend, Host, PathPattern, Route, Site};
+use crate::model::{Backend, Host, Model, PathPattern, Route, Site, Tls};
+
+/// A fixed answer: a status and its plain-text body (`404 Not Found`), as
+/// both proxies send their own errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub status: u16,
+    pub body: &'static str,
+}
+
+impl Answer {
+    const NOT_FOUND: Answer = Answer {
+        status: 404,
+        body: "404 Not Found",
+    };
+    const MISDIRECTED: Answer = Answer {
+        status: 421,
+        body: "421 Misdirected Request",
+    };
+}
+
+/// What a host's proxy does outside its sites, the same on both proxies:
+/// a request is only ever answered by the site it names.
+#[derive(Clone, Debug, Serialize)]
+pub struct HostPlan {
+    pub http_port: u16,
+    pub https_port: u16,
+    /// Listen on IPv6 too (unless the host is declared IPv4-only).
+    pub ipv6: bool,
+    /// Whether anything is served over TLS: then the HTTPS port is open,
+    /// and a handshake for a name nothing serves is refused (no
+    /// certificate of another name is shown).
+    pub tls: bool,
+    /// Over HTTP, for a name nothing serves.
+    pub unknown_name: Answer,
+    /// Over TLS, for a request whose `Host` is not the name the
+    /// connection was made for (its SNI).
+    pub misdirected: Answer,
+}
+
+impl HostPlan {
+    #[must_use]
+    pub fn new(model: &Model, host: &Host) -> HostPlan {
+        let tls = host.sites.iter().any(|s| model.site(*s).tls != Tls::Off)
+            || (!host.webhooks.is_empty() && model.defaults.tls != crate::model::TlsKind::Off);
+        HostPlan {
+            http_port: host.http_port,
+            https_port: host.https_port,
+            ipv6: host.has_ipv6() || host.ipv4.is_empty(),
+            tls,
+            unknown_name: Answer::NOT_FOUND,
+            misdirected: Answer::MISDIRECTED,
+        }
+    }
+}
+
+/// Who the backend is told the client is (`X-Forwarded-For`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForwardedFor {
+    /// The address the proxy's connection came from; a client's own
+    /// header is dropped, not passed on as true.
+    Peer,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -30,6 +93,7 @@ pub enum Handler {
     },
     Proxy {
         backends: Vec<Backend>,
+        forwarded_for: ForwardedFor,
     },
     Files(Files),
     NotFound,
@@ -167,6 +231,7 @@ impl SitePlan {
                     path.clone(),
                     Handler::Proxy {
                         backends: backends.clone(),
+                        forwarded_for: ForwardedFor::Peer,
                     },
                 ),
                 Route::Static(s) => set(
