@@ -185,7 +185,7 @@ fn serve_backend(stream: TcpStream) {
             length = v.trim().parse().unwrap_or(0);
         }
         if let Some(v) = lower.strip_prefix("x-forwarded-for:") {
-            forwarded_for = v.trim().to_owned();
+            v.trim().clone_into(&mut forwarded_for);
         }
     }
     let mut body = vec![0; length];
