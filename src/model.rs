@@ -290,6 +290,8 @@ pub struct Site {
     /// The pool it is served by, if any (peers learn of each other).
     pub pool: Option<PoolId>,
     pub tls: Tls,
+    /// The status of the redirect from `http://` to `https://` (with TLS).
+    pub https_redirect: u16,
     /// The ACME account email for this site's certificates, when it differs
     /// from the host's.
     pub acme_email: Option<String>,

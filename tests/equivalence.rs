@@ -96,6 +96,7 @@ site pooled {{
     domains pool.test
     on both
     tls certbot
+    https_redirect 301
     acme_email admin@example.org
     static
 }}
@@ -391,14 +392,25 @@ fn cases() -> Vec<Case> {
         redirect("app.test", "/old", 302, "/new"),
         redirect("app.test", "/go/x", 301, "https://example.org/x"),
         redirect("app.test", "/go/a/b", 301, "https://example.org/a/b"),
-        // TLS: HTTP to HTTPS, then served.
-        redirect("secure.test", "/", 301, "https://secure.test:HTTPS/"),
+        // TLS: HTTP to HTTPS (308 unless the site says otherwise: a POST
+        // stays a POST), then served.
+        redirect("secure.test", "/", 308, "https://secure.test:HTTPS/"),
         redirect(
             "secure.test",
             "/x?y=1",
-            301,
+            308,
             "https://secure.test:HTTPS/x?y=1",
         ),
+        Case {
+            method: "POST",
+            ..redirect(
+                "secure.test",
+                "/form",
+                308,
+                "https://secure.test:HTTPS/form",
+            )
+        },
+        redirect("pool.test", "/a?b=c", 301, "https://pool.test:HTTPS/a?b=c"),
         Case {
             https: true,
             ..get("secure.test", "/", 200, "secure home")

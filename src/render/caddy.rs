@@ -52,6 +52,7 @@ struct HttpView {
     addresses: Vec<String>,
     challenge: Option<ChallengeView>,
     redirect: Raw,
+    status: u16,
 }
 
 #[derive(Serialize)]
@@ -65,6 +66,7 @@ struct AliasView {
     addresses: Vec<String>,
     tls: Option<Vec<String>>,
     redirect: Raw,
+    status: u16,
     /// With TLS, the plain-HTTP names: challenges, then the same redirect.
     http: Option<HttpView>,
 }
@@ -422,6 +424,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
                 "{redirect_scheme}{{host}}{}{{uri}}",
                 port_suffix(host.https_port, 443)
             )),
+            status: plan.https_redirect.unwrap_or(plan.alias_redirect),
         }),
         aliases: if site.redirect_from.is_empty() {
             None
@@ -434,8 +437,10 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
                     addresses: http_addresses(&site.redirect_from, host),
                     challenge: challenge(site, host, ctx),
                     redirect: redirect.clone(),
+                    status: plan.alias_redirect,
                 }),
                 redirect,
+                status: plan.alias_redirect,
             })
         },
     })
@@ -456,6 +461,7 @@ fn webhook_view(w: &Webhook, model: &Model, host: &Host) -> WebhookView {
                 "https://{{host}}{}{{uri}}",
                 port_suffix(host.https_port, 443)
             )),
+            status: HostPlan::new(model, host).webhook_https_redirect,
         }),
     }
 }

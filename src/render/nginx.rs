@@ -38,6 +38,7 @@ struct SiteView {
     error_pages: Vec<(u16, String)>,
     challenge: Option<ChallengeView>,
     https_redirect: Raw,
+    https_status: u16,
     aliases: Option<AliasView>,
     errors_snippet: String,
     misdirected: Answer,
@@ -55,6 +56,7 @@ struct ChallengeView {
 struct AliasView {
     server_names: Vec<String>,
     redirect: Raw,
+    status: u16,
 }
 
 #[derive(Serialize)]
@@ -121,6 +123,7 @@ struct WebhookView {
     path_regex: Raw,
     port: u16,
     https_redirect: Raw,
+    https_status: u16,
     misdirected: Answer,
 }
 
@@ -437,6 +440,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             .collect(),
         challenge,
         https_redirect: Raw::new(format!("{scheme}${{host}}{port}${{request_uri}}")),
+        https_status: plan.https_redirect.unwrap_or(plan.alias_redirect),
         errors_snippet: host.installed(crate::layout::NGINX_ERRORS).to_string(),
         aliases: if site.redirect_from.is_empty() {
             None
@@ -447,6 +451,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
                     &format!("{scheme}{}{port}", site.canonical()),
                     &["request_uri"],
                 )?,
+                status: plan.alias_redirect,
             })
         },
     })
@@ -469,6 +474,7 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
         path_regex: regex(&format!("^{}", regex_escape(&w.path)))?,
         port: w.port,
         https_redirect: Raw::new(format!("https://${{host}}{port}${{request_uri}}")),
+        https_status: host_plan.webhook_https_redirect,
     })
 }
 

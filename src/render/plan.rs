@@ -48,6 +48,8 @@ pub struct HostPlan {
     /// Over TLS, for a request whose `Host` is not the name the
     /// connection was made for (its SNI).
     pub misdirected: Answer,
+    /// A webhook's `http://` to `https://`: a POST must stay a POST.
+    pub webhook_https_redirect: u16,
 }
 
 impl HostPlan {
@@ -62,6 +64,7 @@ impl HostPlan {
             tls,
             unknown_name: Answer::NOT_FOUND,
             misdirected: Answer::MISDIRECTED,
+            webhook_https_redirect: 308,
         }
     }
 }
@@ -153,6 +156,10 @@ pub struct SitePlan {
     /// Most specific first; the catch-all (if any) last.
     pub locations: Vec<Location>,
     pub error_pages: Vec<ErrorPage>,
+    /// With TLS: the status of the redirect from `http://` to `https://`.
+    pub https_redirect: Option<u16>,
+    /// `redirect_from` names: a permanent move to the canonical name.
+    pub alias_redirect: u16,
 }
 
 /// Subproject files: `/name/x` is `x.html`, `x`, or `x/index.html` under
@@ -354,6 +361,8 @@ impl SitePlan {
             rewrites,
             locations,
             error_pages,
+            https_redirect: (site.tls != Tls::Off).then_some(site.https_redirect),
+            alias_redirect: 301,
         }
     }
 }

@@ -292,7 +292,7 @@ pub const FLAG: &[&str] = &["yes", "no", "on", "off", "true", "false"];
 pub mod site {
     use super::{Block, Directives, EMAIL, ON, ON_HELP, ON_USAGE, Ref, Row, Ty, many, one, opt};
     ids!(Site: Proxy, Static, Redirect, Rewrite, RedirectFirst, Subproject, Domains,
-        RedirectFrom, On, Tls, Root, AcmeEmail, Encode, Header, Error, Hide);
+        RedirectFrom, On, Tls, HttpsRedirect, Root, AcmeEmail, Encode, Header, Error, Hide);
 
     pub const ROWS: &[Row<Id>] = &[
         Row::new(
@@ -389,6 +389,15 @@ pub mod site {
         .usage("tls acme|certbot|off|files CERT KEY")
         .doc("TLS mode; `acme` on an NGINX host means certbot")
         .example("tls files /etc/ssl/s/cert.pem /etc/ssl/s/key.pem"),
+        Row::new(
+            Id::HttpsRedirect,
+            "https_redirect",
+            &[one("STATUS", Ty::Choice(&["301", "302", "307", "308"]))],
+        )
+        .usage("https_redirect 301|302|307|308")
+        .doc("the status of the redirect from `http://` to `https://` (308 and 307 keep a POST a POST)")
+        .default("`308`")
+        .example("https_redirect 301"),
         Row::new(Id::Root, "root", &[one("/PATH", Ty::AbsPath)])
             .usage("root /var/www/site")
             .doc("the site's folder (default `<site_root>/<name>`)")

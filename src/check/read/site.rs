@@ -13,6 +13,9 @@ use crate::source::Span;
 use crate::syntax::{Arg, Directive};
 use crate::vocabulary::{Directives, Group, site};
 
+/// `http://` to `https://`: permanent, and a POST stays a POST.
+const HTTPS_REDIRECT: u16 = 308;
+
 impl Checker<'_> {
     pub(crate) fn read_site(
         &mut self,
@@ -47,6 +50,7 @@ impl Checker<'_> {
         let mut subprojects: Vec<Subproject> = Vec::new();
         let mut error_pages = Vec::new();
         let mut encode = Vec::new();
+        let mut https_redirect = HTTPS_REDIRECT;
         let mut headers = Vec::new();
         let mut hide = Vec::new();
         let mut acme_email = None;
@@ -88,6 +92,12 @@ impl Checker<'_> {
                     let page = self.url_path(args[1], "error page", false);
                     if let (Some(status), Some(page)) = (status, page) {
                         error_pages.push(ErrorPage { status, page });
+                    }
+                }
+                site::Id::HttpsRedirect => {
+                    let choices = site::Id::HttpsRedirect.spec().choices(0);
+                    if let Some(status) = self.choice(args[0], choices, "redirect status") {
+                        https_redirect = status.parse().unwrap_or(HTTPS_REDIRECT);
                     }
                 }
                 site::Id::Hide => {
@@ -184,6 +194,7 @@ impl Checker<'_> {
             subprojects,
             error_pages,
             encode,
+            https_redirect,
             headers,
             hide,
         }
