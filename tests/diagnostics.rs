@@ -306,6 +306,41 @@ fn acme_ca_on_an_nginx_host_is_refused_not_ignored() {
     assert!(analyze(&caddy).diagnostics.is_empty());
 }
 
+/// What NGINX cannot do is refused on an NGINX host, not dropped by its
+/// renderer; on a Caddy host it is done.
+#[test]
+fn what_nginx_cannot_do_is_refused_on_nginx_hosts() {
+    let text = |proxy: &str, setting: &str| {
+        format!(
+            "host h {{\n    address h.example.org\n    proxy {proxy}\n}}\nsite s {{\n    domains s.example.org\n    on h\n    tls off\n    {setting}\n    static\n}}\n"
+        )
+    };
+    for setting in [
+        "encode zstd",
+        "encode gzip zstd",
+        "header -Server",
+        "header -server",
+    ] {
+        let nginx = common::program(&[("h.infra", &text("nginx", setting))]);
+        let checked = analyze(&nginx);
+        assert_eq!(
+            common::codes(&checked),
+            vec!["unsupported-by-proxy"],
+            "{setting}"
+        );
+        let caddy = common::program(&[("h.infra", &text("caddy", setting))]);
+        assert!(analyze(&caddy).diagnostics.is_empty(), "{setting}");
+    }
+    for fine in [
+        "encode gzip",
+        "header -X-Powered-By",
+        "header Server infrac",
+    ] {
+        let nginx = common::program(&[("h.infra", &text("nginx", fine))]);
+        assert!(analyze(&nginx).diagnostics.is_empty(), "{fine}");
+    }
+}
+
 /// The checker's prose is in `check::say`: elsewhere in `check` a
 /// diagnostic is built by naming its mistake, and a rule's reason by
 /// calling `say::why`. (Nouns passed in — "static root" — are names of

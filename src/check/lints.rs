@@ -8,7 +8,8 @@ use super::Checker;
 use crate::check::say::{self, lint::PortOwner};
 use crate::layout;
 use crate::model::{
-    Backend, ContainerMode, HostId, Model, ProxyKind, PublishMode, Route, VolumeSource,
+    Backend, ContainerMode, Encoding, HostId, Model, ProxyKind, PublishMode, Route, Site,
+    VolumeSource,
 };
 use crate::source::Span;
 
@@ -22,6 +23,44 @@ pub(super) fn run(checker: &mut Checker<'_>, model: &Model) {
     for site in &model.sites {
         acme(checker, model, site);
         nginx_resolution(checker, model, site);
+        nginx_cannot(checker, model, site);
+    }
+}
+
+/// What a site asks for that NGINX cannot do: refused, not dropped.
+fn nginx_cannot(checker: &mut Checker<'_>, model: &Model, site: &Site) {
+    let Some(host) = site
+        .hosts
+        .iter()
+        .map(|h| model.host(*h))
+        .find(|h| h.proxy.kind == ProxyKind::Nginx)
+    else {
+        return;
+    };
+    let mut report = |what: &str, why: &str, help: &str| {
+        checker.report(say::lint::unsupported_by_nginx(
+            site.origin.span,
+            &site.name,
+            what,
+            why,
+            help,
+            &host.name,
+            host.origin.span,
+        ));
+    };
+    if site.encode.contains(&Encoding::Zstd) {
+        report("encode zstd", say::lint::ZSTD_WHY, say::lint::ZSTD_HELP);
+    }
+    if site
+        .headers
+        .iter()
+        .any(|h| h.value.is_none() && h.name.eq_ignore_ascii_case("server"))
+    {
+        report(
+            "header -Server",
+            say::lint::SERVER_WHY,
+            say::lint::SERVER_HELP,
+        );
     }
 }
 

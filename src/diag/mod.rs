@@ -430,6 +430,19 @@ it needs to know a resolver.
 
 Fix: set `resolver ADDRESS` on the host, or proxy to a service.";
 
+    UnsupportedByProxy = "unsupported-by-proxy", Error,
+"A site asks for something its host's proxy cannot do, so the two proxies
+would serve it differently and infrac would have to drop the setting
+silently. Stock NGINX has no zstd compression (it needs a third-party
+module), and it always sends its own `Server` header (`server_tokens off`
+only hides the version).
+
+    host web1 { address 203.0.113.7; proxy nginx }
+    site blog { domains example.org; on web1; encode zstd gzip }
+
+Fix: drop the setting (`encode gzip`; keep `Server`), or serve the site
+from a Caddy host (`proxy caddy`).";
+
     AcmePoolForwarding = "acme-pool-forwarding", Error,
 "A certbot (HTTP-01) site is served by a round-robin pool, but the challenge
 cannot be forwarded between members. The ACME server's request may reach a

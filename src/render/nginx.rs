@@ -25,7 +25,6 @@ struct SiteView {
     tls: bool,
     cert: Option<(String, String)>,
     gzip: bool,
-    zstd: bool,
     headers: Vec<(String, String)>,
     hide_headers: Vec<String>,
     resolver: Option<String>,
@@ -412,7 +411,6 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         tls,
         cert: cert(&site.tls, site.canonical(), host),
         gzip: site.encode.contains(&Encoding::Gzip),
-        zstd: site.encode.contains(&Encoding::Zstd),
         headers: site
             .headers
             .iter()

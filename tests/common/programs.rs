@@ -228,7 +228,12 @@ pub fn generate(rng: &mut Rng) -> Program {
                 lit(pick(rng, TEXTS))
             ));
         }
-        if rng.bool() {
+        // NGINX always sends its own `Server` (unsupported-by-proxy).
+        let on_caddy = names
+            .hosts
+            .iter()
+            .any(|(h, proxy, _)| *h == on && *proxy == "caddy");
+        if on_caddy && rng.bool() {
             lines.push("header -Server".into());
         }
         if rng.bool() {

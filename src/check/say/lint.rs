@@ -171,6 +171,32 @@ pub(crate) fn certbot_without_email(span: Span, site: &str, host: &str) -> Diagn
     .help("add `acme_email admin@example.org` to `defaults` or to the host")
 }
 
+/// `what`: the setting as written (`encode zstd`).
+pub(crate) fn unsupported_by_nginx(
+    span: Span,
+    site: &str,
+    what: &str,
+    why: &str,
+    help: &str,
+    host: &str,
+    host_span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnsupportedByProxy,
+        span,
+        format!("site `{site}` asks for `{what}`, which NGINX on `{host}` cannot do"),
+    )
+    .label(why.to_owned())
+    .with_label(host_span, "this host runs NGINX")
+    .help(help.to_owned())
+}
+
+pub(crate) const ZSTD_WHY: &str = "stock NGINX has no zstd compression";
+pub(crate) const ZSTD_HELP: &str = "use `encode gzip`, or serve the site from a Caddy host";
+pub(crate) const SERVER_WHY: &str = "NGINX always sends its own `Server` header";
+pub(crate) const SERVER_HELP: &str =
+    "remove `header -Server` (NGINX's names no version), or serve the site from a Caddy host";
+
 pub(crate) fn nginx_resolves_once(
     span: Span,
     host: &str,
