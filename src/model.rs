@@ -292,6 +292,10 @@ pub struct Site {
     pub tls: Tls,
     /// The status of the redirect from `http://` to `https://` (with TLS).
     pub https_redirect: u16,
+    /// The largest request body accepted, in bytes.
+    pub max_body: u64,
+    /// Seconds a backend may stay silent mid-request or mid-stream.
+    pub proxy_timeout: u64,
     /// The ACME account email for this site's certificates, when it differs
     /// from the host's.
     pub acme_email: Option<String>,

@@ -81,6 +81,8 @@ site app {{
     on caddyhost nginxhost
     tls off
     proxy /api/* http://127.0.0.1:{backend}
+    max_body 1k
+    proxy_timeout 1s
     static
     redirect /old /new temporary
     redirect /go/* https://example.org/{{rest}}
@@ -193,6 +195,10 @@ fn serve_backend(stream: TcpStream) {
     let _ = reader.read_exact(&mut body);
     let mut parts = request_line.split_whitespace();
     let (method, uri) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if uri.contains("/slow") {
+        // Silent for longer than the site's `proxy_timeout`.
+        std::thread::sleep(Duration::from_secs(3));
+    }
     let text = if uri.contains("/xff") {
         // Who the proxy says the client is.
         format!("backend sees {forwarded_for}")
@@ -224,6 +230,11 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
     let mut curl = Command::new("curl");
     for h in case.headers {
         curl.arg("-H").arg(h);
+    }
+    if case.send > 0 {
+        let data = tmp.join("data");
+        std::fs::write(&data, "x".repeat(case.send)).unwrap();
+        curl.arg("--data-binary").arg(format!("@{data}"));
     }
     let out = curl
         .args([
@@ -291,6 +302,14 @@ struct Case {
     location: Option<&'static str>,
     body: &'static str,
     headers: &'static [&'static str],
+    /// Bytes of request body to send.
+    send: usize,
+}
+
+impl Case {
+    fn with_body(self, send: usize) -> Case {
+        Case { send, ..self }
+    }
 }
 
 const fn get(host: &'static str, path: &'static str, status: u16, body: &'static str) -> Case {
@@ -303,6 +322,7 @@ const fn get(host: &'static str, path: &'static str, status: u16, body: &'static
         location: None,
         body,
         headers: &[],
+        send: 0,
     }
 }
 
@@ -321,6 +341,7 @@ const fn redirect(
         location: Some(location),
         body: "",
         headers: &[],
+        send: 0,
     }
 }
 
@@ -441,6 +462,25 @@ fn cases() -> Vec<Case> {
             ..get("app.test", "/api/xff", 200, "backend sees 127.0.0.1")
         },
         get("app.test", "/api/xff", 200, "backend sees 127.0.0.1"),
+        // Limits, stated on both: a body over `max_body` is refused, a
+        // backend silent for longer than `proxy_timeout` is given up on.
+        Case {
+            method: "POST",
+            body: "backend POST /api/items",
+            ..get("app.test", "/api/items", 200, "")
+        }
+        .with_body(1000),
+        Case {
+            method: "POST",
+            ..get(
+                "app.test",
+                "/api/items",
+                413,
+                "413 Request Entity Too Large",
+            )
+        }
+        .with_body(2000),
+        get("app.test", "/api/slow", 504, "504 Gateway Timeout"),
         // A webhook: only what looks like GitHub's reaches the receiver;
         // the rest is 404, and the receiver's own failure a plain 400.
         get("hooks.test", "/gh/", 404, "404 Not Found"),

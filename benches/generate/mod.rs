@@ -63,7 +63,7 @@ pub fn program(hosts: usize, sites: usize) -> Vec<(String, String)> {
             };
             text.push_str(&format!(
                 "service app{s} {{\n    image example/app{s}:1.{s}\n    port 8080\n    env MODE production\n}}\n\n\
-                 site s{s} {{\n    domains s{s}.example.org www.s{s}.example.org\n    redirect_from s{s}.example.com\n    on {on}\n    tls {}\n    encode gzip zstd\n    header X-Frame-Options DENY\n    \
+                 site s{s} {{\n    domains s{s}.example.org www.s{s}.example.org\n    redirect_from s{s}.example.com\n    on {on}\n    tls {}\n    encode gzip\n    header X-Frame-Options DENY\n    \
                  proxy /api/* app{s}\n    static /assets/* {{\n        root assets\n        try {{path}} {{path}}/ /index.html\n    }}\n    \
                  redirect /old/* /new/{{rest}} permanent\n    redirect_first /docs/* /v2/{{rest}} /v1/{{rest}}\n    subproject guide{s} https://github.com/example/guide{s}\n    error 404 /404.html\n}}\n\n",
                 if s % 3 == 0 { "certbot" } else { "acme" }

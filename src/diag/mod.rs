@@ -195,6 +195,14 @@ combine them (`1h30m`).
 
 Fix: write it as `15m`, `2h`, `30s`.";
 
+    InvalidSize = "invalid-size", Error,
+"A size is a whole number of bytes, or of KiB, MiB or GiB with `k`, `m` or `g`
+after it, as NGINX writes sizes (`client_max_body_size 100m`).
+
+    max_body 100mb      # write `100m`
+
+Fix: write it as `512k`, `100m` or `1g`.";
+
     InvalidSchedule = "invalid-schedule", Error,
 "A cron schedule is not valid. It is five fields (minute hour day-of-month
 month day-of-week) with `*`, numbers, ranges `a-b`, lists `a,b` and steps

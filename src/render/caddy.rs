@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::escape::Raw;
-use super::plan::{Files, ForwardedFor, Handler, HostPlan, SitePlan};
+use super::plan::{Files, ForwardedFor, Handler, HostPlan, Limits, SitePlan};
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
 use crate::model::{Backend, Encoding, Host, Model, PathPattern, ProxyKind, Site, Tls, Webhook};
 use crate::quote::{self, Segment, Var, caddy::Part};
@@ -34,6 +34,7 @@ struct SiteView {
     rewrites: Vec<RewriteView>,
     locations: Vec<LocationView>,
     error_pages: Vec<ErrorView>,
+    limits: Limits,
     /// `http://` block: ACME challenges, then the redirect to HTTPS.
     http: Option<HttpView>,
     /// `redirect_from` names.
@@ -94,7 +95,8 @@ enum HandlerView {
     Redirect {
         name: String,
         /// `PARAM=*`
-        unless_query: Option<String>,
+        /// A CEL expression: the parameter is absent or empty.
+        unless_query: Option<Raw>,
         to: Raw,
         status: u16,
         otherwise: Box<HandlerView>,
@@ -108,6 +110,7 @@ enum HandlerView {
         upstreams: Vec<String>,
         external: bool,
         forwarded_for: Raw,
+        timeout: u64,
     },
     Files {
         strip: Option<String>,
@@ -134,7 +137,8 @@ struct TryView {
 #[derive(Serialize)]
 struct ErrorView {
     status: u16,
-    page: String,
+    /// Under `root`.
+    page: Option<String>,
     root: Option<String>,
 }
 
@@ -253,7 +257,10 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
             otherwise,
         } => HandlerView::Redirect {
             name: names.next("redirect"),
-            unless_query: unless_query.as_ref().map(|q| format!("{q}=*")),
+            // The name is `[A-Za-z0-9._~-]` (the checker's rule).
+            unless_query: unless_query
+                .as_ref()
+                .map(|q| Raw::new(format!("`{{http.request.uri.query.{q}}} == \"\"`"))),
             to: interp(to)?,
             status: *status,
             otherwise: Box::new(handler(otherwise, ctx, names)?),
@@ -280,7 +287,9 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
         Handler::Proxy {
             backends,
             forwarded_for,
+            timeout,
         } => HandlerView::Proxy {
+            timeout: *timeout,
             forwarded_for: Raw::new(match forwarded_for {
                 ForwardedFor::Peer => "{remote_host}",
             }),
@@ -413,10 +422,11 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             .iter()
             .map(|e| ErrorView {
                 status: e.status,
-                page: e.page.clone(),
-                root: e.files.as_ref().map(|f| f.root.to_string()),
+                page: e.file.as_ref().map(|f| f.path.clone()),
+                root: e.file.as_ref().map(|f| f.root.to_string()),
             })
             .collect(),
+        limits: plan.limits,
         http: tls.then(|| HttpView {
             addresses: http_addresses(&site.domains, host),
             challenge: challenge(site, host, ctx),

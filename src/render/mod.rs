@@ -8,6 +8,7 @@ mod caddy;
 pub mod escape;
 mod nginx;
 pub mod plan;
+pub mod reference;
 mod system;
 
 pub use crate::manifest::{Reload, SecretUse};

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::escape::Raw;
-use super::plan::{Answer, Files, ForwardedFor, Handler, HostPlan, SitePlan};
+use super::plan::{Answer, Files, ForwardedFor, Handler, HostPlan, Limits, SitePlan};
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
 use crate::quote::{self, Segment, Var, nginx::Part};
 
@@ -34,13 +34,15 @@ struct SiteView {
     locations: Vec<LocationView>,
     named: Vec<NamedView>,
     upstreams: Vec<UpstreamView>,
-    error_pages: Vec<(u16, String)>,
+    /// Status, named location, root, file under it, the plain answer.
+    error_pages: Vec<(u16, Raw, String, Raw, String)>,
     challenge: Option<ChallengeView>,
     https_redirect: Raw,
     https_status: u16,
     aliases: Option<AliasView>,
     errors_snippet: String,
     misdirected: Answer,
+    limits: Limits,
 }
 
 #[derive(Serialize)]
@@ -209,7 +211,8 @@ impl Builder<'_, '_> {
                 status: *status,
                 unless_query: unless_query
                     .as_ref()
-                    .map(|q| regex(&format!("(^|&){}(=|&|$)", regex_escape(q))))
+                    // Present with a value: `keep=` or a bare `keep` is absent.
+                    .map(|q| regex(&format!("(^|&){}=[^&]", regex_escape(q))))
                     .transpose()?,
                 otherwise: Box::new(self.handler(otherwise, strip)?),
             },
@@ -233,9 +236,11 @@ impl Builder<'_, '_> {
                     otherwise: Box::new(self.handler(otherwise, strip)?),
                 }
             }
+            // The timeout is the server's (`limits`), for every location.
             Handler::Proxy {
                 backends,
                 forwarded_for,
+                timeout: _,
             } => self.proxy(backends, *forwarded_for)?,
             Handler::Files(files) => self.files(files)?,
             Handler::NotFound => HandlerView::NotFound,
@@ -407,6 +412,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         listen_http: listen(&host_plan, host_plan.http_port, false),
         listen_https: listen(&host_plan, host_plan.https_port, true),
         misdirected: host_plan.misdirected,
+        limits: plan.limits,
         server_names: site.domains.clone(),
         tls,
         cert: cert(&site.tls, site.canonical(), host),
@@ -434,7 +440,18 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         error_pages: plan
             .error_pages
             .iter()
-            .map(|e| (e.status, e.page.clone()))
+            .filter_map(|e| {
+                let f = e.file.as_ref()?;
+                Some(Ok((
+                    e.status,
+                    Raw::new(format!("/.infrac-error-{}", e.status)),
+                    f.root.to_string(),
+                    interp(&f.path, false).ok()?,
+                    f.plain.clone(),
+                )))
+            })
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
             .collect(),
         challenge,
         https_redirect: Raw::new(format!("{scheme}${{host}}{port}${{request_uri}}")),

@@ -20,6 +20,55 @@ pub struct Answer {
     pub body: &'static str,
 }
 
+/// HTTP's reason phrase for an error status, as Go (and so Caddy's
+/// `{err.status_text}`) writes it; empty for a status without one.
+#[must_use]
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Request Entity Too Large",
+        414 => "Request URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Requested Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        _ => "",
+    }
+}
+
 impl Answer {
     const NOT_FOUND: Answer = Answer {
         status: 404,
@@ -97,6 +146,8 @@ pub enum Handler {
     Proxy {
         backends: Vec<Backend>,
         forwarded_for: ForwardedFor,
+        /// [`Limits::proxy_timeout`].
+        timeout: u64,
     },
     Files(Files),
     NotFound,
@@ -143,8 +194,19 @@ pub struct Rewrite {
 pub struct ErrorPage {
     pub status: u16,
     pub page: String,
-    /// Where the page's file is: the static route that serves its URL.
-    pub files: Option<Files>,
+    /// The page's file: under the root of the static route that serves
+    /// its URL. When there is none, or the file is missing, the answer is
+    /// the plain one (`404 Not Found`), on both proxies.
+    pub file: Option<PageFile>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PageFile {
+    pub root: Utf8PathBuf,
+    /// Under `root`, starting with `/`.
+    pub path: String,
+    /// The plain answer when the file is missing: `404 Not Found`.
+    pub plain: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -160,6 +222,17 @@ pub struct SitePlan {
     pub https_redirect: Option<u16>,
     /// `redirect_from` names: a permanent move to the canonical name.
     pub alias_redirect: u16,
+    pub limits: Limits,
+}
+
+/// Limits stated on both proxies, so neither proxy's own default applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// The largest request body, in bytes (larger: 413).
+    pub max_body: u64,
+    /// Seconds a backend may stay silent while reading a request or
+    /// writing a response (then 504).
+    pub proxy_timeout: u64,
 }
 
 /// Subproject files: `/name/x` is `x.html`, `x`, or `x/index.html` under
@@ -239,6 +312,7 @@ impl SitePlan {
                     Handler::Proxy {
                         backends: backends.clone(),
                         forwarded_for: ForwardedFor::Peer,
+                        timeout: site.proxy_timeout,
                     },
                 ),
                 Route::Static(s) => set(
@@ -342,12 +416,23 @@ impl SitePlan {
             .map(|e| ErrorPage {
                 status: e.status,
                 page: e.page.clone(),
-                files: content
+                file: content
                     .iter()
                     .filter(|l| matches(l.pattern.as_ref(), &e.page))
                     .min_by_key(|l| specificity(l.pattern.as_ref()))
                     .and_then(|l| match &l.handler {
-                        Handler::Files(f) => Some(f.clone()),
+                        Handler::Files(f) => Some(PageFile {
+                            root: f.root.clone(),
+                            path: match &f.strip_prefix {
+                                Some(p) => e
+                                    .page
+                                    .strip_prefix(p.as_str())
+                                    .unwrap_or(&e.page)
+                                    .to_owned(),
+                                None => e.page.clone(),
+                            },
+                            plain: format!("{} {}", e.status, reason(e.status)),
+                        }),
                         _ => None,
                     }),
             })
@@ -363,6 +448,10 @@ impl SitePlan {
             error_pages,
             https_redirect: (site.tls != Tls::Off).then_some(site.https_redirect),
             alias_redirect: 301,
+            limits: Limits {
+                max_body: site.max_body,
+                proxy_timeout: site.proxy_timeout,
+            },
         }
     }
 }

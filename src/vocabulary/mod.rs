@@ -115,6 +115,8 @@ pub enum Ty {
     Constraint,
     /// A whole number.
     Number,
+    /// A number of bytes: `512k`, `100m`, `1g`.
+    Size,
 }
 
 impl Ty {
@@ -154,6 +156,7 @@ impl Ty {
             Ty::Volume => Code::InvalidVolume,
             Ty::Constraint => Code::InvalidPlacement,
             Ty::Number => Code::InvalidNumber,
+            Ty::Size => Code::InvalidSize,
         }
     }
 }

@@ -292,7 +292,8 @@ pub const FLAG: &[&str] = &["yes", "no", "on", "off", "true", "false"];
 pub mod site {
     use super::{Block, Directives, EMAIL, ON, ON_HELP, ON_USAGE, Ref, Row, Ty, many, one, opt};
     ids!(Site: Proxy, Static, Redirect, Rewrite, RedirectFirst, Subproject, Domains,
-        RedirectFrom, On, Tls, HttpsRedirect, Root, AcmeEmail, Encode, Header, Error, Hide);
+        RedirectFrom, On, Tls, HttpsRedirect, Root, AcmeEmail, Encode, Header, Error, Hide,
+        MaxBody, ProxyTimeout);
 
     pub const ROWS: &[Row<Id>] = &[
         Row::new(
@@ -398,6 +399,16 @@ pub mod site {
         .doc("the status of the redirect from `http://` to `https://` (308 and 307 keep a POST a POST)")
         .default("`308`")
         .example("https_redirect 301"),
+        Row::new(Id::MaxBody, "max_body", &[one("SIZE", Ty::Size)])
+            .usage("max_body 100m")
+            .doc("the largest request body accepted (larger: 413), on both proxies")
+            .default("`100m`")
+            .example("max_body 1g"),
+        Row::new(Id::ProxyTimeout, "proxy_timeout", &[one("DURATION", Ty::Duration)])
+            .usage("proxy_timeout 1h")
+            .doc("how long a backend may stay silent mid-request or mid-stream (then 504), on both proxies")
+            .default("`1h`")
+            .example("proxy_timeout 5m"),
         Row::new(Id::Root, "root", &[one("/PATH", Ty::AbsPath)])
             .usage("root /var/www/site")
             .doc("the site's folder (default `<site_root>/<name>`)")

@@ -15,6 +15,12 @@ use crate::vocabulary::{Directives, Group, site};
 
 /// `http://` to `https://`: permanent, and a POST stays a POST.
 const HTTPS_REDIRECT: u16 = 308;
+/// Uploads of ordinary size pass on both proxies (NGINX's own 1 MiB is
+/// too small for most, Caddy has no limit).
+const MAX_BODY: u64 = 100 << 20;
+/// An idle WebSocket or a slow report survives (NGINX's own 60 s drops
+/// them, Caddy has no limit).
+const PROXY_TIMEOUT: u64 = 3600;
 
 impl Checker<'_> {
     pub(crate) fn read_site(
@@ -51,6 +57,8 @@ impl Checker<'_> {
         let mut error_pages = Vec::new();
         let mut encode = Vec::new();
         let mut https_redirect = HTTPS_REDIRECT;
+        let mut max_body = MAX_BODY;
+        let mut proxy_timeout = PROXY_TIMEOUT;
         let mut headers = Vec::new();
         let mut hide = Vec::new();
         let mut acme_email = None;
@@ -99,6 +107,10 @@ impl Checker<'_> {
                     if let Some(status) = self.choice(args[0], choices, "redirect status") {
                         https_redirect = status.parse().unwrap_or(HTTPS_REDIRECT);
                     }
+                }
+                site::Id::MaxBody => max_body = self.size(args[0]).unwrap_or(max_body),
+                site::Id::ProxyTimeout => {
+                    proxy_timeout = self.duration(args[0]).unwrap_or(proxy_timeout);
                 }
                 site::Id::Hide => {
                     for arg in args {
@@ -195,6 +207,8 @@ impl Checker<'_> {
             error_pages,
             encode,
             https_redirect,
+            max_body,
+            proxy_timeout,
             headers,
             hide,
         }

@@ -240,6 +240,12 @@ pub(crate) fn invalid_status(
         ))
 }
 
+pub(crate) fn invalid_size(span: Span, text: &str, why: String) -> Diagnostic {
+    Diagnostic::new(Code::InvalidSize, span, format!("`{text}` is not a size"))
+        .label(why)
+        .help("write a number of bytes, or `512k`, `100m`, `1g`")
+}
+
 // Paths.
 
 pub(crate) fn serves_root(span: Span, what: &str, path: &Utf8Path) -> Diagnostic {

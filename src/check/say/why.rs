@@ -60,6 +60,20 @@ pub(crate) fn not_a_number() -> String {
     "not a number".into()
 }
 
+// Sizes.
+pub(crate) fn size_unit(c: char) -> String {
+    format!("`{c}` is not a unit: `k`, `m` or `g`")
+}
+pub(crate) fn size_shape() -> String {
+    "expected a number, then `k`, `m` or `g`".into()
+}
+pub(crate) fn size_zero() -> String {
+    "a size of zero".into()
+}
+pub(crate) fn size_too_large() -> String {
+    "more than 1 TiB".into()
+}
+
 // Images.
 pub(crate) fn image_empty() -> String {
     "empty image reference".into()

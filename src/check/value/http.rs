@@ -40,6 +40,18 @@ impl Checker<'_> {
         }
     }
 
+    /// A number of bytes (`100m`).
+    pub(crate) fn size(&mut self, arg: &Arg<'_>) -> Option<u64> {
+        let text = self.text(arg)?;
+        match crate::check::value::rules::size(text) {
+            Ok(bytes) => Some(bytes),
+            Err(why) => {
+                self.report(say::value::invalid_size(arg.span, text, why));
+                None
+            }
+        }
+    }
+
     pub(crate) fn status(
         &mut self,
         arg: &Arg<'_>,

@@ -86,6 +86,31 @@ pub fn domain(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `N`, `Nk`, `Nm`, `Ng` (binary, either case) → bytes; at least 1.
+pub fn size(s: &str) -> Result<u64, String> {
+    let (digits, unit) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], Some(c.to_ascii_lowercase())),
+        _ => (s, None),
+    };
+    let shift = match unit {
+        None => 0,
+        Some('k') => 10,
+        Some('m') => 20,
+        Some('g') => 30,
+        Some(c) => return Err(why::size_unit(c)),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(why::size_shape());
+    }
+    let n: u64 = digits.parse().map_err(|_| why::number_too_large())?;
+    if n == 0 {
+        return Err(why::size_zero());
+    }
+    n.checked_mul(1 << shift)
+        .filter(|b| *b <= 1 << 40)
+        .ok_or_else(why::size_too_large)
+}
+
 pub fn port(s: &str) -> Result<u16, String> {
     match s.parse::<u32>() {
         Ok(0) => Err(why::port_zero()),
@@ -425,6 +450,17 @@ mod tests {
         assert!(url("https://user:pw@x.org/").is_err());
         assert!(url("https://x.org/\"x").is_err());
         assert!(url("http://x.org:99999").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size("512"), Ok(512));
+        assert_eq!(size("1k"), Ok(1024));
+        assert_eq!(size("100M"), Ok(100 << 20));
+        assert_eq!(size("1g"), Ok(1 << 30));
+        for bad in ["", "m", "0", "0k", "100mb", "1.5m", "-1k", "2000g"] {
+            assert!(size(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

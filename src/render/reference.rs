@@ -1,0 +1,295 @@
+//! The meaning of the plans: what a request to a host must get, whichever
+//! proxy serves it. This is the specification the Caddy and NGINX
+//! renderers are held to (`tests/equivalence.rs`, `tests/behaviour.rs`,
+//! `examples/behaviour.rs`): it reads only the plans and the files on the
+//! host, never a renderer, so a decision a renderer makes on its own shows
+//! up as a disagreement with it.
+//!
+//! Requests are plain HTTP for now: the TLS behaviour (refused handshakes,
+//! 421, the redirect to HTTPS) is checked by the hand-written cases.
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use super::plan::{Files, Handler, HostPlan, SitePlan};
+use crate::model::{HostId, Model, PathPattern, Site, Tls};
+
+/// A request, as the client sends it.
+#[derive(Clone, Debug)]
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub host: &'a str,
+    /// The path as sent; the reference works on plain paths (letters,
+    /// digits, `/._-`), which both proxies read alike.
+    pub path: &'a str,
+    /// Without `?`; empty when none.
+    pub query: &'a str,
+    /// Bytes of body.
+    pub body: u64,
+}
+
+/// What the response must be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected {
+    pub status: u16,
+    /// The `Location` header, with the host's port for an absolute URL.
+    pub location: Option<String>,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// Not compared (a redirect's).
+    Any,
+    Text(String),
+    /// What the backend got: method and URI (path and query).
+    Backend {
+        method: String,
+        uri: String,
+    },
+}
+
+/// The files on the host: the content of a regular file at an absolute
+/// path (with the host's prefix), `None` for anything else.
+pub trait Tree {
+    fn file(&self, path: &Utf8Path) -> Option<String>;
+}
+
+impl<F: Fn(&Utf8Path) -> Option<String>> Tree for F {
+    fn file(&self, path: &Utf8Path) -> Option<String> {
+        self(path)
+    }
+}
+
+fn text(status: u16, body: &str) -> Expected {
+    Expected {
+        status,
+        location: None,
+        body: Body::Text(body.to_owned()),
+    }
+}
+
+fn redirect(status: u16, location: String) -> Expected {
+    Expected {
+        status,
+        location: Some(location),
+        body: Body::Any,
+    }
+}
+
+fn port_suffix(port: u16, default: u16) -> String {
+    if port == default {
+        String::new()
+    } else {
+        format!(":{port}")
+    }
+}
+
+/// What `host` must answer to `request` over plain HTTP.
+#[must_use]
+pub fn answer(model: &Model, host: HostId, request: &Request<'_>, files: &dyn Tree) -> Expected {
+    let h = model.host(host);
+    let plan = HostPlan::new(model, h);
+    let name = request.host.to_ascii_lowercase();
+    let uri = if request.query.is_empty() {
+        request.path.to_owned()
+    } else {
+        format!("{}?{}", request.path, request.query)
+    };
+    for site in h.sites.iter().map(|s| model.site(*s)) {
+        let tls = site.tls != Tls::Off;
+        let scheme = if tls { "https://" } else { "http://" };
+        let port = if tls {
+            port_suffix(plan.https_port, 443)
+        } else {
+            port_suffix(plan.http_port, 80)
+        };
+        let site_plan = SitePlan::new(site, h);
+        if site.domains.contains(&name) {
+            if let Some(status) = site_plan.https_redirect {
+                return redirect(status, format!("https://{name}{port}{uri}"));
+            }
+            return serve(site, &site_plan, request, files);
+        }
+        if site.redirect_from.contains(&name) {
+            return redirect(
+                site_plan.alias_redirect,
+                format!("{scheme}{}{port}{uri}", site.canonical()),
+            );
+        }
+    }
+    text(plan.unknown_name.status, plan.unknown_name.body)
+}
+
+/// A request to one site, over the scheme it is served on.
+fn serve(site: &Site, plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected {
+    // Before anything else the site does.
+    if request.body > plan.limits.max_body {
+        return text(413, "413 Request Entity Too Large");
+    }
+    let mut path = request.path.to_owned();
+    if let Some(hidden) = &site_hidden(site)
+        && path.split('/').any(|c| hidden.iter().any(|h| h == c))
+    {
+        return not_found(plan, files);
+    }
+    // The first rewrite that matches; the query is kept.
+    for r in &plan.rewrites {
+        if let Some(rest) = matched(&r.from, &path) {
+            path = expand(&r.to, &path, request, &rest);
+            break;
+        }
+    }
+    let location = plan.locations.iter().find(|l| {
+        l.pattern
+            .as_ref()
+            .is_none_or(|p| matched(p, &path).is_some())
+    });
+    let Some(location) = location else {
+        return not_found(plan, files);
+    };
+    let rest = location
+        .pattern
+        .as_ref()
+        .and_then(|p| matched(p, &path))
+        .unwrap_or_default();
+    handle(&location.handler, plan, request, &path, &rest, files)
+}
+
+/// The names `hide` never serves.
+fn site_hidden(site: &Site) -> Option<Vec<String>> {
+    let mut names = site.hide.clone();
+    if !site.subprojects.is_empty() && !names.iter().any(|n| n == ".git") {
+        names.push(".git".to_owned());
+    }
+    (!names.is_empty()).then_some(names)
+}
+
+/// What `*` of a prefix matched (empty for an exact path), if it matches.
+fn matched(pattern: &PathPattern, path: &str) -> Option<String> {
+    match pattern {
+        PathPattern::Exact(p) => (p == path).then(String::new),
+        PathPattern::Prefix(p) => path.strip_prefix(p.as_str()).map(str::to_owned),
+    }
+}
+
+/// A target with its placeholders filled in.
+fn expand(target: &str, path: &str, request: &Request<'_>, rest: &str) -> String {
+    let uri = if request.query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", request.query)
+    };
+    target
+        .replace("{path}", path)
+        .replace("{query}", request.query)
+        .replace("{uri}", &uri)
+        .replace("{host}", &request.host.to_ascii_lowercase())
+        .replace("{rest}", rest)
+}
+
+fn handle(
+    h: &Handler,
+    plan: &SitePlan,
+    request: &Request<'_>,
+    path: &str,
+    rest: &str,
+    files: &dyn Tree,
+) -> Expected {
+    match h {
+        Handler::Redirect {
+            to,
+            status,
+            unless_query,
+            otherwise,
+        } => {
+            let kept = unless_query.as_ref().is_some_and(|q| {
+                request.query.split('&').any(|kv| {
+                    kv.split_once('=')
+                        .is_some_and(|(k, v)| k == q && !v.is_empty())
+                })
+            });
+            if kept {
+                handle(otherwise, plan, request, path, rest, files)
+            } else {
+                redirect(*status, expand(to, path, request, rest))
+            }
+        }
+        Handler::RedirectFirst {
+            candidates,
+            status,
+            otherwise,
+        } => {
+            for c in candidates {
+                let file = expand(&c.file, path, request, rest);
+                if c.roots
+                    .iter()
+                    .any(|r| files.file(&join(r, &file)).is_some())
+                {
+                    return redirect(*status, expand(&c.url, path, request, rest));
+                }
+            }
+            handle(otherwise, plan, request, path, rest, files)
+        }
+        Handler::Proxy { .. } => {
+            let uri = if request.query.is_empty() {
+                path.to_owned()
+            } else {
+                format!("{path}?{}", request.query)
+            };
+            Expected {
+                status: 200,
+                location: None,
+                body: Body::Backend {
+                    method: request.method.to_owned(),
+                    uri,
+                },
+            }
+        }
+        Handler::Files(f) => match lookup(f, path, request, files) {
+            // Files are read, not written to.
+            Some(_) if !matches!(request.method, "GET" | "HEAD") => {
+                text(405, "405 Method Not Allowed")
+            }
+            Some(content) => text(200, &content),
+            None => not_found(plan, files),
+        },
+        Handler::NotFound => not_found(plan, files),
+    }
+}
+
+/// The first candidate that is a file, in the root, then the fallback.
+fn lookup(f: &Files, path: &str, request: &Request<'_>, files: &dyn Tree) -> Option<String> {
+    let path = match &f.strip_prefix {
+        Some(prefix) => path.strip_prefix(prefix.as_str()).unwrap_or(path),
+        None => path,
+    };
+    let path = if path.is_empty() { "/" } else { path };
+    std::iter::once(&f.root)
+        .chain(&f.fallback)
+        .find_map(|root| {
+            f.try_files.iter().find_map(|t| {
+                let file = expand(t, path, request, "");
+                files.file(&join(root, &file))
+            })
+        })
+}
+
+/// A file under a root; a folder (`…/`) is never a [`Tree::file`].
+fn join(root: &Utf8Path, file: &str) -> Utf8PathBuf {
+    root.join(file.trim_start_matches('/'))
+}
+
+fn not_found(plan: &SitePlan, files: &dyn Tree) -> Expected {
+    let page = plan
+        .error_pages
+        .iter()
+        .find(|e| e.status == 404)
+        .and_then(|e| {
+            let f = e.file.as_ref()?;
+            files.file(&join(&f.root, &f.path))
+        });
+    match page {
+        Some(content) => text(404, &content),
+        None => text(404, "404 Not Found"),
+    }
+}
