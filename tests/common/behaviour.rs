@@ -22,17 +22,36 @@ use std::time::{Duration, Instant};
 use camino::{Utf8Path, Utf8PathBuf};
 use infrac::render::reference::{self, Body, Expected, Request};
 
-const CADDY: Ports = Ports {
-    http: 18180,
-    https: 18543,
-    probe: 17717,
-};
-const NGINX: Ports = Ports {
-    http: 28180,
-    https: 28543,
-    probe: 27717,
-};
-const CADDY_ADMIN: &str = "localhost:12029";
+/// The lab's ports, moved by `INFRAC_LAB_PORTS` (an offset) so that a long
+/// run and the test suite can run side by side.
+fn offset() -> u16 {
+    std::env::var("INFRAC_LAB_PORTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn caddy_ports() -> Ports {
+    let o = offset();
+    Ports {
+        http: 18180 + o,
+        https: 18543 + o,
+        probe: 17717 + o,
+    }
+}
+
+fn nginx_ports() -> Ports {
+    let o = offset();
+    Ports {
+        http: 28180 + o,
+        https: 28543 + o,
+        probe: 27717 + o,
+    }
+}
+
+fn caddy_admin() -> String {
+    format!("localhost:{}", 12029 + offset())
+}
 
 #[derive(Clone, Copy)]
 struct Ports {
@@ -297,11 +316,17 @@ impl Program {
     pub fn source(&self, tmp: &Utf8Path) -> String {
         let mut s = format!(
             "defaults {{\n    site_root /srv\n    tls off\n}}\n\
-             host caddyhost {{\n    address 127.0.0.1\n    proxy caddy\n    caddy_admin {CADDY_ADMIN}\n    \
+             host caddyhost {{\n    address 127.0.0.1\n    proxy caddy\n    caddy_admin {}\n    \
              probe_port {}\n    http_port {}\n    https_port {}\n    prefix {tmp}/caddy\n}}\n\
              host nginxhost {{\n    address 127.0.0.1\n    proxy nginx\n    \
              probe_port {}\n    http_port {}\n    https_port {}\n    prefix {tmp}/nginx\n}}\n",
-            CADDY.probe, CADDY.http, CADDY.https, NGINX.probe, NGINX.http, NGINX.https
+            caddy_admin(),
+            caddy_ports().probe,
+            caddy_ports().http,
+            caddy_ports().https,
+            nginx_ports().probe,
+            nginx_ports().http,
+            nginx_ports().https
         );
         for site in &self.sites {
             let _ = write!(
@@ -356,7 +381,12 @@ impl Lab {
         super::require_tool("caddy");
         let nginx = super::require_tool("nginx");
         super::require_tool("curl");
-        for p in [CADDY.http, CADDY.probe, NGINX.http, NGINX.probe] {
+        for p in [
+            caddy_ports().http,
+            caddy_ports().probe,
+            nginx_ports().http,
+            nginx_ports().probe,
+        ] {
             super::assert_port_free(p);
         }
         let tmp = super::temp_dir(name);
@@ -378,7 +408,7 @@ impl Lab {
         let builds = lab.write(&first).expect("the first program builds");
         let caddyfile = lab.tmp.join("caddy/etc/caddy/Caddyfile");
         let mut caddy = super::spawn_caddy(&caddyfile, &lab.tmp);
-        super::wait_for_port(CADDY.probe, "caddy", &mut caddy);
+        super::wait_for_port(caddy_ports().probe, "caddy", &mut caddy);
         let root = lab.tmp.join("nginx");
         let conf = super::write_nginx_conf(&root, root.join("error.log").as_str());
         let mut nginx = Command::new(&lab.nginx)
@@ -387,7 +417,7 @@ impl Lab {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        super::wait_for_port(NGINX.probe, "nginx", &mut nginx);
+        super::wait_for_port(nginx_ports().probe, "nginx", &mut nginx);
         // Their logs drained: a full pipe would block the server mid-reload.
         for child in [&mut caddy, &mut nginx] {
             if let Some(mut err) = child.stderr.take() {
@@ -482,7 +512,7 @@ impl Lab {
                     "--adapter",
                     "caddyfile",
                     "--address",
-                    CADDY_ADMIN,
+                    &caddy_admin(),
                     "--config",
                     caddyfile.as_str(),
                 ])
@@ -581,7 +611,11 @@ impl Lab {
     /// One request to one server (`caddy` or `nginx`).
     #[must_use]
     pub fn ask(&self, server: &str, request: &Req) -> Got {
-        let ports = if server == "caddy" { CADDY } else { NGINX };
+        let ports = if server == "caddy" {
+            caddy_ports()
+        } else {
+            nginx_ports()
+        };
         let headers = self.tmp.join("headers");
         let body = self.tmp.join("body");
         let mut curl = Command::new("curl");
@@ -645,7 +679,7 @@ pub fn agrees(expected: &Expected, got: &Got) -> bool {
     let location = expected
         .location
         .as_ref()
-        .map(|l| l.replace(&format!(":{}", CADDY.http), ":HTTP"));
+        .map(|l| l.replace(&format!(":{}", caddy_ports().http), ":HTTP"));
     expected.status == got.status
         && location == got.location
         && match &expected.body {
