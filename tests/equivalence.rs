@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use camino::Utf8Path;
 
@@ -155,62 +152,6 @@ fn fixture(prefix: &Utf8Path) {
         .join(format!("only-{name}"));
     std::fs::create_dir_all(token.parent().unwrap()).unwrap();
     std::fs::write(token, format!("token from {name}")).unwrap();
-}
-
-/// A backend that answers `backend METHOD URI`.
-fn backend() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve_backend(stream));
-        }
-    });
-    port
-}
-
-fn serve_backend(stream: TcpStream) {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    let mut length = 0;
-    let mut forwarded_for = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-        if let Some(v) = lower.strip_prefix("x-forwarded-for:") {
-            v.trim().clone_into(&mut forwarded_for);
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    let mut parts = request_line.split_whitespace();
-    let (method, uri) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    if uri.contains("/slow") {
-        // Silent for longer than the site's `proxy_timeout`.
-        std::thread::sleep(Duration::from_secs(3));
-    }
-    let text = if uri.contains("/xff") {
-        // Who the proxy says the client is.
-        format!("backend sees {forwarded_for}")
-    } else {
-        format!("backend {method} {uri}")
-    };
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
-    );
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -516,7 +457,7 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     let nginx = common::require_tool("nginx");
     common::require_tool("curl");
     let tmp = common::temp_dir("equivalence");
-    let backend_port = backend();
+    let backend_port = common::behaviour::backend();
     let dir = tmp.join("sites");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("sites.infra"), program(&tmp, backend_port)).unwrap();

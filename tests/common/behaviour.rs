@@ -776,8 +776,10 @@ pub fn shrink(lab: &Lab, program: &Program) -> (Program, String) {
     (best, why)
 }
 
-/// A backend that answers `backend METHOD URI`.
-fn backend() -> u16 {
+/// A backend on loopback that answers `backend METHOD URI`; `/xff` in the
+/// path: `backend sees` and the `X-Forwarded-For` it got; `/slow`: after
+/// 3 s of silence.
+pub fn backend() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -796,23 +798,34 @@ fn serve_backend(stream: TcpStream) {
         return;
     }
     let mut length = 0;
+    let mut forwarded_for = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
             break;
         }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
+        }
+        if let Some(v) = lower.strip_prefix("x-forwarded-for:") {
+            v.trim().clone_into(&mut forwarded_for);
         }
     }
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
     let mut parts = request_line.split_whitespace();
-    let text = format!(
-        "backend {} {}",
-        parts.next().unwrap_or(""),
-        parts.next().unwrap_or("")
-    );
+    let (method, uri) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    if uri.contains("/slow") {
+        // Silent for longer than the site's `proxy_timeout`.
+        std::thread::sleep(Duration::from_secs(3));
+    }
+    let text = if uri.contains("/xff") {
+        // Who the proxy says the client is.
+        format!("backend sees {forwarded_for}")
+    } else {
+        format!("backend {method} {uri}")
+    };
     let mut stream = stream;
     let _ = write!(
         stream,
