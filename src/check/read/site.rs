@@ -252,3 +252,25 @@ impl Checker<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{HTTPS_REDIRECT, MAX_BODY, PROXY_TIMEOUT};
+    use crate::check::value::{rules, time};
+    use crate::vocabulary::{Directives, site};
+
+    /// The row's default as the docs show it, read by the row's own rule.
+    fn default(id: site::Id) -> &'static str {
+        id.spec().default.trim_matches('`')
+    }
+
+    #[test]
+    fn the_defaults_applied_are_the_ones_the_rows_document() {
+        assert_eq!(default(site::Id::HttpsRedirect).parse(), Ok(HTTPS_REDIRECT));
+        assert_eq!(rules::size(default(site::Id::MaxBody)), Ok(MAX_BODY));
+        assert_eq!(
+            time::duration(default(site::Id::ProxyTimeout)),
+            Ok(PROXY_TIMEOUT)
+        );
+    }
+}

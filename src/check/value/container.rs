@@ -109,27 +109,18 @@ impl Checker<'_> {
                 .is_some(),
             None => false,
         };
-        if let Err(problem) = values::absolute_path(target) {
-            self.report(say::value::invalid_path(
-                span,
-                target,
-                "volume target",
-                &problem,
-                say::value::EXPECT_IN_CONTAINER,
-            ));
-            return None;
-        }
+        let target_path = values::absolute_path(target);
+        let in_container = say::value::EXPECT_IN_CONTAINER;
+        self.path_checked(target_path, span, target, "volume target", in_container)?;
         let source = if source.starts_with('/') {
-            if let Err(problem) = values::absolute_path(source) {
-                self.report(say::value::invalid_path(
-                    span,
-                    source,
-                    "volume source",
-                    &problem,
-                    say::value::EXPECT_ON_HOST,
-                ));
-                return None;
-            }
+            let source_path = values::absolute_path(source);
+            self.path_checked(
+                source_path,
+                span,
+                source,
+                "volume source",
+                say::value::EXPECT_ON_HOST,
+            )?;
             if external {
                 self.report(say::value::external_host_path(args[1].span));
             }

@@ -6,6 +6,7 @@ use crate::check::say;
 use crate::check::value::rules as values;
 use crate::check::{Checker, Served};
 use crate::model::PathPattern;
+use crate::source::Span;
 use crate::syntax::Arg;
 
 pub(crate) const REDIRECT_PLACEHOLDERS: &[&str] = &["path", "query", "uri", "rest", "host"];
@@ -26,22 +27,31 @@ pub(crate) fn without_braces(s: &str) -> String {
 }
 
 impl Checker<'_> {
+    /// A path rule's result: the value, or the rule's problem reported
+    /// (`expected`: what to write instead, from `say::value::EXPECT_*`).
+    pub(crate) fn path_checked<T>(
+        &mut self,
+        checked: Result<T, values::PathProblem>,
+        span: Span,
+        text: &str,
+        what: &str,
+        expected: &str,
+    ) -> Option<T> {
+        checked
+            .map_err(|problem| {
+                self.report(say::value::invalid_path(
+                    span, text, what, &problem, expected,
+                ));
+            })
+            .ok()
+    }
+
     /// An absolute path on the host, without `..`.
     pub(crate) fn abs_path(&mut self, arg: &Arg<'_>, what: &str) -> Option<Utf8PathBuf> {
         let text = self.text(arg)?;
-        match values::absolute_path(text) {
-            Ok(path) => Some(Utf8PathBuf::from(path)),
-            Err(problem) => {
-                self.report(say::value::invalid_path(
-                    arg.span,
-                    text,
-                    what,
-                    &problem,
-                    say::value::EXPECT_ABSOLUTE,
-                ));
-                None
-            }
-        }
+        let path = values::absolute_path(text);
+        self.path_checked(path, arg.span, text, what, say::value::EXPECT_ABSOLUTE)
+            .map(Utf8PathBuf::from)
     }
 
     /// A folder whose files are served, or that is mounted into the proxy's
@@ -76,21 +86,13 @@ impl Checker<'_> {
         what: &str,
     ) -> Option<Utf8PathBuf> {
         let text = self.text(arg)?;
-        match values::plain_path(text) {
-            Ok(path) if path.starts_with('/') => Some(Utf8PathBuf::from(path)),
-            Ok(path) if path == "." => Some(root.clone()),
-            Ok(path) => Some(root.join(path)),
-            Err(problem) => {
-                self.report(say::value::invalid_path(
-                    arg.span,
-                    text,
-                    what,
-                    &problem,
-                    say::value::EXPECT_UNDER_ROOT,
-                ));
-                None
-            }
-        }
+        let path = values::plain_path(text);
+        let path = self.path_checked(path, arg.span, text, what, say::value::EXPECT_UNDER_ROOT)?;
+        Some(match path.as_str() {
+            "." => root.clone(),
+            p if p.starts_with('/') => Utf8PathBuf::from(p),
+            p => root.join(p),
+        })
     }
 
     /// A URL path (`/404.html`, `/gh/`); a target (`placeholders`) may
@@ -102,19 +104,8 @@ impl Checker<'_> {
         placeholders: bool,
     ) -> Option<String> {
         let text = self.text(arg)?;
-        match values::url_path(text, placeholders) {
-            Ok(()) => Some(text.to_owned()),
-            Err(problem) => {
-                self.report(say::value::invalid_path(
-                    arg.span,
-                    text,
-                    what,
-                    &problem,
-                    say::value::EXPECT_URL_PATH,
-                ));
-                None
-            }
-        }
+        let checked = values::url_path(text, placeholders).map(|()| text.to_owned());
+        self.path_checked(checked, arg.span, text, what, say::value::EXPECT_URL_PATH)
     }
 
     /// `/exact` or `/prefix/*`.

@@ -46,19 +46,10 @@ impl Checker<'_> {
                 } else {
                     text.to_owned()
                 };
-                match values::absolute_path(&bare) {
-                    Ok(_) => Some(SecretRef::File(Utf8PathBuf::from(text))),
-                    Err(problem) => {
-                        self.report(say::value::invalid_path(
-                            path.span,
-                            text,
-                            "secret file",
-                            &problem,
-                            say::value::EXPECT_SECRET_FILE,
-                        ));
-                        None
-                    }
-                }
+                let checked = values::absolute_path(&bare);
+                let expected = say::value::EXPECT_SECRET_FILE;
+                self.path_checked(checked, path.span, text, "secret file", expected)?;
+                Some(SecretRef::File(Utf8PathBuf::from(text)))
             }
             ("env" | "file", None) => {
                 self.report(say::value::secret_without_name(first.span, kind));
