@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::behaviour::{Lab, first_failure, generate, shrink};
+use common::behaviour::{Lab, Outcomes, check, generate, shrink};
 
 #[test]
 fn generated_programs_answer_as_their_plans_say_on_both_proxies() {
@@ -19,16 +19,11 @@ fn generated_programs_answer_as_their_plans_say_on_both_proxies() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(50);
     let lab = Lab::start("behaviour");
-    let mut requests = 0;
+    let mut outcomes = Outcomes::default();
     for i in 0..programs {
         let program = generate(seed + i, 40, lab.backend());
-        requests += program.requests.len();
-        match first_failure(&lab, &program) {
-            Err(e) => panic!(
-                "seed {}: the generator made a program infrac refuses: {e}\n{}",
-                seed + i,
-                program.shown()
-            ),
+        match check(&lab, &program, &mut outcomes) {
+            Err(e) => panic!("seed {}: not served: {e}\n{}", seed + i, program.shown()),
             Ok(None) => {}
             Ok(Some(_)) => {
                 let (small, why) = shrink(&lab, &program);
@@ -40,5 +35,16 @@ fn generated_programs_answer_as_their_plans_say_on_both_proxies() {
             }
         }
     }
-    assert!(requests >= 40 * usize::try_from(programs).unwrap_or(0));
+    // The requests reached every kind of answer the plans give: files,
+    // every redirect status, misses, writes to files, bodies over the
+    // limit, and backends.
+    if programs >= 50 {
+        for status in [200, 301, 302, 307, 308, 404, 405, 413] {
+            assert!(
+                outcomes.statuses.contains(&status),
+                "no request expected {status}: {outcomes:?}"
+            );
+        }
+        assert!(outcomes.proxied > 20, "{outcomes:?}");
+    }
 }

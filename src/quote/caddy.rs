@@ -23,6 +23,25 @@ pub enum Part<'a> {
     Placeholder(&'a str),
 }
 
+/// A string literal in a CEL expression (an `expression` matcher), with
+/// CEL's escapes; the expression is then one token like any other.
+#[must_use]
+pub fn cel_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' | '"' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A value as one Caddyfile token.
 pub fn token(value: &str) -> Result<String, Unquotable> {
     token_parts(&[Part::Text(value)])

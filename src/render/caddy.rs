@@ -257,10 +257,16 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
             otherwise,
         } => HandlerView::Redirect {
             name: names.next("redirect"),
-            // The name is `[A-Za-z0-9._~-]` (the checker's rule).
+            // `ph(req, …)`, not a `{…}` placeholder: CEL cannot read `-`
+            // or `~` (query names may have them) in a placeholder's name.
             unless_query: unless_query
                 .as_ref()
-                .map(|q| Raw::new(format!("`{{http.request.uri.query.{q}}} == \"\"`"))),
+                .map(|q| {
+                    let name = quote::caddy::cel_string(&format!("http.request.uri.query.{q}"));
+                    quote::caddy::token(&format!("ph(req, {name}) == \"\""))
+                })
+                .transpose()?
+                .map(Raw::new),
             to: interp(to)?,
             status: *status,
             otherwise: Box::new(handler(otherwise, ctx, names)?),
@@ -414,7 +420,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
                 },
             })
             .collect(),
-        hidden: plan.hidden.clone(),
+        hidden: super::hidden_regex(&plan.hidden),
         rewrites,
         locations,
         error_pages: plan

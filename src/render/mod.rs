@@ -215,6 +215,15 @@ fn proxy_address(b: &Backend, host: &Host, model: &Model) -> String {
     }
 }
 
+/// A regex matching a path with one of `names` as a component (a plan's
+/// `hidden`), for both proxies' regexps; `None` when there are none.
+fn hidden_regex(names: &[String]) -> Option<String> {
+    (!names.is_empty()).then(|| {
+        let names: Vec<String> = names.iter().map(|h| regex_escape(h)).collect();
+        format!("(^|/)({})(/|$)", names.join("|"))
+    })
+}
+
 /// Escapes regex metacharacters (for NGINX and Caddy regexps).
 fn regex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -9,7 +9,9 @@
 use serde::Serialize;
 
 use super::escape::Raw;
-use super::plan::{Answer, Files, ForwardedFor, Handler, HostPlan, Limits, SitePlan};
+use super::plan::{
+    Answer, Files, ForwardedFor, Handler, HostPlan, Limits, PLAIN_ERRORS, SitePlan, plain,
+};
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
 use crate::quote::{self, Segment, Var, nginx::Part};
 
@@ -43,6 +45,8 @@ struct SiteView {
     errors_snippet: String,
     misdirected: Answer,
     limits: Limits,
+    /// `error_page CODE @infrac_CODE` for these, unless the site has a page.
+    plain_errors: [u16; 8],
 }
 
 #[derive(Serialize)]
@@ -126,6 +130,8 @@ struct WebhookView {
     https_redirect: Raw,
     https_status: u16,
     misdirected: Answer,
+    not_found: Answer,
+    failed: Answer,
 }
 
 /// Text with neutral placeholders as one parameter, with NGINX variables.
@@ -413,6 +419,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         listen_https: listen(&host_plan, host_plan.https_port, true),
         misdirected: host_plan.misdirected,
         limits: plan.limits,
+        plain_errors: PLAIN_ERRORS,
         server_names: site.domains.clone(),
         tls,
         cert: cert(&site.tls, site.canonical(), host),
@@ -432,7 +439,10 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             .uses_resolver
             .then(|| host.proxy.resolver.clone())
             .flatten(),
-        hidden: plan.hidden.as_deref().map(regex).transpose()?,
+        hidden: super::hidden_regex(&plan.hidden)
+            .as_deref()
+            .map(regex)
+            .transpose()?,
         rewrites,
         locations,
         named: std::mem::take(&mut b.named),
@@ -482,7 +492,7 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
         name: w.name.clone(),
         listen_http: listen(&host_plan, host_plan.http_port, false),
         listen_https: listen(&host_plan, host_plan.https_port, true),
-        misdirected: host_plan.misdirected,
+        misdirected: host_plan.misdirected.clone(),
         server_name: w.domain.clone(),
         tls,
         cert: cert(&if tls { Tls::Acme } else { Tls::Off }, &w.domain, host),
@@ -490,6 +500,8 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
         port: w.port,
         https_redirect: Raw::new(format!("https://${{host}}{port}${{request_uri}}")),
         https_status: host_plan.webhook_https_redirect,
+        not_found: host_plan.webhook_not_found,
+        failed: host_plan.webhook_failed,
     })
 }
 
@@ -527,5 +539,6 @@ pub fn render_common(ctx: &Context<'_>) -> Result<String> {
 }
 
 pub fn render_errors(ctx: &Context<'_>) -> Result<String> {
-    ctx.render("nginx-errors.conf.j2", &())
+    let errors: Vec<(u16, String)> = PLAIN_ERRORS.iter().map(|s| (*s, plain(*s))).collect();
+    ctx.render("nginx-errors.conf.j2", &minijinja::context! { errors })
 }

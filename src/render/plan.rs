@@ -14,10 +14,21 @@ use crate::model::{Backend, Host, Model, PathPattern, Route, Site, Tls};
 
 /// A fixed answer: a status and its plain-text body (`404 Not Found`), as
 /// both proxies send their own errors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Answer {
     pub status: u16,
-    pub body: &'static str,
+    pub body: String,
+}
+
+/// The errors NGINX would answer with its own HTML page, answered instead
+/// with `plain` text as Caddy answers them (`{err.status_code}
+/// {err.status_text}`).
+pub const PLAIN_ERRORS: [u16; 8] = [403, 404, 405, 413, 500, 502, 503, 504];
+
+/// `404 Not Found`: an error's plain-text answer, on both proxies.
+#[must_use]
+pub fn plain(status: u16) -> String {
+    format!("{status} {}", reason(status))
 }
 
 /// HTTP's reason phrase for an error status, as Go (and so Caddy's
@@ -70,14 +81,12 @@ pub fn reason(status: u16) -> &'static str {
 }
 
 impl Answer {
-    const NOT_FOUND: Answer = Answer {
-        status: 404,
-        body: "404 Not Found",
-    };
-    const MISDIRECTED: Answer = Answer {
-        status: 421,
-        body: "421 Misdirected Request",
-    };
+    fn plain(status: u16) -> Answer {
+        Answer {
+            status,
+            body: plain(status),
+        }
+    }
 }
 
 /// What a host's proxy does outside its sites, the same on both proxies:
@@ -99,6 +108,11 @@ pub struct HostPlan {
     pub misdirected: Answer,
     /// A webhook's `http://` to `https://`: a POST must stay a POST.
     pub webhook_https_redirect: u16,
+    /// A webhook request that does not look like GitHub's.
+    pub webhook_not_found: Answer,
+    /// Whatever goes wrong in a webhook's receiver: its problems are not
+    /// the client's business.
+    pub webhook_failed: Answer,
 }
 
 impl HostPlan {
@@ -111,9 +125,11 @@ impl HostPlan {
             https_port: host.https_port,
             ipv6: host.has_ipv6() || host.ipv4.is_empty(),
             tls,
-            unknown_name: Answer::NOT_FOUND,
-            misdirected: Answer::MISDIRECTED,
+            unknown_name: Answer::plain(404),
+            misdirected: Answer::plain(421),
             webhook_https_redirect: 308,
+            webhook_not_found: Answer::plain(404),
+            webhook_failed: Answer::plain(400),
         }
     }
 }
@@ -211,9 +227,9 @@ pub struct PageFile {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SitePlan {
-    /// Matches a path with a hidden component (`.git`) anywhere; answered
+    /// Path components never served (`.git`), wherever they are; answered
     /// 404 before any location.
-    pub hidden: Option<String>,
+    pub hidden: Vec<String>,
     pub rewrites: Vec<Rewrite>,
     /// Most specific first; the catch-all (if any) last.
     pub locations: Vec<Location>,
@@ -431,16 +447,13 @@ impl SitePlan {
                                     .to_owned(),
                                 None => e.page.clone(),
                             },
-                            plain: format!("{} {}", e.status, reason(e.status)),
+                            plain: plain(e.status),
                         }),
                         _ => None,
                     }),
             })
             .collect();
-        let hidden = (!site.hide.is_empty()).then(|| {
-            let names: Vec<String> = site.hide.iter().map(|h| super::regex_escape(h)).collect();
-            format!("(^|/)({})(/|$)", names.join("|"))
-        });
+        let hidden = site.hide.clone();
         SitePlan {
             hidden,
             rewrites,

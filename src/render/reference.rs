@@ -11,7 +11,7 @@
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::plan::{Files, Handler, HostPlan, SitePlan};
-use crate::model::{HostId, Model, PathPattern, Site, Tls};
+use crate::model::{HostId, Model, PathPattern, Tls};
 
 /// A request, as the client sends it.
 #[derive(Clone, Debug)]
@@ -68,6 +68,11 @@ fn text(status: u16, body: &str) -> Expected {
     }
 }
 
+/// An error's plain answer (`404 Not Found`).
+fn error(status: u16) -> Expected {
+    text(status, &super::plan::plain(status))
+}
+
 fn redirect(status: u16, location: String) -> Expected {
     Expected {
         status,
@@ -108,7 +113,7 @@ pub fn answer(model: &Model, host: HostId, request: &Request<'_>, files: &dyn Tr
             if let Some(status) = site_plan.https_redirect {
                 return redirect(status, format!("https://{name}{port}{uri}"));
             }
-            return serve(site, &site_plan, request, files);
+            return serve(&site_plan, request, files);
         }
         if site.redirect_from.contains(&name) {
             return redirect(
@@ -117,19 +122,17 @@ pub fn answer(model: &Model, host: HostId, request: &Request<'_>, files: &dyn Tr
             );
         }
     }
-    text(plan.unknown_name.status, plan.unknown_name.body)
+    text(plan.unknown_name.status, &plan.unknown_name.body)
 }
 
 /// A request to one site, over the scheme it is served on.
-fn serve(site: &Site, plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected {
+fn serve(plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected {
     // Before anything else the site does.
     if request.body > plan.limits.max_body {
-        return text(413, "413 Request Entity Too Large");
+        return error(413);
     }
     let mut path = request.path.to_owned();
-    if let Some(hidden) = &site_hidden(site)
-        && path.split('/').any(|c| hidden.iter().any(|h| h == c))
-    {
+    if path.split('/').any(|c| plan.hidden.iter().any(|h| h == c)) {
         return not_found(plan, files);
     }
     // The first rewrite that matches; the query is kept.
@@ -153,15 +156,6 @@ fn serve(site: &Site, plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) 
         .and_then(|p| matched(p, &path))
         .unwrap_or_default();
     handle(&location.handler, plan, request, &path, &rest, files)
-}
-
-/// The names `hide` never serves.
-fn site_hidden(site: &Site) -> Option<Vec<String>> {
-    let mut names = site.hide.clone();
-    if !site.subprojects.is_empty() && !names.iter().any(|n| n == ".git") {
-        names.push(".git".to_owned());
-    }
-    (!names.is_empty()).then_some(names)
 }
 
 /// What `*` of a prefix matched (empty for an exact path), if it matches.
@@ -247,9 +241,7 @@ fn handle(
         }
         Handler::Files(f) => match lookup(f, path, request, files) {
             // Files are read, not written to.
-            Some(_) if !matches!(request.method, "GET" | "HEAD") => {
-                text(405, "405 Method Not Allowed")
-            }
+            Some(_) if !matches!(request.method, "GET" | "HEAD") => error(405),
             Some(content) => text(200, &content),
             None => not_found(plan, files),
         },
@@ -290,6 +282,6 @@ fn not_found(plan: &SitePlan, files: &dyn Tree) -> Expected {
         });
     match page {
         Some(content) => text(404, &content),
-        None => text(404, "404 Not Found"),
+        None => error(404),
     }
 }

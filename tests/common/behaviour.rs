@@ -20,6 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
+use infrac::model::Model;
 use infrac::render::reference::{self, Body, Expected, Request};
 
 /// The lab's ports, moved by `INFRAC_LAB_PORTS` (an offset) so that a long
@@ -150,7 +151,17 @@ const PATHS: &[&str] = &[
     "/q.html",
     "/target.html",
 ];
-const QUERIES: &[&str] = &["", "", "", "q=1", "keep=1", "keep=", "a=1&keep=yes"];
+const QUERIES: &[&str] = &[
+    "",
+    "",
+    "",
+    "q=1",
+    "keep=1",
+    "keep=",
+    "a=1&keep=yes",
+    "keep-it.~1=x",
+    "keep-it.~1=",
+];
 
 fn pick<'a, T>(rng: &mut fastrand::Rng, of: &'a [T]) -> &'a T {
     &of[rng.usize(..of.len())]
@@ -231,7 +242,10 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
                         line.push_str(status);
                     }
                     if rng.u8(..3) == 0 {
-                        line.push_str(" unless_query keep");
+                        // `-`, `.` and `~`: what a query name may hold.
+                        let name: &&str = pick(&mut rng, &["keep", "keep-it.~1"]);
+                        line.push_str(" unless_query ");
+                        line.push_str(name);
                     }
                     line
                 }
@@ -298,7 +312,11 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
                 method: if to_proxy { "POST" } else { "GET" },
                 host: pick(&mut rng, &hosts).clone(),
                 path: if to_proxy {
-                    (*pick(&mut rng, &["/api/v1", "/ping", "/api/"])).to_owned()
+                    (*pick(
+                        &mut rng,
+                        &["/api/v1", "/ping", "/api/", "/index.html", "/a/b.html"],
+                    ))
+                    .to_owned()
                 } else {
                     (*pick(&mut rng, PATHS)).to_owned()
                 },
@@ -405,7 +423,7 @@ impl Lab {
             }],
             requests: vec![],
         };
-        let builds = lab.write(&first).expect("the first program builds");
+        let (builds, _) = lab.write(&first).expect("the first program builds");
         let caddyfile = lab.tmp.join("caddy/etc/caddy/Caddyfile");
         let mut caddy = super::spawn_caddy(&caddyfile, &lab.tmp);
         super::wait_for_port(caddy_ports().probe, "caddy", &mut caddy);
@@ -435,7 +453,9 @@ impl Lab {
     }
 
     /// Builds `program`, writes both trees and the files; the build ids.
-    fn write(&self, program: &Program) -> Result<Vec<(String, String)>, String> {
+    /// Builds `program`, writes both trees and the files: the build ids
+    /// each host must answer, and the model.
+    fn write(&self, program: &Program) -> Result<(Vec<(String, String)>, Model), String> {
         let dir = self.tmp.join("sites");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -476,7 +496,7 @@ impl Lab {
                 m["proof"]["build"].as_str().unwrap().to_owned(),
             ));
         }
-        Ok(builds)
+        Ok((builds, model))
     }
 
     fn await_builds(builds: &[(String, String)]) {
@@ -500,8 +520,8 @@ impl Lab {
     }
 
     /// Serves `program` on both servers.
-    pub fn load(&self, program: &Program) -> Result<(), String> {
-        let builds = self.write(program)?;
+    pub fn load(&self, program: &Program) -> Result<Model, String> {
+        let (builds, model) = self.write(program)?;
         let caddyfile = self.tmp.join("caddy/etc/caddy/Caddyfile");
         let reload = || {
             Command::new("timeout")
@@ -534,7 +554,7 @@ impl Lab {
                 .lines()
                 .filter(|l| !l.contains(r#""level":"info""#))
                 .collect();
-            panic!("caddy reload failed: {}", err.join("\n"));
+            return Err(format!("caddy refused it: {}", err.join("\n")));
         }
         let conf = self.tmp.join("nginx/etc/nginx/nginx.conf");
         let out = Command::new(&self.nginx)
@@ -549,7 +569,7 @@ impl Lab {
         }
         Self::await_builds(&builds);
         self.await_old_workers();
-        Ok(())
+        Ok(model)
     }
 
     /// Until NGINX's workers of the previous configuration have exited:
@@ -576,11 +596,7 @@ impl Lab {
     /// What the reference model says `request` must get (the Caddy host's
     /// view; the NGINX host's is the same plan under another prefix).
     #[must_use]
-    pub fn expected(&self, program: &Program, request: &Req) -> Expected {
-        let dir = self.tmp.join("sites");
-        let sources = infrac::program::load_dir(&dir).unwrap();
-        let model = infrac::program::analyze(&sources).model.unwrap();
-        let _ = program;
+    pub fn expected(model: &Model, request: &Req) -> Expected {
         let host = infrac::model::HostId(
             model
                 .hosts
@@ -595,7 +611,7 @@ impl Lab {
                 .and_then(|_| std::fs::read_to_string(p).ok())
         };
         reference::answer(
-            &model,
+            model,
             host,
             &Request {
                 method: request.method,
@@ -692,14 +708,39 @@ pub fn agrees(expected: &Expected, got: &Got) -> bool {
 /// The first disagreement of `program` on the two servers: the server,
 /// the request, what the model says and what the server answered.
 pub fn first_failure(lab: &Lab, program: &Program) -> Result<Option<String>, String> {
-    Ok(failing_request(lab, program)?.map(|(_, why)| why))
+    Ok(failing_request(lab, program, &mut Outcomes::default())?.map(|(_, why)| why))
+}
+
+/// What the reference model expected of the requests made: statuses, and
+/// whether a backend answered, so a run can show it reached each outcome.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    pub statuses: BTreeSet<u16>,
+    pub proxied: usize,
+}
+
+/// [`first_failure`], adding what was expected to `outcomes`.
+pub fn check(
+    lab: &Lab,
+    program: &Program,
+    outcomes: &mut Outcomes,
+) -> Result<Option<String>, String> {
+    Ok(failing_request(lab, program, outcomes)?.map(|(_, why)| why))
 }
 
 /// [`first_failure`], with the index of the failing request.
-fn failing_request(lab: &Lab, program: &Program) -> Result<Option<(usize, String)>, String> {
-    lab.load(program)?;
+fn failing_request(
+    lab: &Lab,
+    program: &Program,
+    outcomes: &mut Outcomes,
+) -> Result<Option<(usize, String)>, String> {
+    let model = lab.load(program)?;
     for (i, request) in program.requests.iter().enumerate() {
-        let expected = lab.expected(program, request);
+        let expected = Lab::expected(&model, request);
+        outcomes.statuses.insert(expected.status);
+        if matches!(expected.body, Body::Backend { .. }) {
+            outcomes.proxied += 1;
+        }
         for server in ["caddy", "nginx"] {
             let got = lab.ask(server, request);
             if !agrees(&expected, &got) {
@@ -726,7 +767,8 @@ fn failing_request(lab: &Lab, program: &Program) -> Result<Option<(usize, String
 pub fn shrink(lab: &Lab, program: &Program) -> (Program, String) {
     let fails = |p: &Program| first_failure(lab, p).ok().flatten();
     let mut best = program.clone();
-    let Ok(Some((failing, mut why))) = failing_request(lab, program) else {
+    let Ok(Some((failing, mut why))) = failing_request(lab, program, &mut Outcomes::default())
+    else {
         return (best, "no longer fails".to_owned());
     };
     // The failing request alone (it may fail only after others: then all).
