@@ -388,3 +388,30 @@ fn the_checkers_sentences_are_all_in_say() {
         found.join("\n")
     );
 }
+
+/// A cron job or unit takes one schedule and one command, whichever row
+/// gives it: a second is reported where it is, pointing at the first.
+#[test]
+fn a_second_schedule_or_command_is_reported_once_at_its_place() {
+    let host = "host h {\n    address h.example.org\n}\n";
+    for (decl, second, message) in [
+        ("cron", "every 5m", "a cron job has one schedule"),
+        ("cron", "builtin certbot-renew", "a cron job runs one thing"),
+        ("unit", "every 5m", "a unit has one schedule"),
+        ("unit", "builtin certbot-renew", "a unit runs one thing"),
+    ] {
+        let text = format!(
+            "{host}{decl} j {{\n    schedule @daily\n    run \"true\"\n    {second}\n    on h\n}}\n"
+        );
+        let checked = analyze(&common::program(&[("j.infra", &text)]));
+        assert_eq!(
+            common::codes(&checked),
+            vec!["duplicate-setting"],
+            "{decl} {second}"
+        );
+        let d = &checked.diagnostics[0];
+        assert_eq!(d.message, message);
+        let second_line = text.find(second.split(' ').next().unwrap()).unwrap();
+        assert_eq!(d.span().start, second_line, "{decl} {second}");
+    }
+}

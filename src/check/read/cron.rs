@@ -3,6 +3,7 @@
 use crate::check::read::{Scope, block};
 use crate::check::say;
 use crate::check::{Checker, Decl, flat_args};
+use crate::diag::Diagnostic;
 use crate::model::{CronJob, Task};
 use crate::source::Span;
 use crate::syntax::Directive;
@@ -31,29 +32,21 @@ impl Checker<'_> {
                     } else {
                         self.cron_schedule(args[0])
                     };
-                    if let Some((_, first)) = &schedule {
-                        self.report(say::decl::two_schedules(
-                            item.name.span,
-                            "a cron job",
-                            *first,
-                        ));
-                    } else if let Some(s) = parsed {
-                        schedule = Some((s, item.name.span));
-                    }
+                    self.once(&mut schedule, parsed, item.name.span, |at, first| {
+                        say::decl::two_schedules(at, "a cron job", first)
+                    });
                 }
                 cron::Id::Run | cron::Id::Builtin => {
-                    if let Some((_, first)) = &task {
-                        self.report(say::decl::two_cron_commands(item.name.span, *first));
-                    } else if let Some(t) = self.task(
-                        item,
-                        if id == cron::Id::Run {
-                            &[]
-                        } else {
-                            cron::Id::Builtin.spec().choices(0)
-                        },
-                    ) {
-                        task = Some((t, item.name.span));
-                    }
+                    let builtins = match id {
+                        cron::Id::Run => &[][..],
+                        _ => cron::Id::Builtin.spec().choices(0),
+                    };
+                    let t = if task.is_none() {
+                        self.task(item, builtins)
+                    } else {
+                        None
+                    };
+                    self.once(&mut task, t, item.name.span, say::decl::two_cron_commands);
                 }
                 cron::Id::User => {
                     if let Some(u) = self.user(args[0]) {
@@ -72,6 +65,22 @@ impl Checker<'_> {
             task: task.map_or(Task::Run(String::new()), |(t, _)| t),
             user,
             hosts: scope.expand(&placements),
+        }
+    }
+
+    /// A setting that one of two rows gives (`schedule` or `every`, `run`
+    /// or `builtin`): the first is kept, a second reported by `twice`
+    /// (this one, the first).
+    pub(crate) fn once<T>(
+        &mut self,
+        slot: &mut Option<(T, Span)>,
+        value: Option<T>,
+        at: Span,
+        twice: impl FnOnce(Span, Span) -> Diagnostic,
+    ) {
+        match slot {
+            Some((_, first)) => self.report(twice(at, *first)),
+            None => *slot = value.map(|v| (v, at)),
         }
     }
 

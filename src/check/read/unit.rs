@@ -29,18 +29,16 @@ impl Checker<'_> {
                         self.typed(args[0], text::unit_text, &say::decl::UNIT_DESCRIPTION);
                 }
                 unit::Id::Run | unit::Id::Builtin => {
-                    if let Some((_, first)) = &task {
-                        self.report(say::decl::two_unit_commands(item.name.span, *first));
-                    } else if let Some(t) = self.task(
-                        item,
-                        if id == unit::Id::Run {
-                            &[]
-                        } else {
-                            unit::Id::Builtin.spec().choices(0)
-                        },
-                    ) {
-                        task = Some((t, item.name.span));
-                    }
+                    let builtins = match id {
+                        unit::Id::Run => &[][..],
+                        _ => unit::Id::Builtin.spec().choices(0),
+                    };
+                    let t = if task.is_none() {
+                        self.task(item, builtins)
+                    } else {
+                        None
+                    };
+                    self.once(&mut task, t, item.name.span, say::decl::two_unit_commands);
                 }
                 unit::Id::User => user = self.user(args[0]),
                 unit::Id::After => after.extend(args.iter().filter_map(|a| self.unit_name(a))),
@@ -65,11 +63,9 @@ impl Checker<'_> {
                     } else {
                         self.calendar(args[0])
                     };
-                    if let Some((_, first)) = &schedule {
-                        self.report(say::decl::two_schedules(item.name.span, "a unit", *first));
-                    } else if let Some(s) = parsed {
-                        schedule = Some((s, item.name.span));
-                    }
+                    self.once(&mut schedule, parsed, item.name.span, |at, first| {
+                        say::decl::two_schedules(at, "a unit", first)
+                    });
                 }
                 unit::Id::Set => {
                     if let Some(s) = self.unit_setting(args[0], args[1]) {
