@@ -127,6 +127,16 @@ impl Checker<'_> {
             self.report(say::decl::proxy_without_backend(at));
             return None;
         }
+        // A backend that is a declared service: noted as used by this site
+        // (link places the service where its sites are).
+        let mut to_service = |sid: usize, port: u16, span: Span| {
+            used.entry(ServiceId(sid)).or_default().push((site, span));
+            Backend::Service {
+                service: ServiceId(sid),
+                name: model.service(ServiceId(sid)).name.clone(),
+                port,
+            }
+        };
         let mut backends = Vec::new();
         for arg in targets {
             let Some(text) = self.text(arg) else { continue };
@@ -136,16 +146,8 @@ impl Checker<'_> {
                         // A URL naming a declared service is that service:
                         // the renderers then re-resolve it (NGINX).
                         if let Some(&sid) = scope.services.get(&url.host) {
-                            let service = model.service(ServiceId(sid));
-                            let port = url.port.or(service.port).unwrap_or(80);
-                            used.entry(ServiceId(sid))
-                                .or_default()
-                                .push((site, arg.span));
-                            backends.push(Backend::Service {
-                                service: ServiceId(sid),
-                                name: service.name.clone(),
-                                port,
-                            });
+                            let port = url.port.or(model.service(ServiceId(sid)).port);
+                            backends.push(to_service(sid, port.unwrap_or(80), arg.span));
                         } else {
                             backends.push(Backend::Url {
                                 scheme: url.scheme,
@@ -189,14 +191,7 @@ impl Checker<'_> {
                 }
             };
             if let Some(port) = port {
-                used.entry(ServiceId(sid))
-                    .or_default()
-                    .push((site, arg.span));
-                backends.push(Backend::Service {
-                    service: ServiceId(sid),
-                    name: service.name.clone(),
-                    port,
-                });
+                backends.push(to_service(sid, port, arg.span));
             }
         }
         if backends.len() != targets.len() {
