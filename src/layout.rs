@@ -1,10 +1,13 @@
-//! Where each generated file goes on its host. The checker uses this to find
-//! two artifacts aimed at one path (and containers mounting a generated file);
-//! the renderers write exactly these paths.
+//! Which files a host gets and where each goes: the one place that decides
+//! it. The checker uses this list to find two artifacts aimed at one path
+//! (and containers mounting a generated file); `render` renders each entry
+//! by its [`File`] kind and nothing else, so what is written is this list.
 
 use camino::Utf8PathBuf;
 
-use crate::model::{ContainerMode, HostId, Model, ProxyKind, RunMode};
+use crate::model::{
+    ContainerMode, HostId, JobId, Model, ProfileId, ProxyKind, RunMode, SiteId, UnitId, WebhookId,
+};
 use crate::source::Span;
 
 /// A file infrac will write on a host.
@@ -14,6 +17,31 @@ pub struct Planned {
     pub path: Utf8PathBuf,
     /// The declaration it comes from.
     pub origin: Span,
+    /// What it is, and so how it is rendered.
+    pub file: File,
+}
+
+/// What a planned file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum File {
+    Caddyfile,
+    NginxCommon,
+    NginxErrors,
+    NginxSite(SiteId),
+    NginxWebhook(WebhookId),
+    Sysctl(ProfileId),
+    /// The host's compose or stack file.
+    Containers,
+    CronEntry(JobId),
+    CronScript(JobId),
+    UnitService(UnitId),
+    UnitTimer(UnitId),
+    /// The script a unit's built-in task runs.
+    UnitScript(UnitId),
+    WebhookUnit(WebhookId),
+    WebhookHooks(WebhookId),
+    /// The receiver program, shared by the host's webhooks (the first's).
+    WebhookReceiver(WebhookId),
 }
 
 pub const CADDYFILE: &str = "etc/caddy/Caddyfile";
@@ -94,55 +122,85 @@ pub fn webhook_hooks(webhook: &str) -> Utf8PathBuf {
 #[must_use]
 pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
     let host = model.host(id);
-    let at = |path: Utf8PathBuf, origin: Span| Planned { path, origin };
+    let at = |path: Utf8PathBuf, origin: Span, file: File| Planned { path, origin, file };
     let mut out = Vec::new();
+    let serves = !host.sites.is_empty() || !host.webhooks.is_empty();
     match host.proxy.kind {
         ProxyKind::Caddy => {
-            if !host.sites.is_empty() || !host.webhooks.is_empty() {
-                out.push(at(CADDYFILE.into(), host.origin.span));
+            if serves {
+                out.push(at(CADDYFILE.into(), host.origin.span, File::Caddyfile));
             }
         }
         ProxyKind::Nginx => {
-            if !host.sites.is_empty() || !host.webhooks.is_empty() {
-                out.push(at(NGINX_COMMON.into(), host.origin.span));
-                out.push(at(NGINX_ERRORS.into(), host.origin.span));
+            if serves {
+                out.push(at(NGINX_COMMON.into(), host.origin.span, File::NginxCommon));
+                out.push(at(NGINX_ERRORS.into(), host.origin.span, File::NginxErrors));
             }
             for s in &host.sites {
                 let site = model.site(*s);
-                out.push(at(nginx_site(&site.name), site.origin.span));
+                out.push(at(
+                    nginx_site(&site.name),
+                    site.origin.span,
+                    File::NginxSite(*s),
+                ));
             }
             for w in &host.webhooks {
                 let webhook = model.webhook(*w);
-                out.push(at(nginx_webhook(&webhook.name), webhook.origin.span));
+                out.push(at(
+                    nginx_webhook(&webhook.name),
+                    webhook.origin.span,
+                    File::NginxWebhook(*w),
+                ));
             }
         }
     }
     for p in &host.profiles {
-        out.push(at(sysctl(&model.profile(*p).name), host.origin.span));
+        out.push(at(
+            sysctl(&model.profile(*p).name),
+            host.origin.span,
+            File::Sysctl(*p),
+        ));
     }
     if !host.services.is_empty() || host.proxy.mode != RunMode::Systemd {
         let path = match host.containers {
             ContainerMode::Compose => compose(&host.stack),
             ContainerMode::Swarm => stack(&host.stack),
         };
-        out.push(at(path, host.origin.span));
+        out.push(at(path, host.origin.span, File::Containers));
     }
     for j in &host.jobs {
         let job = model.job(*j);
-        out.push(at(cron_entry(&job.name), job.origin.span));
-        out.push(at(cron_script(&job.name), job.origin.span));
+        out.push(at(
+            cron_entry(&job.name),
+            job.origin.span,
+            File::CronEntry(*j),
+        ));
+        out.push(at(
+            cron_script(&job.name),
+            job.origin.span,
+            File::CronScript(*j),
+        ));
     }
     for u in &host.units {
         let unit_decl = model.unit(*u);
-        out.push(at(unit(&unit_decl.name, "service"), unit_decl.origin.span));
+        let span = unit_decl.origin.span;
+        out.push(at(
+            unit(&unit_decl.name, "service"),
+            span,
+            File::UnitService(*u),
+        ));
         if unit_decl.schedule.is_some() {
-            out.push(at(unit(&unit_decl.name, "timer"), unit_decl.origin.span));
+            out.push(at(
+                unit(&unit_decl.name, "timer"),
+                span,
+                File::UnitTimer(*u),
+            ));
         }
         if matches!(
             unit_decl.task,
             crate::model::Task::CertbotRenew | crate::model::Task::RestartProxy
         ) {
-            out.push(at(unit_script(&unit_decl.name), unit_decl.origin.span));
+            out.push(at(unit_script(&unit_decl.name), span, File::UnitScript(*u)));
         }
     }
     for w in &host.webhooks {
@@ -150,11 +208,20 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
         out.push(at(
             unit(&webhook_unit(&webhook.name), "service"),
             webhook.origin.span,
+            File::WebhookUnit(*w),
         ));
-        out.push(at(webhook_hooks(&webhook.name), webhook.origin.span));
+        out.push(at(
+            webhook_hooks(&webhook.name),
+            webhook.origin.span,
+            File::WebhookHooks(*w),
+        ));
     }
     if let Some(w) = host.webhooks.first() {
-        out.push(at(WEBHOOK_RECEIVER.into(), model.webhook(*w).origin.span));
+        out.push(at(
+            WEBHOOK_RECEIVER.into(),
+            model.webhook(*w).origin.span,
+            File::WebhookReceiver(*w),
+        ));
     }
     out
 }

@@ -174,6 +174,9 @@ pub struct Host {
     /// The ACME directory Caddy obtains certificates from (`None`: Caddy's
     /// default, Let's Encrypt).
     pub acme_ca: Option<String>,
+    /// Proxies in front of this one whose forwarding headers are passed
+    /// on, extended (addresses and networks, as written).
+    pub trusted_proxies: Vec<String>,
     pub stack: String,
     /// Where the host's tree lands, like DESTDIR (tests, staging). Every
     /// absolute path in the generated files is under it too.

@@ -280,7 +280,8 @@ fn up_to_date(tree: &HostTree, dir: &Utf8Path) -> bool {
         .iter()
         .map(|f| (f.path.as_path(), (f.content.as_bytes(), f.mode)))
         .collect();
-    want.insert(Utf8Path::new(MANIFEST), (tree.manifest.as_bytes(), 0o644));
+    let manifest = tree.manifest.to_json();
+    want.insert(Utf8Path::new(MANIFEST), (manifest.as_bytes(), 0o644));
     let mut found = 0;
     let mut stack = vec![Utf8PathBuf::new()];
     while let Some(rel) = stack.pop() {
@@ -357,7 +358,7 @@ fn write_host(tree: &HostTree, host_root: &Utf8Path) -> Result<(), WriteError> {
         set_mode(&path, file.mode)?;
     }
     let manifest = host_root.join(MANIFEST);
-    std::fs::write(&manifest, &tree.manifest).map_err(io(&manifest))?;
+    std::fs::write(&manifest, tree.manifest.to_json()).map_err(io(&manifest))?;
     set_mode(&manifest, 0o644)
 }
 

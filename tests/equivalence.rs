@@ -15,7 +15,7 @@ const CADDY_HTTPS: u16 = 18443;
 const NGINX_HTTP: u16 = 28080;
 const NGINX_HTTPS: u16 = 28443;
 
-fn program(tmp: &Utf8Path, backend: u16) -> String {
+fn program(tmp: &Utf8Path, backend: u16, tls_backend: u16) -> String {
     format!(
         r"
 defaults {{
@@ -37,6 +37,7 @@ host caddyhost {{
     proxy caddy
     caddy_admin localhost:12019
     probe_port 17707
+    trusted_proxies 127.0.0.2 10.0.0.0/8
     http_port {CADDY_HTTP}
     https_port {CADDY_HTTPS}
     prefix {tmp}/caddy
@@ -46,6 +47,7 @@ host nginxhost {{
     address 127.0.0.1
     proxy nginx
     probe_port 27707
+    trusted_proxies 127.0.0.2 10.0.0.0/8
     http_port {NGINX_HTTP}
     https_port {NGINX_HTTPS}
     prefix {tmp}/nginx
@@ -78,6 +80,8 @@ site app {{
     on caddyhost nginxhost
     tls off
     proxy /api/* http://127.0.0.1:{backend}
+    # A backend whose certificate no CA signed: refused on both.
+    proxy /tls/* https://127.0.0.1:{tls_backend}
     max_body 1k
     proxy_timeout 1s
     static
@@ -122,6 +126,8 @@ fn fixture(prefix: &Utf8Path) {
         ("srv/docs/.git/HEAD", "ref: refs/heads/main"),
         ("srv/docs/guide/index.html", "guide home"),
         ("srv/docs/guide/intro.html", "guide intro"),
+        ("srv/docs/guide/deeper/index.html", "guide deeper"),
+        ("srv/docs/empty/.keep", ""),
         ("srv/docs/guide/.git/config", "[core]"),
         ("srv/docs/old-tree/legacy.html", "legacy page"),
         ("srv/docs/old-tree/stable/users/a.html", "stable a"),
@@ -171,6 +177,9 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
     let mut curl = Command::new("curl");
     for h in case.headers {
         curl.arg("-H").arg(h);
+    }
+    if let Some(source) = case.source {
+        curl.arg("--interface").arg(source);
     }
     if case.send > 0 {
         let data = tmp.join("data");
@@ -225,7 +234,9 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
     let body = if (300..400).contains(&status) {
         String::new()
     } else {
-        std::fs::read_to_string(&body).unwrap_or_default()
+        std::fs::read_to_string(&body)
+            .unwrap_or_default()
+            .replace(&format!(":{}", ports.0), ":HTTP")
     };
     Response {
         status,
@@ -235,6 +246,8 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
 }
 
 struct Case {
+    /// The address the request comes from (`None`: 127.0.0.1).
+    source: Option<&'static str>,
     host: &'static str,
     https: bool,
     method: &'static str,
@@ -255,6 +268,7 @@ impl Case {
 
 const fn get(host: &'static str, path: &'static str, status: u16, body: &'static str) -> Case {
     Case {
+        source: None,
         host,
         https: false,
         method: "GET",
@@ -274,6 +288,7 @@ const fn redirect(
     location: &'static str,
 ) -> Case {
     Case {
+        source: None,
         host,
         https: false,
         method: "GET",
@@ -286,14 +301,76 @@ const fn redirect(
     }
 }
 
-fn cases() -> Vec<Case> {
+fn cases(backend: u16) -> Vec<Case> {
+    // What a backend at 127.0.0.1:PORT is told, as `/forwarded` shows it.
+    let told = |what: &str| -> &'static str {
+        Box::leak(format!("{what} sent=127.0.0.1:{backend}").into_boxed_str())
+    };
+    let spoofing: &'static [&'static str] = &[
+        "X-Forwarded-For: 203.0.113.66",
+        "X-Forwarded-Proto: https",
+        "X-Forwarded-Host: evil.test",
+    ];
     vec![
+        // Forwarding headers: from anyone but a trusted proxy, a client's
+        // own are replaced by what the server saw; from a trusted one
+        // (127.0.0.2 here), passed on, For extended with the peer. A URL
+        // backend gets its own name as Host.
+        Case {
+            headers: spoofing,
+            ..get(
+                "app.test",
+                "/api/forwarded",
+                200,
+                told("for=127.0.0.1 proto=http host=app.test:HTTP"),
+            )
+        },
+        Case {
+            source: Some("127.0.0.2"),
+            headers: spoofing,
+            ..get(
+                "app.test",
+                "/api/forwarded",
+                200,
+                told("for=203.0.113.66, 127.0.0.2 proto=https host=evil.test"),
+            )
+        },
+        Case {
+            source: Some("127.0.0.2"),
+            ..get(
+                "app.test",
+                "/api/forwarded",
+                200,
+                told("for=127.0.0.2 proto=http host=app.test:HTTP"),
+            )
+        },
+        // An https backend's certificate is verified on both: a
+        // self-signed one is a 502, never served.
+        get("app.test", "/tls/x", 502, "502 Bad Gateway"),
         // Static files, try_files candidates, the fallback tree.
         get("docs.test", "/", 200, "docs home"),
         get("docs.test", "/about", 200, "about"),
         get("docs.test", "/about.html", 200, "about"),
         get("docs.test", "/sub/", 200, "sub index"),
-        get("docs.test", "/sub", 200, "sub index"),
+        // A folder asked for without its slash: to the slashed URL (the
+        // page's relative links resolve inside it), query kept, 308.
+        redirect("docs.test", "/sub", 308, "/sub/"),
+        redirect("docs.test", "/sub?q=1", 308, "/sub/?q=1"),
+        redirect("docs.test", "/guide/deeper", 308, "/guide/deeper/"),
+        get("docs.test", "/guide/deeper/", 200, "guide deeper"),
+        // A folder without an index: a plain 404 on both (no 403).
+        get("docs.test", "/empty/", 404, "custom 404"),
+        get("docs.test", "/empty", 404, "custom 404"),
+        // Paths are case-sensitive, as files are named (Caddy's `path`
+        // matcher is not); percent-escapes and doubled slashes are read
+        // decoded and merged.
+        get("docs.test", "/About", 404, "custom 404"),
+        get("docs.test", "/Guide/intro", 404, "custom 404"),
+        get("docs.test", "/%61bout", 200, "about"),
+        get("docs.test", "/guide//intro", 200, "guide intro"),
+        redirect("docs.test", "//blog/post", 301, "/news/post"),
+        get("app.test", "/API/users", 404, "404 Not Found"),
+        get("app.test", "/%61pi/x", 200, "backend GET /%61pi/x"),
         get("docs.test", "/sub/index.html", 200, "sub index"),
         get("docs.test", "/legacy", 200, "legacy page"),
         get("docs.test", "/stable/users/a.html", 200, "stable a"),
@@ -305,7 +382,7 @@ fn cases() -> Vec<Case> {
         get("docs.test", "/.git/HEAD", 404, "custom 404"),
         get("docs.test", "/guide/.git/config", 404, "custom 404"),
         // The subproject and its trailing-slash redirect.
-        redirect("docs.test", "/guide", 301, "/guide/"),
+        redirect("docs.test", "/guide", 308, "/guide/"),
         get("docs.test", "/guide/", 200, "guide home"),
         get("docs.test", "/guide/intro", 200, "guide intro"),
         get("docs.test", "/guide/intro.html", 200, "guide intro"),
@@ -451,6 +528,28 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// An HTTPS server with a self-signed certificate (`openssl s_server`).
+fn tls_backend(tmp: &Utf8Path) -> (common::Server, u16) {
+    let (cert, key) = (tmp.join("backend.pem"), tmp.join("backend.key"));
+    common::self_signed(cert.as_std_path(), key.as_std_path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(common::require_tool("openssl"))
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-cert", cert.as_str(), "-key", key.as_str()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    common::wait_for_port(port, "openssl s_server", &mut child);
+    (common::Server(child), port)
+}
+
 #[test]
 fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     common::require_tool("caddy");
@@ -458,9 +557,14 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     common::require_tool("curl");
     let tmp = common::temp_dir("equivalence");
     let backend_port = common::behaviour::backend();
+    let tls_backend = tls_backend(&tmp);
     let dir = tmp.join("sites");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("sites.infra"), program(&tmp, backend_port)).unwrap();
+    std::fs::write(
+        dir.join("sites.infra"),
+        program(&tmp, backend_port, tls_backend.1),
+    )
+    .unwrap();
     let sources = infrac::program::load_dir(&dir).unwrap();
     let checked = infrac::program::analyze(&sources);
     let model = checked
@@ -470,11 +574,8 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     let builds: Vec<(String, String)> = trees
         .iter()
         .map(|t| {
-            let m: serde_json::Value = serde_json::from_str(&t.manifest).unwrap();
-            (
-                m["proof"]["url"].as_str().unwrap().to_owned(),
-                m["proof"]["build"].as_str().unwrap().to_owned(),
-            )
+            let proof = t.manifest.proof.clone().expect("a proxy host has a proof");
+            (proof.url, proof.build)
         })
         .collect();
     for tree in trees {
@@ -523,7 +624,7 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         "Caddy and NGINX configs differ, so do their ids"
     );
 
-    let cases = cases();
+    let cases = cases(backend_port);
     let hosts: std::collections::BTreeSet<&str> = cases
         .iter()
         .map(|c| c.host.trim_start_matches("www."))

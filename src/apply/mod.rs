@@ -146,8 +146,7 @@ impl ApplyError {
 impl Target {
     /// The target of a host straight from a build.
     pub fn from_tree(tree: &HostTree) -> Result<Target, ApplyError> {
-        let manifest: Manifest = serde_json::from_str(&tree.manifest)
-            .map_err(|e| ApplyError::Input(format!("internal error: manifest: {e}")))?;
+        let manifest = tree.manifest.clone();
         let files = manifest
             .files
             .iter()

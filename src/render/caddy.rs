@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use super::escape::Raw;
-use super::plan::{Files, ForwardedFor, Handler, HostPlan, Limits, SitePlan};
+use super::plan::{Files, Handler, HostPlan, Limits, SitePlan, UpstreamHost};
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
-use crate::model::{Backend, Encoding, Host, Model, PathPattern, ProxyKind, Site, Tls, Webhook};
+use crate::model::{Encoding, Host, Model, PathPattern, ProxyKind, Site, Tls, Webhook};
 use crate::quote::{self, Segment, Var, caddy::Part};
 
 #[derive(Serialize)]
@@ -31,6 +31,8 @@ struct SiteView {
     encode: Vec<&'static str>,
     headers: Vec<HeaderView>,
     hidden: Option<String>,
+    /// Whether `{vars.path}` is used, and so captured.
+    captures_path: bool,
     rewrites: Vec<RewriteView>,
     locations: Vec<LocationView>,
     error_pages: Vec<ErrorView>,
@@ -72,20 +74,26 @@ struct AliasView {
     http: Option<HttpView>,
 }
 
+/// A path pattern as a `path_regexp` (case-sensitive, as the plan's
+/// paths are; Caddy's `path` matcher is not), capturing a prefix's `{rest}`.
+#[derive(Serialize)]
+struct PathMatcher {
+    name: String,
+    regexp: Raw,
+    /// Whether `{rest}` is used, and so set from the capture.
+    rest: bool,
+}
+
 #[derive(Serialize)]
 struct RewriteView {
-    matcher: String,
-    /// `path_regexp` for `{rest}`.
-    regexp: Option<String>,
+    matcher: PathMatcher,
     to: Raw,
 }
 
 #[derive(Serialize)]
 struct LocationView {
-    /// `/exact`, `/prefix/*`, or none for the catch-all.
-    matcher: Option<String>,
-    /// Regexp capturing `{rest}` into `{vars.rest}`.
-    rest: Option<String>,
+    /// None: the catch-all.
+    matcher: Option<PathMatcher>,
     handler: HandlerView,
 }
 
@@ -108,13 +116,16 @@ enum HandlerView {
     },
     Proxy {
         upstreams: Vec<String>,
-        external: bool,
-        forwarded_for: Raw,
+        /// `header_up Host` (else the client's, Caddy's default).
+        host: Option<Raw>,
+        /// The CA bundle an `https://` backend is verified against.
+        trust: Option<&'static str>,
         timeout: u64,
     },
     Files {
         strip: Option<String>,
         tries: Vec<TryView>,
+        slash_status: u16,
     },
     NotFound,
 }
@@ -132,6 +143,8 @@ struct TryView {
     name: String,
     root: String,
     files: Vec<Raw>,
+    /// The folder's slashed URL, when the request names it without.
+    slash: Option<Raw>,
 }
 
 #[derive(Serialize)]
@@ -153,12 +166,16 @@ struct WebhookView {
     http: Option<HttpView>,
 }
 
-/// Caddy's placeholder for a neutral one.
+/// Caddy's placeholder for a neutral one. `{path}` is `{vars.path}`, the
+/// path as the plan reads it (decoded, doubled slashes merged: what
+/// `path_regexp` matches), captured in each site's route: Caddy's own
+/// `{path}` keeps doubled slashes.
 fn placeholder(v: Var) -> &'static str {
     match v {
-        Var::Path => "path",
+        Var::Path => "vars.path",
         Var::Query => "query",
-        Var::Uri => "uri",
+        // As sent, before any rewrite (NGINX's `$request_uri`).
+        Var::Uri => "http.request.orig_uri",
         Var::Host => "host",
         Var::Rest => "vars.rest",
     }
@@ -166,6 +183,20 @@ fn placeholder(v: Var) -> &'static str {
 
 /// Text with neutral placeholders (`/new/{rest}`) as one Caddy token.
 fn interp(s: &str) -> Result<Raw> {
+    interp_with(s, placeholder)
+}
+
+/// A file to look for under a root: `{path}` is Caddy's own (after `uri
+/// strip_prefix`, which `{vars.path}` is not), which the `file` matcher
+/// cleans itself.
+fn file_interp(s: &str) -> Result<Raw> {
+    interp_with(s, |v| match v {
+        Var::Path => "path",
+        v => placeholder(v),
+    })
+}
+
+fn interp_with(s: &str, placeholder: impl Fn(Var) -> &'static str) -> Result<Raw> {
     let segments = super::escape::segments(s)?;
     let parts: Vec<Part<'_>> = segments
         .iter()
@@ -292,18 +323,20 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
         },
         Handler::Proxy {
             backends,
-            forwarded_for,
+            host,
+            tls,
             timeout,
         } => HandlerView::Proxy {
             timeout: *timeout,
-            forwarded_for: Raw::new(match forwarded_for {
-                ForwardedFor::Peer => "{remote_host}",
-            }),
+            host: match host {
+                UpstreamHost::Client => None,
+                UpstreamHost::Backend => Some(Raw::new("{upstream_hostport}")),
+            },
+            trust: tls.map(|t| t.ca_bundle),
             upstreams: backends
                 .iter()
                 .map(|b| proxy_address(b, ctx.host, ctx.model))
                 .collect(),
-            external: backends.iter().any(|b| matches!(b, Backend::Url { .. })),
         },
         Handler::Files(files) => files_view(files, names)?,
         Handler::NotFound => HandlerView::NotFound,
@@ -311,42 +344,60 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
 }
 
 fn files_view(files: &Files, names: &mut Names) -> Result<HandlerView> {
-    let candidates: Vec<Raw> = files
-        .try_files
-        .iter()
-        .map(|c| interp(c))
-        .collect::<Result<_>>()?;
-    let tries = std::iter::once(&files.root)
-        .chain(files.fallback.as_ref())
-        .map(|root| TryView {
-            name: names.next("file"),
-            root: root.to_string(),
-            files: candidates.clone(),
+    // The path before `uri strip_prefix`, then the slash and the query.
+    let slashed = Raw::new(quote::caddy::token_parts(&[
+        Part::Placeholder(placeholder(Var::Path)),
+        Part::Text("/"),
+        Part::Placeholder("http.request.uri.prefixed_query"),
+    ])?);
+    let tries = files
+        .stages()
+        .into_iter()
+        .map(|stage| {
+            Ok(TryView {
+                name: names.next("file"),
+                root: stage.root.to_string(),
+                files: stage
+                    .files
+                    .iter()
+                    .map(|c| file_interp(c))
+                    .collect::<Result<_>>()?,
+                slash: stage.slash.then(|| slashed.clone()),
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(HandlerView::Files {
         strip: files.strip_prefix.clone(),
         tries,
+        slash_status: files.slash_redirect,
     })
 }
 
-fn location_matcher(p: &PathPattern) -> (String, Option<String>) {
-    match p {
-        PathPattern::Exact(p) => (p.clone(), None),
-        PathPattern::Prefix(p) => (format!("{p}*"), Some(format!("^{}(.*)$", regex_escape(p)))),
-    }
+fn path_matcher(name: String, p: &PathPattern, rest: bool) -> Result<PathMatcher> {
+    let regexp = match p {
+        PathPattern::Exact(p) => format!("^{}$", regex_escape(p)),
+        PathPattern::Prefix(p) => format!("^{}(.*)$", regex_escape(p)),
+    };
+    Ok(PathMatcher {
+        name,
+        regexp: Raw::new(quote::caddy::token(&regexp)?),
+        rest: rest && matches!(p, PathPattern::Prefix(_)),
+    })
 }
 
-fn uses_rest(h: &HandlerView) -> bool {
-    let uses = |r: &Raw| r.as_str().contains("{vars.rest}");
+/// Whether a handler's tokens use a placeholder (`{vars.rest}`).
+fn uses(h: &HandlerView, placeholder: &str) -> bool {
+    let has = |r: &Raw| r.as_str().contains(placeholder);
     match h {
-        HandlerView::Redirect { to, otherwise, .. } => uses(to) || uses_rest(otherwise),
+        HandlerView::Redirect { to, otherwise, .. } => has(to) || uses(otherwise, placeholder),
         HandlerView::RedirectFirst {
             candidates,
             otherwise,
             ..
-        } => candidates.iter().any(|c| uses(&c.file) || uses(&c.to)) || uses_rest(otherwise),
-        HandlerView::Files { tries, .. } => tries.iter().any(|t| t.files.iter().any(uses)),
+        } => candidates.iter().any(|c| has(&c.file) || has(&c.to)) || uses(otherwise, placeholder),
+        HandlerView::Files { tries, .. } => tries
+            .iter()
+            .any(|t| t.files.iter().any(has) || t.slash.as_ref().is_some_and(has)),
         HandlerView::Proxy { .. } | HandlerView::NotFound => false,
     }
 }
@@ -356,34 +407,26 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     let plan = SitePlan::new(site, host);
     let mut names = Names { next: 0 };
     let tls = site.tls != Tls::Off;
-    let locations = plan
+    let locations: Vec<LocationView> = plan
         .locations
         .iter()
         .map(|l| {
-            let (matcher, rest) = match &l.pattern {
-                Some(p) => {
-                    let (m, r) = location_matcher(p);
-                    (Some(m), r)
-                }
-                None => (None, None),
-            };
             let handler = handler(&l.handler, ctx, &mut names)?;
             // Capture `{rest}` only where something uses it.
-            Ok(LocationView {
-                matcher,
-                rest: rest.filter(|_| uses_rest(&handler)),
-                handler,
-            })
+            let matcher = l
+                .pattern
+                .as_ref()
+                .map(|p| path_matcher(names.next("location"), p, uses(&handler, "{vars.rest}")))
+                .transpose()?;
+            Ok(LocationView { matcher, handler })
         })
         .collect::<Result<_>>()?;
-    let rewrites = plan
+    let rewrites: Vec<RewriteView> = plan
         .rewrites
         .iter()
         .map(|r| {
-            let (matcher, regexp) = location_matcher(&r.from);
             Ok(RewriteView {
-                matcher,
-                regexp,
+                matcher: path_matcher(names.next("rewrite"), &r.from, true)?,
                 to: interp(&r.to)?,
             })
         })
@@ -420,6 +463,10 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
                 },
             })
             .collect(),
+        captures_path: rewrites
+            .iter()
+            .any(|r| r.to.as_str().contains("{vars.path}"))
+            || locations.iter().any(|l| uses(&l.handler, "{vars.path}")),
         hidden: super::hidden_regex(&plan.hidden),
         rewrites,
         locations,

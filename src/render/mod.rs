@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::layout;
 use crate::manifest::{self, Manifest, Proof, ReloadCommands};
-use crate::model::{Backend, Host, HostId, Model, ProxyKind, RunMode, Site, Task};
+use crate::model::{Backend, Host, HostId, Model, RunMode, Site};
 use crate::quote::shell::word;
 use escape::Raw;
 
@@ -47,7 +47,9 @@ pub struct HostTree {
     pub files: Vec<Artifact>,
     /// Secrets the files refer to: materialised on the host at apply time.
     pub secrets: Vec<SecretUse>,
-    pub manifest: String,
+    /// What `apply` works from: handed to it as it is after a build, and
+    /// written as `manifest.json` for `apply --from`.
+    pub manifest: Manifest,
 }
 
 /// An error in a template: a bug in infrac, not in the input.
@@ -462,8 +464,9 @@ fn render_host(
         });
         Ok(())
     };
-    proxy_files(model, host, &mut emit)?;
-    system_files(model, host, &mut emit)?;
+    for planned in layout::plan(model, id) {
+        emit_file(model, host, &planned, &mut emit)?;
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let build = build_id(&files);
     for f in &mut files {
@@ -472,7 +475,7 @@ fn render_host(
         }
     }
     secrets.sort_by(|a, b| (&a.used_by, &a.name).cmp(&(&b.used_by, &b.name)));
-    let manifest = manifest(model, host, &files, &secrets, &build).to_json();
+    let manifest = manifest(model, host, &files, &secrets, &build);
     Ok(HostTree {
         host: host.name.clone(),
         files,
@@ -500,15 +503,38 @@ fn plain(
     r.map(|c| (c, Vec::new()))
 }
 
-/// The proxy's files: the Caddyfile, or NGINX's confs.
-fn proxy_files(model: &Model, host: &Host, emit: &mut Emit<'_>) -> Result<(), RenderError> {
-    if host.sites.is_empty() && host.webhooks.is_empty() {
-        return Ok(());
-    }
+/// How one planned file is rendered: its mode, the source files it comes
+/// from, what reloads when it changes, and its content. The path and the
+/// list of files are `layout::plan`'s: this only says how.
+fn emit_file(
+    model: &Model,
+    host: &Host,
+    planned: &layout::Planned,
+    emit: &mut Emit<'_>,
+) -> Result<(), RenderError> {
+    use layout::File;
     let host_file = host.origin.file.clone();
-    match host.proxy.kind {
-        ProxyKind::Caddy => {
-            let sources = std::iter::once(host_file)
+    let with = |file: &Utf8Path| vec![host_file.clone(), file.to_owned()];
+    let path = planned.path.clone();
+    let nginx = Some(Reload::Nginx);
+    let webhook_reload = |w: &crate::model::Webhook| {
+        Some(Reload::Systemd(format!(
+            "{}.service",
+            layout::webhook_unit(&w.name)
+        )))
+    };
+    // A timer's unit is started by the timer: restart the timer.
+    let unit_reload = |u: &crate::model::Unit| {
+        let suffix = if u.schedule.is_some() {
+            "timer"
+        } else {
+            "service"
+        };
+        Some(Reload::Systemd(format!("{}.{suffix}", u.name)))
+    };
+    match planned.file {
+        File::Caddyfile => {
+            let sources = std::iter::once(host_file.clone())
                 .chain(
                     host.sites
                         .iter()
@@ -520,182 +546,118 @@ fn proxy_files(model: &Model, host: &Host, emit: &mut Emit<'_>) -> Result<(), Re
                         .map(|w| model.webhook(*w).origin.file.clone()),
                 )
                 .collect();
+            emit(path, 0o644, sources, Some(Reload::Caddy), &|ctx| {
+                plain(caddy::render(ctx))
+            })
+        }
+        File::NginxCommon => emit(path, 0o644, vec![host_file], nginx, &|ctx| {
+            plain(nginx::render_common(ctx))
+        }),
+        File::NginxErrors => emit(path, 0o644, vec![host_file], nginx, &|ctx| {
+            plain(nginx::render_errors(ctx))
+        }),
+        File::NginxSite(s) => {
+            let site = model.site(s);
+            emit(path, 0o644, with(&site.origin.file), nginx, &|ctx| {
+                plain(nginx::render_site(ctx, site))
+            })
+        }
+        File::NginxWebhook(w) => {
+            let webhook = model.webhook(w);
+            emit(path, 0o644, with(&webhook.origin.file), nginx, &|ctx| {
+                plain(nginx::render_webhook(ctx, webhook))
+            })
+        }
+        File::Sysctl(p) => {
+            let profile = model.profile(p);
+            let mut sources = vec![host_file];
+            sources.extend(profile.origin.as_ref().map(|o| o.file.clone()));
+            emit(path, 0o644, sources, Some(Reload::Sysctl), &|ctx| {
+                plain(system::sysctl(ctx, profile))
+            })
+        }
+        File::Containers => {
+            let sources = std::iter::once(host_file)
+                .chain(
+                    host.services
+                        .iter()
+                        .map(|s| model.service(*s).origin.file.clone()),
+                )
+                .collect();
             emit(
-                layout::CADDYFILE.into(),
+                path,
                 0o644,
                 sources,
-                Some(Reload::Caddy),
-                &|ctx| plain(caddy::render(ctx)),
+                Some(Reload::Containers),
+                &system::compose,
             )
         }
-        ProxyKind::Nginx => {
-            let nginx = Some(Reload::Nginx);
-            emit(
-                layout::NGINX_COMMON.into(),
-                0o644,
-                vec![host_file.clone()],
-                nginx.clone(),
-                &|ctx| plain(nginx::render_common(ctx)),
-            )?;
-            emit(
-                layout::NGINX_ERRORS.into(),
-                0o644,
-                vec![host_file.clone()],
-                nginx.clone(),
-                &|ctx| plain(nginx::render_errors(ctx)),
-            )?;
-            for s in &host.sites {
-                let site = model.site(*s);
-                let sources = vec![host_file.clone(), site.origin.file.clone()];
-                emit(
-                    layout::nginx_site(&site.name),
-                    0o644,
-                    sources,
-                    nginx.clone(),
-                    &|ctx| plain(nginx::render_site(ctx, site)),
-                )?;
-            }
-            for w in &host.webhooks {
-                let webhook = model.webhook(*w);
-                let sources = vec![host_file.clone(), webhook.origin.file.clone()];
-                emit(
-                    layout::nginx_webhook(&webhook.name),
-                    0o644,
-                    sources,
-                    nginx.clone(),
-                    &|ctx| plain(nginx::render_webhook(ctx, webhook)),
-                )?;
-            }
-            Ok(())
+        File::CronEntry(j) => {
+            let job = model.job(j);
+            emit(path, 0o644, with(&job.origin.file), None, &|ctx| {
+                plain(system::cron_entry(ctx, job))
+            })
         }
-    }
-}
-
-/// Sysctl files, cron jobs, units, the containers' compose or stack file,
-/// the webhook receiver: the paths of `layout::plan`.
-fn system_files(model: &Model, host: &Host, emit: &mut Emit<'_>) -> Result<(), RenderError> {
-    let host_file = host.origin.file.clone();
-    for p in &host.profiles {
-        let profile = model.profile(*p);
-        let mut sources = vec![host_file.clone()];
-        sources.extend(profile.origin.as_ref().map(|o| o.file.clone()));
-        emit(
-            layout::sysctl(&profile.name),
-            0o644,
-            sources,
-            Some(Reload::Sysctl),
-            &|ctx| plain(system::sysctl(ctx, profile)),
-        )?;
-    }
-    if !host.services.is_empty() || host.proxy.mode != RunMode::Systemd {
-        let path = match host.containers {
-            crate::model::ContainerMode::Compose => layout::compose(&host.stack),
-            crate::model::ContainerMode::Swarm => layout::stack(&host.stack),
-        };
-        let sources = std::iter::once(host_file.clone())
-            .chain(
-                host.services
-                    .iter()
-                    .map(|s| model.service(*s).origin.file.clone()),
-            )
-            .collect();
-        emit(
-            path,
-            0o644,
-            sources,
-            Some(Reload::Containers),
-            &system::compose,
-        )?;
-    }
-    for j in &host.jobs {
-        let job = model.job(*j);
-        let sources = vec![host_file.clone(), job.origin.file.clone()];
-        emit(
-            layout::cron_entry(&job.name),
-            0o644,
-            sources.clone(),
-            None,
-            &|ctx| plain(system::cron_entry(ctx, job)),
-        )?;
-        emit(
-            layout::cron_script(&job.name),
-            0o755,
-            sources,
-            None,
-            &|ctx| plain(system::cron_script(ctx, job)),
-        )?;
-    }
-    for u in &host.units {
-        let unit = model.unit(*u);
-        let sources = vec![host_file.clone(), unit.origin.file.clone()];
-        // A timer's unit is started by the timer: restart the timer.
-        let suffix = if unit.schedule.is_some() {
-            "timer"
-        } else {
-            "service"
-        };
-        let reload = Some(Reload::Systemd(format!("{}.{suffix}", unit.name)));
-        emit(
-            layout::unit(&unit.name, "service"),
-            0o644,
-            sources.clone(),
-            reload.clone(),
-            &|ctx| plain(system::unit_service(ctx, unit)),
-        )?;
-        if unit.schedule.is_some() {
+        File::CronScript(j) => {
+            let job = model.job(j);
+            emit(path, 0o755, with(&job.origin.file), None, &|ctx| {
+                plain(system::cron_script(ctx, job))
+            })
+        }
+        File::UnitService(u) => {
+            let unit = model.unit(u);
             emit(
-                layout::unit(&unit.name, "timer"),
+                path,
                 0o644,
-                sources.clone(),
-                reload.clone(),
+                with(&unit.origin.file),
+                unit_reload(unit),
+                &|ctx| plain(system::unit_service(ctx, unit)),
+            )
+        }
+        File::UnitTimer(u) => {
+            let unit = model.unit(u);
+            emit(
+                path,
+                0o644,
+                with(&unit.origin.file),
+                unit_reload(unit),
                 &|ctx| plain(system::unit_timer(ctx, unit)),
-            )?;
+            )
         }
-        if matches!(unit.task, Task::CertbotRenew | Task::RestartProxy) {
+        File::UnitScript(u) => {
+            let unit = model.unit(u);
             emit(
-                layout::unit_script(&unit.name),
+                path,
                 0o755,
-                sources,
-                reload,
+                with(&unit.origin.file),
+                unit_reload(unit),
                 &|ctx| plain(system::unit_script(ctx, unit)),
-            )?;
+            )
+        }
+        File::WebhookUnit(w) => {
+            let webhook = model.webhook(w);
+            let reload = webhook_reload(webhook);
+            emit(path, 0o644, with(&webhook.origin.file), reload, &|ctx| {
+                plain(system::webhook_unit(ctx, webhook))
+            })
+        }
+        File::WebhookHooks(w) => {
+            let webhook = model.webhook(w);
+            let reload = webhook_reload(webhook);
+            emit(path, 0o644, with(&webhook.origin.file), reload, &|ctx| {
+                system::webhook_hooks(ctx, webhook)
+            })
+        }
+        File::WebhookReceiver(w) => {
+            let webhook = model.webhook(w);
+            let reload = webhook_reload(webhook);
+            emit(
+                path,
+                0o755,
+                vec![webhook.origin.file.clone()],
+                reload,
+                &|ctx| plain(system::webhook_receiver(ctx)),
+            )
         }
     }
-    for w in &host.webhooks {
-        let webhook = model.webhook(*w);
-        let sources = vec![host_file.clone(), webhook.origin.file.clone()];
-        let reload = Some(Reload::Systemd(format!(
-            "{}.service",
-            layout::webhook_unit(&webhook.name)
-        )));
-        emit(
-            layout::unit(&layout::webhook_unit(&webhook.name), "service"),
-            0o644,
-            sources.clone(),
-            reload.clone(),
-            &|ctx| plain(system::webhook_unit(ctx, webhook)),
-        )?;
-        emit(
-            layout::webhook_hooks(&webhook.name),
-            0o644,
-            sources,
-            reload,
-            &|ctx| system::webhook_hooks(ctx, webhook),
-        )?;
-    }
-    if let Some(w) = host.webhooks.first() {
-        let webhook = model.webhook(*w);
-        let reload = Some(Reload::Systemd(format!(
-            "{}.service",
-            layout::webhook_unit(&webhook.name)
-        )));
-        emit(
-            layout::WEBHOOK_RECEIVER.into(),
-            0o755,
-            vec![webhook.origin.file.clone()],
-            reload,
-            &|ctx| plain(system::webhook_receiver(ctx)),
-        )?;
-    }
-    Ok(())
 }

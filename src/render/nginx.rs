@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::escape::Raw;
 use super::plan::{
-    Answer, Files, ForwardedFor, Handler, HostPlan, Limits, PLAIN_ERRORS, SitePlan, plain,
+    Answer, Files, Handler, HostPlan, Limits, PLAIN_ERRORS, SitePlan, UpstreamHost, UpstreamTls,
+    plain,
 };
 use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
 use crate::quote::{self, Segment, Var, nginx::Part};
@@ -74,7 +75,18 @@ struct LocationView {
 #[derive(Serialize)]
 struct NamedView {
     name: Raw,
+    files: FilesView,
+}
+
+/// One stage of a files location: `root`, the slash redirect's test, then
+/// `try_files` (ending in the next stage's named location, or `=404`).
+#[derive(Serialize)]
+struct FilesView {
     root: String,
+    /// `if (-f FILE) { return STATUS URL; }`: the request's folder has an
+    /// index and the path has no trailing slash (`$infrac_folder_index`
+    /// is empty when it has one, so the test is of the folder itself).
+    slash: Option<(Raw, u16, Raw)>,
     try_files: Vec<Raw>,
 }
 
@@ -105,13 +117,9 @@ enum HandlerView {
         set: Option<(Raw, String)>,
         pass: Raw,
         host_header: Raw,
-        forwarded_for: Raw,
-        tls_upstream: bool,
+        tls: Option<UpstreamTls>,
     },
-    Files {
-        root: String,
-        try_files: Vec<Raw>,
-    },
+    Files(FilesView),
     NotFound,
 }
 
@@ -245,25 +253,28 @@ impl Builder<'_, '_> {
             // The timeout is the server's (`limits`), for every location.
             Handler::Proxy {
                 backends,
-                forwarded_for,
+                host,
+                tls,
                 timeout: _,
-            } => self.proxy(backends, *forwarded_for)?,
+            } => self.proxy(backends, *host, *tls)?,
             Handler::Files(files) => self.files(files)?,
             Handler::NotFound => HandlerView::NotFound,
         })
     }
 
-    fn proxy(&mut self, backends: &[Backend], forwarded_for: ForwardedFor) -> Result<HandlerView> {
+    fn proxy(
+        &mut self,
+        backends: &[Backend],
+        upstream_host: UpstreamHost,
+        tls: Option<UpstreamTls>,
+    ) -> Result<HandlerView> {
         let host = self.ctx.host;
-        let forwarded_for = Raw::new(match forwarded_for {
-            ForwardedFor::Peer => "$remote_addr",
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let host_header = Raw::new(match upstream_host {
+            // The Host as sent (with its port), as Caddy passes it.
+            UpstreamHost::Client => "${infrac_host}",
+            UpstreamHost::Backend => "${proxy_host}",
         });
-        let external = backends.iter().any(|b| matches!(b, Backend::Url { .. }));
-        let scheme = match backends.first() {
-            Some(Backend::Url { scheme, .. }) => scheme.clone(),
-            _ => "http".to_owned(),
-        };
-        let host_header = Raw::new(if external { "${proxy_host}" } else { "${host}" });
         let addresses: Vec<String> = backends
             .iter()
             .map(|b| {
@@ -273,7 +284,6 @@ impl Builder<'_, '_> {
                     .to_owned()
             })
             .collect();
-        let tls_upstream = scheme == "https";
         if let [address] = addresses.as_slice() {
             let literal = address.starts_with('[')
                 || address
@@ -289,16 +299,14 @@ impl Builder<'_, '_> {
                     pass: with_vars(&format!("{scheme}://"), &[&var])?,
                     set: Some((Raw::new(format!("${var}")), address.clone())),
                     host_header,
-                    forwarded_for: forwarded_for.clone(),
-                    tls_upstream,
+                    tls,
                 });
             }
             return Ok(HandlerView::Proxy {
                 set: None,
                 pass: Raw::new(quote::nginx::param(&format!("{scheme}://{address}"))?),
                 host_header,
-                forwarded_for: forwarded_for.clone(),
-                tls_upstream,
+                tls,
             });
         }
         let name = format!(
@@ -314,38 +322,69 @@ impl Builder<'_, '_> {
             set: None,
             pass: Raw::new(quote::nginx::param(&format!("{scheme}://{name}"))?),
             host_header,
-            forwarded_for: forwarded_for.clone(),
-            tls_upstream,
+            tls,
         })
     }
 
+    /// The plan's stages: the first is the location's own, each next one a
+    /// named location its `try_files` ends in.
     fn files(&mut self, files: &Files) -> Result<HandlerView> {
         let strip = files.strip_prefix.is_some();
-        let tries = |last: Raw| -> Result<Vec<Raw>> {
-            let mut t: Vec<Raw> = files
-                .try_files
+        let stages = files.stages();
+        let first = self.named.len() + 1;
+        let name = |i: usize| Raw::new(format!("@files_{}", first + i - 1));
+        let mut views = Vec::new();
+        for (i, stage) in stages.iter().enumerate() {
+            let mut try_files: Vec<Raw> = stage
+                .files
                 .iter()
                 .map(|c| interp(c, strip))
                 .collect::<Result<_>>()?;
-            t.push(last);
-            Ok(t)
-        };
-        let last = match &files.fallback {
-            Some(root) => {
-                let name = Raw::new(format!("@fallback_{}", self.named.len() + 1));
-                self.named.push(NamedView {
-                    name: name.clone(),
-                    root: root.to_string(),
-                    try_files: tries(Raw::new("=404"))?,
-                });
-                name
-            }
-            None => Raw::new("=404"),
-        };
-        Ok(HandlerView::Files {
+            try_files.push(if i + 1 < stages.len() {
+                name(i + 1)
+            } else {
+                Raw::new("=404")
+            });
+            let slash = if stage.slash {
+                let mut test = vec![Part::Text(stage.root.as_str())];
+                if strip {
+                    test.extend([Part::Text("/"), Part::Var("rest")]);
+                } else {
+                    test.push(Part::Var("uri"));
+                }
+                test.push(Part::Var("infrac_folder_index"));
+                Some((
+                    Raw::new(quote::nginx::param_parts(&test)?),
+                    files.slash_redirect,
+                    Raw::new(quote::nginx::param_parts(&[
+                        Part::Var("uri"),
+                        Part::Text("/"),
+                        Part::Var("is_args"),
+                        Part::Var("args"),
+                    ])?),
+                ))
+            } else {
+                None
+            };
+            views.push(FilesView {
+                root: stage.root.to_string(),
+                slash,
+                try_files,
+            });
+        }
+        let mut views = views.into_iter();
+        let own = views.next().unwrap_or(FilesView {
             root: files.root.to_string(),
-            try_files: tries(last)?,
-        })
+            slash: None,
+            try_files: vec![Raw::new("=404")],
+        });
+        for (i, files) in views.enumerate() {
+            self.named.push(NamedView {
+                name: name(i + 1),
+                files,
+            });
+        }
+        Ok(HandlerView::Files(own))
     }
 }
 

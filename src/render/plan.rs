@@ -7,7 +7,7 @@
 //! apply (`unless_query`, `redirect_first` with no candidate found) wrap the
 //! handler the request falls through to.
 
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use crate::model::{Backend, Host, Model, PathPattern, Route, Site, Tls};
@@ -113,6 +113,21 @@ pub struct HostPlan {
     /// Whatever goes wrong in a webhook's receiver: its problems are not
     /// the client's business.
     pub webhook_failed: Answer,
+    /// What backends are told of the client.
+    pub forwarding: Forwarding,
+}
+
+/// The forwarding headers every backend gets, the same on both proxies.
+/// From a trusted proxy (the connection's peer is in `trusted`), its
+/// headers are passed on: `X-Forwarded-For` extended with the peer
+/// (`client, peer`), `-Proto` and `-Host` as it sent them. From anyone
+/// else they are replaced by what this proxy saw: the peer's address, the
+/// scheme, the `Host` as sent. A client's own header is never taken as
+/// true unless the user said whom to believe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Forwarding {
+    /// Addresses and networks (`10.0.0.0/8`); none by default.
+    pub trusted: Vec<String>,
 }
 
 impl HostPlan {
@@ -130,18 +145,38 @@ impl HostPlan {
             webhook_https_redirect: 308,
             webhook_not_found: Answer::plain(404),
             webhook_failed: Answer::plain(400),
+            forwarding: Forwarding {
+                trusted: host.trusted_proxies.clone(),
+            },
         }
     }
 }
 
-/// Who the backend is told the client is (`X-Forwarded-For`).
+/// The `Host` a backend gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ForwardedFor {
-    /// The address the proxy's connection came from; a client's own
-    /// header is dropped, not passed on as true.
-    Peer,
+pub enum UpstreamHost {
+    /// The client's, as sent (with its port): an app on this host serves
+    /// the site's names.
+    Client,
+    /// The backend's own `host[:port]`: a site elsewhere (a URL backend)
+    /// knows only its own name.
+    Backend,
 }
+
+/// An `https://` backend: its certificate is verified, against the
+/// system's CA bundle, for the backend's name (SNI), on both proxies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct UpstreamTls {
+    pub ca_bundle: &'static str,
+    /// Certificates in the chain beyond the backend's own (NGINX checks
+    /// only 1 unless told; Go, Caddy's, has no limit).
+    pub depth: u8,
+}
+
+/// Debian's and Ubuntu's bundle of the CAs the system trusts
+/// (`ca-certificates`).
+pub const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -161,7 +196,9 @@ pub enum Handler {
     },
     Proxy {
         backends: Vec<Backend>,
-        forwarded_for: ForwardedFor,
+        host: UpstreamHost,
+        /// With `https://` backends.
+        tls: Option<UpstreamTls>,
         /// [`Limits::proxy_timeout`].
         timeout: u64,
     },
@@ -180,13 +217,88 @@ pub struct Candidate {
     pub roots: Vec<Utf8PathBuf>,
 }
 
+/// A `try` candidate, tried in order in the root, then in the fallback.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "file", rename_all = "snake_case")]
+pub enum Try {
+    /// A file, as a path with placeholders (`{path}.html`). A folder
+    /// written `…/` is its `index.html`: a folder without one is not a
+    /// match, on both proxies (no listing, no 403).
+    File(String),
+    /// The folder the request names (`{path}/`): its `index.html`. Asked
+    /// for without the trailing slash (`/docs`), the answer is a redirect
+    /// to the slashed URL, query kept ([`Files::slash_redirect`]), so
+    /// that the page's relative links resolve inside the folder.
+    Folder,
+}
+
+impl Try {
+    /// The file this candidate looks for (`{path}/index.html` for the
+    /// request's folder).
+    #[must_use]
+    pub fn file(&self) -> &str {
+        match self {
+            Try::File(f) => f,
+            Try::Folder => FOLDER_INDEX,
+        }
+    }
+}
+
+/// The index file of the folder a request names.
+pub const FOLDER_INDEX: &str = "{path}/index.html";
+
+/// A run of candidates in one root, in the order the plan tries them: how
+/// a proxy whose `try_files` cannot redirect midway writes [`Try::Folder`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stage<'a> {
+    pub root: &'a Utf8Path,
+    /// The stage starts with the request's folder: asked for without its
+    /// slash and with an index, the answer is the slash redirect.
+    pub slash: bool,
+    /// Files to look for, in order (the folder's index first when `slash`).
+    pub files: Vec<&'a str>,
+}
+
+impl Files {
+    /// The candidates as stages: the root's, then the fallback's, split
+    /// where the request's folder is tried.
+    #[must_use]
+    pub fn stages(&self) -> Vec<Stage<'_>> {
+        let mut stages = Vec::new();
+        for root in std::iter::once(&self.root).chain(&self.fallback) {
+            let mut stage = Stage {
+                root,
+                slash: false,
+                files: Vec::new(),
+            };
+            for t in &self.try_files {
+                if *t == Try::Folder {
+                    if stage.slash || !stage.files.is_empty() {
+                        stages.push(stage);
+                    }
+                    stage = Stage {
+                        root,
+                        slash: true,
+                        files: Vec::new(),
+                    };
+                }
+                stage.files.push(t.file());
+            }
+            if stage.slash || !stage.files.is_empty() {
+                stages.push(stage);
+            }
+        }
+        stages
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Files {
     /// Absolute, under the host's prefix.
     pub root: Utf8PathBuf,
-    /// `{path}`-style candidates; `…/` candidates are rewritten to
-    /// `…/index.html` so both proxies treat directories alike.
-    pub try_files: Vec<String>,
+    pub try_files: Vec<Try>,
+    /// The status of [`Try::Folder`]'s redirect to the slashed URL.
+    pub slash_redirect: u16,
     pub fallback: Option<Utf8PathBuf>,
     /// Served from a folder named differently from the URL prefix
     /// (subprojects): the prefix is stripped before looking up files.
@@ -251,19 +363,22 @@ pub struct Limits {
     pub proxy_timeout: u64,
 }
 
-/// Subproject files: `/name/x` is `x.html`, `x`, or `x/index.html` under
-/// the checkout (matplotlib's `try_files {path}.html {path}`).
-const SUBPROJECT_TRY: [&str; 3] = ["{path}.html", "{path}", "{path}/index.html"];
+/// Subproject files: `/name/x` is `x.html`, `x`, or the folder `x/` under
+/// the checkout (matplotlib's `try_files {path}.html {path}`, whose
+/// folders redirect to their slashed URL).
+const SUBPROJECT_TRY: [&str; 3] = ["{path}.html", "{path}", "{path}/"];
 
-fn normalise_try(candidates: &[String]) -> Vec<String> {
+/// A redirect that keeps the method and body (a POST stays a POST) and is
+/// permanent: a folder's URL has its slash.
+const SLASH_REDIRECT: u16 = 308;
+
+fn tries<S: AsRef<str>>(candidates: &[S]) -> Vec<Try> {
     candidates
         .iter()
-        .map(|c| {
-            if c.ends_with('/') {
-                format!("{c}index.html")
-            } else {
-                c.clone()
-            }
+        .map(|c| match c.as_ref() {
+            "{path}/" => Try::Folder,
+            c if c.ends_with('/') => Try::File(format!("{c}index.html")),
+            c => Try::File(c.to_owned()),
         })
         .collect()
 }
@@ -325,20 +440,17 @@ impl SitePlan {
                 Route::Proxy { path, backends } => set(
                     &mut locations,
                     path.clone(),
-                    Handler::Proxy {
-                        backends: backends.clone(),
-                        forwarded_for: ForwardedFor::Peer,
-                        timeout: site.proxy_timeout,
-                    },
+                    proxy(backends, site.proxy_timeout),
                 ),
                 Route::Static(s) => set(
                     &mut locations,
                     s.path.clone(),
                     Handler::Files(Files {
                         root: host.path(&s.root),
-                        try_files: normalise_try(&s.try_files),
+                        try_files: tries(&s.try_files),
                         fallback: s.fallback.as_ref().map(|f| host.path(f)),
                         strip_prefix: None,
+                        slash_redirect: SLASH_REDIRECT,
                     }),
                 ),
                 _ => {}
@@ -351,19 +463,20 @@ impl SitePlan {
                 Some(PathPattern::Prefix(at.clone())),
                 Handler::Files(Files {
                     root: host.path(&sub.dir),
-                    try_files: SUBPROJECT_TRY.iter().map(|s| (*s).to_owned()).collect(),
+                    try_files: tries(&SUBPROJECT_TRY),
                     fallback: None,
                     strip_prefix: Some(at.trim_end_matches('/').to_owned()),
+                    slash_redirect: SLASH_REDIRECT,
                 }),
             );
-            // `/name` → `/name/`, as a directory would.
+            // `/name` → `/name/`, as any folder.
             let bare = at.trim_end_matches('/').to_owned();
             set(
                 &mut locations,
                 Some(PathPattern::Exact(bare)),
                 Handler::Redirect {
                     to: at.clone(),
-                    status: 301,
+                    status: SLASH_REDIRECT,
                     unless_query: None,
                     otherwise: Box::new(Handler::NotFound),
                 },
@@ -466,6 +579,26 @@ impl SitePlan {
                 proxy_timeout: site.proxy_timeout,
             },
         }
+    }
+}
+
+fn proxy(backends: &[Backend], timeout: u64) -> Handler {
+    let external = backends.iter().any(|b| matches!(b, Backend::Url { .. }));
+    let tls = backends
+        .iter()
+        .any(|b| matches!(b, Backend::Url { scheme, .. } if scheme == "https"));
+    Handler::Proxy {
+        backends: backends.to_vec(),
+        host: if external {
+            UpstreamHost::Backend
+        } else {
+            UpstreamHost::Client
+        },
+        tls: tls.then_some(UpstreamTls {
+            ca_bundle: CA_BUNDLE,
+            depth: 9,
+        }),
+        timeout,
     }
 }
 

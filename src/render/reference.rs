@@ -10,7 +10,7 @@
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::plan::{Files, Handler, HostPlan, SitePlan};
+use super::plan::{Files, Handler, HostPlan, SitePlan, Try};
 use crate::model::{HostId, Model, PathPattern, Tls};
 
 /// A request, as the client sends it.
@@ -18,8 +18,9 @@ use crate::model::{HostId, Model, PathPattern, Tls};
 pub struct Request<'a> {
     pub method: &'a str,
     pub host: &'a str,
-    /// The path as sent; the reference works on plain paths (letters,
-    /// digits, `/._-`), which both proxies read alike.
+    /// The path as sent: percent-encoded bytes, doubled slashes and any
+    /// letter case (paths are matched as decoded, with slashes merged, and
+    /// case-sensitively, as files are named).
     pub path: &'a str,
     /// Without `?`; empty when none.
     pub query: &'a str,
@@ -81,6 +82,15 @@ fn redirect(status: u16, location: String) -> Expected {
     }
 }
 
+/// `path?query`, or the path alone when there is no query.
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
 fn port_suffix(port: u16, default: u16) -> String {
     if port == default {
         String::new()
@@ -95,11 +105,7 @@ pub fn answer(model: &Model, host: HostId, request: &Request<'_>, files: &dyn Tr
     let h = model.host(host);
     let plan = HostPlan::new(model, h);
     let name = request.host.to_ascii_lowercase();
-    let uri = if request.query.is_empty() {
-        request.path.to_owned()
-    } else {
-        format!("{}?{}", request.path, request.query)
-    };
+    let uri = with_query(request.path, request.query);
     for site in h.sites.iter().map(|s| model.site(*s)) {
         let tls = site.tls != Tls::Off;
         let scheme = if tls { "https://" } else { "http://" };
@@ -125,13 +131,44 @@ pub fn answer(model: &Model, host: HostId, request: &Request<'_>, files: &dyn Tr
     text(plan.unknown_name.status, &plan.unknown_name.body)
 }
 
+/// The path a request is matched by: percent-escapes decoded, doubled
+/// slashes merged (as NGINX's `$uri` and Caddy's path matchers read it).
+fn normalise(sent: &str) -> String {
+    let bytes = sent.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                decoded.push(
+                    u8::try_from(hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)).unwrap_or(0),
+                );
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    let mut path = String::with_capacity(decoded.len());
+    for c in String::from_utf8_lossy(&decoded).chars() {
+        if !(c == '/' && path.ends_with('/')) {
+            path.push(c);
+        }
+    }
+    path
+}
+
 /// A request to one site, over the scheme it is served on.
 fn serve(plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected {
     // Before anything else the site does.
     if request.body > plan.limits.max_body {
         return error(413);
     }
-    let mut path = request.path.to_owned();
+    let mut path = normalise(request.path);
+    let mut rewritten = false;
     if path.split('/').any(|c| plan.hidden.iter().any(|h| h == c)) {
         return not_found(plan, files);
     }
@@ -139,6 +176,7 @@ fn serve(plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected {
     for r in &plan.rewrites {
         if let Some(rest) = matched(&r.from, &path) {
             path = expand(&r.to, &path, request, &rest);
+            rewritten = true;
             break;
         }
     }
@@ -155,7 +193,9 @@ fn serve(plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected {
         .as_ref()
         .and_then(|p| matched(p, &path))
         .unwrap_or_default();
-    handle(&location.handler, plan, request, &path, &rest, files)
+    // A backend gets the path as sent, unless a rewrite changed it.
+    let sent = if rewritten { &path } else { request.path };
+    handle(&location.handler, plan, request, &path, sent, &rest, files)
 }
 
 /// What `*` of a prefix matched (empty for an exact path), if it matches.
@@ -166,13 +206,10 @@ fn matched(pattern: &PathPattern, path: &str) -> Option<String> {
     }
 }
 
-/// A target with its placeholders filled in.
+/// A target with its placeholders filled in: `{path}` and `{rest}`
+/// decoded, `{uri}` as sent (before rewrites), `{query}` as sent.
 fn expand(target: &str, path: &str, request: &Request<'_>, rest: &str) -> String {
-    let uri = if request.query.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{path}?{}", request.query)
-    };
+    let uri = with_query(request.path, request.query);
     target
         .replace("{path}", path)
         .replace("{query}", request.query)
@@ -186,6 +223,7 @@ fn handle(
     plan: &SitePlan,
     request: &Request<'_>,
     path: &str,
+    sent: &str,
     rest: &str,
     files: &dyn Tree,
 ) -> Expected {
@@ -203,7 +241,7 @@ fn handle(
                 })
             });
             if kept {
-                handle(otherwise, plan, request, path, rest, files)
+                handle(otherwise, plan, request, path, sent, rest, files)
             } else {
                 redirect(*status, expand(to, path, request, rest))
             }
@@ -222,14 +260,10 @@ fn handle(
                     return redirect(*status, expand(&c.url, path, request, rest));
                 }
             }
-            handle(otherwise, plan, request, path, rest, files)
+            handle(otherwise, plan, request, path, sent, rest, files)
         }
         Handler::Proxy { .. } => {
-            let uri = if request.query.is_empty() {
-                path.to_owned()
-            } else {
-                format!("{path}?{}", request.query)
-            };
+            let uri = with_query(sent, request.query);
             Expected {
                 status: 200,
                 location: None,
@@ -240,30 +274,45 @@ fn handle(
             }
         }
         Handler::Files(f) => match lookup(f, path, request, files) {
+            Lookup::Slash(location) => redirect(f.slash_redirect, location),
             // Files are read, not written to.
-            Some(_) if !matches!(request.method, "GET" | "HEAD") => error(405),
-            Some(content) => text(200, &content),
-            None => not_found(plan, files),
+            Lookup::Found(_) if !matches!(request.method, "GET" | "HEAD") => error(405),
+            Lookup::Found(content) => text(200, &content),
+            Lookup::Missing => not_found(plan, files),
         },
         Handler::NotFound => not_found(plan, files),
     }
 }
 
+enum Lookup {
+    /// A file's content.
+    Found(String),
+    /// The request names a folder without its trailing slash: the URL
+    /// with it.
+    Slash(String),
+    Missing,
+}
+
 /// The first candidate that is a file, in the root, then the fallback.
-fn lookup(f: &Files, path: &str, request: &Request<'_>, files: &dyn Tree) -> Option<String> {
-    let path = match &f.strip_prefix {
+fn lookup(f: &Files, path: &str, request: &Request<'_>, files: &dyn Tree) -> Lookup {
+    let stripped = match &f.strip_prefix {
         Some(prefix) => path.strip_prefix(prefix.as_str()).unwrap_or(path),
         None => path,
     };
-    let path = if path.is_empty() { "/" } else { path };
-    std::iter::once(&f.root)
-        .chain(&f.fallback)
-        .find_map(|root| {
-            f.try_files.iter().find_map(|t| {
-                let file = expand(t, path, request, "");
-                files.file(&join(root, &file))
-            })
-        })
+    let stripped = if stripped.is_empty() { "/" } else { stripped };
+    for root in std::iter::once(&f.root).chain(&f.fallback) {
+        for t in &f.try_files {
+            let file = expand(t.file(), stripped, request, "");
+            let Some(content) = files.file(&join(root, &file)) else {
+                continue;
+            };
+            if *t == Try::Folder && !stripped.ends_with('/') {
+                return Lookup::Slash(with_query(&format!("{path}/"), request.query));
+            }
+            return Lookup::Found(content);
+        }
+    }
+    Lookup::Missing
 }
 
 /// A file under a root; a folder (`…/`) is never a [`Tree::file`].

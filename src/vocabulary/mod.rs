@@ -117,6 +117,8 @@ pub enum Ty {
     Number,
     /// A number of bytes: `512k`, `100m`, `1g`.
     Size,
+    /// An IP address or a network: `10.0.0.0/8`, `2001:db8::/32`.
+    Network,
 }
 
 impl Ty {
@@ -132,7 +134,7 @@ impl Ty {
             Ty::Ref(Ref::Backend) => Code::UnknownService,
             Ty::Ref(Ref::Profile) => Code::UnknownProfile,
             Ty::Domain => Code::InvalidDomain,
-            Ty::Address => Code::InvalidAddress,
+            Ty::Address | Ty::Network => Code::InvalidAddress,
             Ty::Port => Code::InvalidPort,
             Ty::Duration => Code::InvalidDuration,
             Ty::CronSchedule | Ty::Calendar => Code::InvalidSchedule,

@@ -162,7 +162,7 @@ pub mod host {
     use super::{Block, Directives, EMAIL, PROXY_PARAMS, Ref, Row, Ty, many, one};
     ids!(Host: Address, Alias, SshUser, SshPort, HostKey, Proxy, ProxyImage, Containers,
         Resolver, AcmeEmail, AcmeCa, Stack, Prefix, CaddyAdmin, ProbePort, HttpPort, HttpsPort,
-        Sysctl, Tags);
+        TrustedProxies, Sysctl, Tags);
 
     pub const ROWS: &[Row<Id>] = &[
         Row::new(Id::Address, "address", &[many("ADDRESS", Ty::Address)])
@@ -227,6 +227,10 @@ pub mod host {
             .usage("acme_email EMAIL")
             .doc("overrides the default")
             .example("acme_email ops@example.org"),
+        Row::new(Id::TrustedProxies, "trusted_proxies", &[many("NETWORK", Ty::Network)])
+            .usage("trusted_proxies 10.0.0.0/8 …")
+            .doc("proxies in front of this one (a load balancer, a CDN) whose X-Forwarded-For/-Proto/-Host are passed on, extended; from anyone else they are replaced (default: no one)")
+            .example("trusted_proxies 10.0.0.0/8 2001:db8::/32"),
         Row::new(Id::AcmeCa, "acme_ca", &[one("URL", Ty::Url)])
             .usage("acme_ca https://acme-staging-v02.api.letsencrypt.org/directory")
             .doc("the ACME directory Caddy obtains certificates from (a staging or private CA; default Let's Encrypt)")

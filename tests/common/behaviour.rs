@@ -6,7 +6,8 @@
 //! and `fallback`, proxies, redirects with placeholders, `unless_query`,
 //! `redirect_first`, rewrites, subprojects, hidden names, error pages,
 //! aliases) over a generated file tree; requests are aimed at the edges of
-//! those routes (exact and prefix boundaries, trailing slashes, queries,
+//! those routes (exact and prefix boundaries, trailing slashes, folders
+//! without their slash, letter case, percent-escapes, doubled slashes, queries,
 //! unknown names). Both servers run once per run and are reloaded for each
 //! program; a reload is proven by the build id on the probe port, as
 //! `infrac apply` proves it. A failing program is shrunk, line by line, to
@@ -150,6 +151,18 @@ const PATHS: &[&str] = &[
     "/p.html",
     "/q.html",
     "/target.html",
+    // Case, percent-escapes and doubled slashes: matched as decoded,
+    // merged and case-sensitively, on both.
+    "/A/",
+    "/About",
+    "/Docs/x",
+    "/%61bout",
+    "/%61/b.html",
+    "/a%2Fb.html",
+    "//docs/x",
+    "/docs//x.html",
+    "/old/%79",
+    "/Sub1/",
 ];
 const QUERIES: &[&str] = &[
     "",
@@ -314,7 +327,17 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
                 path: if to_proxy {
                     (*pick(
                         &mut rng,
-                        &["/api/v1", "/ping", "/api/", "/index.html", "/a/b.html"],
+                        &[
+                            "/api/v1",
+                            "/ping",
+                            "/api/",
+                            "/index.html",
+                            "/a/b.html",
+                            "/%61pi/v%31",
+                            "/api//v1",
+                            "/API/v1",
+                            "/a",
+                        ],
                     ))
                     .to_owned()
                 } else {
@@ -490,11 +513,8 @@ impl Lab {
                     std::fs::write(path, format!("{}:{file}", site.name)).unwrap();
                 }
             }
-            let m: serde_json::Value = serde_json::from_str(&tree.manifest).unwrap();
-            builds.push((
-                m["proof"]["url"].as_str().unwrap().to_owned(),
-                m["proof"]["build"].as_str().unwrap().to_owned(),
-            ));
+            let proof = tree.manifest.proof.expect("a proxy host has a proof");
+            builds.push((proof.url, proof.build));
         }
         Ok((builds, model))
     }
@@ -819,8 +839,9 @@ pub fn shrink(lab: &Lab, program: &Program) -> (Program, String) {
 }
 
 /// A backend on loopback that answers `backend METHOD URI`; `/xff` in the
-/// path: `backend sees` and the `X-Forwarded-For` it got; `/slow`: after
-/// 3 s of silence.
+/// path: `backend sees` and the `X-Forwarded-For` it got; `/forwarded`:
+/// the `X-Forwarded-For`, `-Proto`, `-Host` and `Host` it got; `/slow`:
+/// after 3 s of silence.
 pub fn backend() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -841,6 +862,7 @@ fn serve_backend(stream: TcpStream) {
     }
     let mut length = 0;
     let mut forwarded_for = String::new();
+    let (mut proto, mut forwarded_host, mut host) = (String::new(), String::new(), String::new());
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -852,6 +874,15 @@ fn serve_backend(stream: TcpStream) {
         }
         if let Some(v) = lower.strip_prefix("x-forwarded-for:") {
             v.trim().clone_into(&mut forwarded_for);
+        }
+        if let Some(v) = lower.strip_prefix("x-forwarded-proto:") {
+            v.trim().clone_into(&mut proto);
+        }
+        if let Some(v) = lower.strip_prefix("x-forwarded-host:") {
+            v.trim().clone_into(&mut forwarded_host);
+        }
+        if let Some(v) = lower.strip_prefix("host:") {
+            v.trim().clone_into(&mut host);
         }
     }
     let mut body = vec![0; length];
@@ -865,6 +896,9 @@ fn serve_backend(stream: TcpStream) {
     let text = if uri.contains("/xff") {
         // Who the proxy says the client is.
         format!("backend sees {forwarded_for}")
+    } else if uri.contains("/forwarded") {
+        // All the proxy says of the request.
+        format!("for={forwarded_for} proto={proto} host={forwarded_host} sent={host}")
     } else {
         format!("backend {method} {uri}")
     };

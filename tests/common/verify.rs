@@ -328,7 +328,7 @@ pub fn tree(
     }
     // The manifest: JSON whose commands a shell runs.
     let manifest: serde_json::Value =
-        serde_json::from_str(&tree.manifest).map_err(|e| format!("manifest: {e}"))?;
+        serde_json::from_str(&tree.manifest.to_json()).map_err(|e| format!("manifest: {e}"))?;
     for cmd in readback::json_strings(&manifest)
         .iter()
         .filter(|t| t.at.ends_with("/command") || t.at.ends_with("/validate"))

@@ -30,6 +30,7 @@ impl Checker<'_> {
         let mut caddy_admin = None;
         let mut acme_email = defaults.acme_email.clone();
         let mut acme_ca = None;
+        let mut trusted_proxies = Vec::new();
         let mut stack = defaults.stack.clone();
         let mut prefix = None;
         let mut plain_port = 80;
@@ -65,6 +66,9 @@ impl Checker<'_> {
                             }
                         }
                     }
+                }
+                host::Id::TrustedProxies => {
+                    trusted_proxies.extend(args.iter().filter_map(|a| self.trusted_proxy(a)));
                 }
                 host::Id::Alias => aliases.extend(args.iter().filter_map(|a| self.domain(a))),
                 host::Id::SshUser => {
@@ -173,6 +177,7 @@ impl Checker<'_> {
             containers,
             acme_email,
             acme_ca: acme_ca.map(|(url, _)| url),
+            trusted_proxies,
             stack,
             prefix,
             http_port: plain_port,

@@ -163,6 +163,12 @@ pub(crate) const RESOLVER: Expect = Expect {
     help: "write `resolver 127.0.0.11` (Docker's) or `resolver \"[::1]:5353\"`",
 };
 
+pub(crate) const TRUSTED_PROXY: Expect = Expect {
+    code: Code::InvalidAddress,
+    what: "a trusted proxy",
+    help: "write an address or a network: `trusted_proxies 10.0.0.0/8 192.0.2.7`",
+};
+
 pub(crate) fn not_a_host_key(span: Span) -> Diagnostic {
     Diagnostic::new(Code::InvalidHostKey, span, "not a public key")
         .label("expected the base64 key from `ssh-keyscan`")

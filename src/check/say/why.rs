@@ -231,6 +231,15 @@ pub(crate) fn email_host(host: &str, why: &str) -> String {
 pub(crate) fn resolver() -> String {
     "expected an IP address, optionally with a port".into()
 }
+pub(crate) fn network() -> String {
+    "expected an IP address or a network, like `10.0.0.0/8`".into()
+}
+pub(crate) fn prefix_length(max: u32) -> String {
+    format!("the prefix length is a number from 0 to {max}")
+}
+pub(crate) fn host_bits(network: &str) -> String {
+    format!("the address has bits set past its prefix: the network is `{network}`")
+}
 pub(crate) fn admin_socket() -> String {
     "`unix/` needs an absolute socket path: `unix//run/caddy-admin.sock`".into()
 }

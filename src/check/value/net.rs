@@ -46,6 +46,10 @@ impl Checker<'_> {
         self.typed(arg, text::resolver, &say::value::RESOLVER)
     }
 
+    pub(crate) fn trusted_proxy(&mut self, arg: &Arg<'_>) -> Option<String> {
+        self.typed(arg, text::network, &say::value::TRUSTED_PROXY)
+    }
+
     pub(crate) fn host_key(&mut self, kind: &Arg<'_>, key: &Arg<'_>) -> Option<String> {
         let kind_text = self.choice(kind, host::Id::HostKey.spec().choices(0), "host key type")?;
         let key_text = self.text(key)?;

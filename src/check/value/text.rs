@@ -218,6 +218,45 @@ pub fn resolver(s: &str) -> Result<(), String> {
     ok.then_some(()).ok_or_else(why::resolver)
 }
 
+/// A trusted proxy: an IP address, or a network whose address has no bits
+/// past its prefix (`10.0.0.0/8`, not `10.0.0.1/8`: NGINX warns that
+/// those bits mean nothing).
+pub fn network(s: &str) -> Result<(), String> {
+    let (address, length) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s, None),
+    };
+    let ip: std::net::IpAddr = address.parse().map_err(|_| why::network())?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let Some(length) = length else {
+        return Ok(());
+    };
+    let length: u32 = length
+        .parse()
+        .ok()
+        .filter(|l| *l <= max)
+        .ok_or_else(|| why::prefix_length(max))?;
+    let bits = match ip {
+        std::net::IpAddr::V4(a) => u128::from(a.to_bits()) << 96,
+        std::net::IpAddr::V6(a) => a.to_bits(),
+    };
+    let host_bits = bits.checked_shl(length).unwrap_or(0);
+    if host_bits == 0 {
+        Ok(())
+    } else {
+        let network = bits & !(u128::MAX.checked_shr(length).unwrap_or(0));
+        let network = match ip {
+            std::net::IpAddr::V4(_) => std::net::IpAddr::from(std::net::Ipv4Addr::from_bits(
+                u32::try_from(network >> 96).unwrap_or(0),
+            )),
+            std::net::IpAddr::V6(_) => {
+                std::net::IpAddr::from(std::net::Ipv6Addr::from_bits(network))
+            }
+        };
+        Err(why::host_bits(&format!("{network}/{length}")))
+    }
+}
+
 /// Caddy's admin endpoint: `off`, `HOST:PORT` on loopback or an address,
 /// or `unix//PATH`.
 pub fn caddy_admin(s: &str) -> Result<(), String> {
@@ -248,6 +287,28 @@ pub fn caddy_admin(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_without_host_bits() {
+        for ok in [
+            "10.0.0.0/8",
+            "192.0.2.7",
+            "192.0.2.7/32",
+            "0.0.0.0/0",
+            "2001:db8::/32",
+            "::1",
+        ] {
+            assert_eq!(network(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(network("10.0.0.1/8"), Err(why::host_bits("10.0.0.0/8")));
+        assert_eq!(
+            network("2001:db8::1/32"),
+            Err(why::host_bits("2001:db8::/32"))
+        );
+        assert_eq!(network("10.0.0.0/33"), Err(why::prefix_length(32)));
+        assert_eq!(network("::/129"), Err(why::prefix_length(128)));
+        assert_eq!(network("lb.example.org"), Err(why::network()));
+    }
 
     #[test]
     fn values_are_visible_bounded_text() {
