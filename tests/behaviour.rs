@@ -37,14 +37,19 @@ fn generated_programs_answer_as_their_plans_say_on_both_proxies() {
     }
     // The requests reached every kind of answer the plans give: files,
     // every redirect status, misses, writes to files, bodies over the
-    // limit, and backends.
+    // limit, refused handshakes, backends, answers over TLS, compressed
+    // ones and ones with a site's headers.
     if programs >= 50 {
-        for status in [200, 301, 302, 307, 308, 404, 405, 413] {
+        for status in [0, 200, 301, 302, 307, 308, 404, 405, 413] {
             assert!(
                 outcomes.statuses.contains(&status),
                 "no request expected {status}: {outcomes:?}"
             );
         }
-        assert!(outcomes.proxied > 20, "{outcomes:?}");
+        assert!(outcomes.proxied > 10, "{outcomes:?}");
+        assert!(outcomes.over_tls > 20, "{outcomes:?}");
+        assert!(outcomes.compressed > 5, "{outcomes:?}");
+        assert!(outcomes.with_header > 50, "{outcomes:?}");
+        assert!(outcomes.challenges > 5, "{outcomes:?}");
     }
 }

@@ -84,6 +84,7 @@ site app {{
     proxy /tls/* https://127.0.0.1:{tls_backend}
     max_body 1k
     proxy_timeout 1s
+    encode gzip
     static
     redirect /old /new temporary
     redirect /go/* https://example.org/{{rest}}
@@ -108,11 +109,25 @@ site secure {{
     domains secure.test
     on caddyhost nginxhost
     tls files /etc/ssl/secure.pem /etc/ssl/secure.key
+    redirect_from www.secure.test
+    header X-Frame-Options DENY
     static
 }}
 "
     )
 }
+
+/// A page over the plan's `min_length` for compression (512 bytes).
+const BIG: &str = concat!(
+    "big page big page big page big page big page big page big page big page ",
+    "big page big page big page big page big page big page big page big page ",
+    "big page big page big page big page big page big page big page big page ",
+    "big page big page big page big page big page big page big page big page ",
+    "big page big page big page big page big page big page big page big page ",
+    "big page big page big page big page big page big page big page big page ",
+    "big page big page big page big page big page big page big page big page ",
+    "big page big page big page big page big page big page big page big page ",
+);
 
 /// The files the sites serve, under a host's prefix.
 fn fixture(prefix: &Utf8Path) {
@@ -134,6 +149,7 @@ fn fixture(prefix: &Utf8Path) {
         ("srv/docs/old-tree/3.5/users/b.html", "old b"),
         ("srv/app/index.html", "app home"),
         ("srv/app/style.css", "body {}"),
+        ("srv/app/big.html", BIG),
         ("srv/secure/index.html", "secure home"),
         ("srv/pooled/index.html", "pool home"),
     ];
@@ -165,6 +181,10 @@ struct Response {
     status: u16,
     location: Option<String>,
     body: String,
+    /// `Content-Encoding`.
+    encoding: Option<String>,
+    /// `X-Frame-Options` (the header a site sets).
+    frame: Option<String>,
 }
 
 /// Status 0: the TLS handshake was refused.
@@ -180,6 +200,9 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
     }
     if let Some(source) = case.source {
         curl.arg("--interface").arg(source);
+    }
+    if case.gzip {
+        curl.arg("--compressed");
     }
     if case.send > 0 {
         let data = tmp.join("data");
@@ -210,6 +233,8 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
             status: 0,
             location: None,
             body: String::new(),
+            encoding: None,
+            frame: None,
         };
     }
     assert!(
@@ -219,13 +244,15 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
     );
     let headers = std::fs::read_to_string(&headers).unwrap();
     let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let location = headers
-        .lines()
-        .find_map(|l| {
+    let header = |name: &str| {
+        headers.lines().find_map(|l| {
             l.to_ascii_lowercase()
-                .starts_with("location:")
-                .then(|| l[9..].trim().to_owned())
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .map(|_| l[name.len() + 1..].trim().to_owned())
         })
+    };
+    let location = header("location")
         // Each server has its own port: compare the rest.
         .map(|l| {
             l.replace(&format!(":{}", ports.0), ":HTTP")
@@ -242,6 +269,8 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
         status,
         location,
         body,
+        encoding: header("content-encoding"),
+        frame: header("x-frame-options"),
     }
 }
 
@@ -258,6 +287,10 @@ struct Case {
     headers: &'static [&'static str],
     /// Bytes of request body to send.
     send: usize,
+    /// Accepts gzip (`curl --compressed`).
+    gzip: bool,
+    encoding: Option<&'static str>,
+    frame: Option<&'static str>,
 }
 
 impl Case {
@@ -278,6 +311,9 @@ const fn get(host: &'static str, path: &'static str, status: u16, body: &'static
         body,
         headers: &[],
         send: 0,
+        gzip: false,
+        encoding: None,
+        frame: None,
     }
 }
 
@@ -298,6 +334,9 @@ const fn redirect(
         body: "",
         headers: &[],
         send: 0,
+        gzip: false,
+        encoding: None,
+        frame: None,
     }
 }
 
@@ -312,6 +351,41 @@ fn cases(backend: u16) -> Vec<Case> {
         "X-Forwarded-Host: evil.test",
     ];
     vec![
+        // Compression, as the plan says: text over 512 bytes, for a client
+        // that accepts it; small files and clients that do not, plain.
+        Case {
+            gzip: true,
+            encoding: Some("gzip"),
+            ..get("app.test", "/big.html", 200, BIG)
+        },
+        Case {
+            gzip: true,
+            ..get("app.test", "/style.css", 200, "body {}")
+        },
+        get("app.test", "/big.html", 200, BIG),
+        // A site's header on every answer, errors too.
+        Case {
+            https: true,
+            frame: Some("DENY"),
+            ..get("secure.test", "/", 200, "secure home")
+        },
+        Case {
+            https: true,
+            frame: Some("DENY"),
+            ..get("secure.test", "/nothing", 404, "404 Not Found")
+        },
+        // A TLS site's redirect_from name, over HTTP (NGINX answered 421:
+        // its alias server checked SNI on plain connections too) and TLS.
+        redirect(
+            "www.secure.test",
+            "/a?b=1",
+            301,
+            "https://secure.test:HTTPS/a?b=1",
+        ),
+        Case {
+            https: true,
+            ..redirect("www.secure.test", "/a", 301, "https://secure.test:HTTPS/a")
+        },
         // Forwarding headers: from anyone but a trusted proxy, a client's
         // own are replaced by what the server saw; from a trusted one
         // (127.0.0.2 here), passed on, For extended with the peer. A URL
@@ -452,10 +526,12 @@ fn cases(backend: u16) -> Vec<Case> {
         redirect("pool.test", "/a?b=c", 301, "https://pool.test:HTTPS/a?b=c"),
         Case {
             https: true,
+            frame: Some("DENY"),
             ..get("secure.test", "/", 200, "secure home")
         },
         Case {
             https: true,
+            frame: Some("DENY"),
             ..get("secure.test", "/missing", 404, "404 Not Found")
         },
         // A name no site serves: never another site's content. Over HTTP
@@ -636,6 +712,8 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
             status: case.status,
             location: case.location.map(str::to_owned),
             body: case.body.to_owned(),
+            encoding: case.encoding.map(str::to_owned),
+            frame: case.frame.map(str::to_owned),
         };
         let from_caddy = request(&tmp, case, (CADDY_HTTP, CADDY_HTTPS));
         let from_nginx = request(&tmp, case, (NGINX_HTTP, NGINX_HTTPS));

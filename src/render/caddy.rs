@@ -5,9 +5,12 @@
 use serde::Serialize;
 
 use super::escape::Raw;
-use super::plan::{Files, Handler, HostPlan, Limits, SitePlan, UpstreamHost};
-use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
-use crate::model::{Encoding, Host, Model, PathPattern, ProxyKind, Site, Tls, Webhook};
+use super::plan::{
+    CHALLENGE_PATH, Certificate, Challenge, Files, Handler, HostPlan, Limits, Redirect, SitePlan,
+    UpstreamHost, WebhookPlan,
+};
+use super::{Context, proxy_address, regex_escape};
+use crate::model::{Encoding, Host, Model, PathPattern, Site, Webhook};
 use crate::quote::{self, Segment, Var, caddy::Part};
 
 #[derive(Serialize)]
@@ -28,7 +31,7 @@ struct SiteView {
     file: Raw,
     addresses: Vec<String>,
     tls: Option<Vec<String>>,
-    encode: Vec<&'static str>,
+    encode: Option<EncodeView>,
     headers: Vec<HeaderView>,
     hidden: Option<String>,
     /// Whether `{vars.path}` is used, and so captured.
@@ -41,6 +44,14 @@ struct SiteView {
     http: Option<HttpView>,
     /// `redirect_from` names.
     aliases: Option<AliasView>,
+}
+
+#[derive(Serialize)]
+struct EncodeView {
+    encodings: Vec<&'static str>,
+    min_length: u32,
+    /// `Content-Type` globs (`text/html*`: with or without a charset).
+    types: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -60,6 +71,8 @@ struct HttpView {
 
 #[derive(Serialize)]
 struct ChallengeView {
+    /// `path_regexp` of the challenge folder (case-sensitive, as all paths).
+    matcher: Raw,
     webroot: Option<String>,
     peers: Vec<String>,
 }
@@ -219,10 +232,10 @@ fn encode(e: &[Encoding]) -> Vec<&'static str> {
 
 /// `example.org` (HTTPS, with the port when it is not 443) or
 /// `http://example.org` when TLS is off.
-fn addresses(names: &[String], host: &Host, tls: bool) -> Vec<String> {
+fn addresses(names: &[String], listen: &HostPlan, tls: bool) -> Vec<String> {
     names
         .iter()
-        .map(|n| match (tls, host.https_port, host.http_port) {
+        .map(|n| match (tls, listen.https_port, listen.http_port) {
             (true, 443, _) => n.clone(),
             (true, p, _) => format!("{n}:{p}"),
             (false, _, 80) => format!("http://{n}"),
@@ -231,39 +244,36 @@ fn addresses(names: &[String], host: &Host, tls: bool) -> Vec<String> {
         .collect()
 }
 
-fn http_addresses(names: &[String], host: &Host) -> Vec<String> {
-    addresses(names, host, false)
+fn http_addresses(names: &[String], listen: &HostPlan) -> Vec<String> {
+    addresses(names, listen, false)
 }
 
-/// The arguments of a site's `tls` line.
-fn tls_line(site: &Site, host: &Host) -> Option<Vec<String>> {
-    match &site.tls {
-        Tls::Acme => site.acme_email.clone().map(|e| vec![e]),
-        Tls::Certbot { .. } => {
-            let live = host.path(camino::Utf8Path::new(&format!(
-                "/etc/letsencrypt/live/{}",
-                site.canonical()
-            )));
-            Some(vec![
-                format!("{live}/fullchain.pem"),
-                format!("{live}/privkey.pem"),
-            ])
-        }
-        Tls::Files { cert, key } => Some(vec![
-            host.path(cert).to_string(),
-            host.path(key).to_string(),
-        ]),
-        Tls::Off => None,
+/// The arguments of a `tls` line: an email for Caddy's own ACME account,
+/// or certificate and key files; none for Caddy's defaults.
+fn tls_line(certificate: Option<&Certificate>) -> Option<Vec<String>> {
+    match certificate? {
+        Certificate::Automatic { email } => email.clone().map(|e| vec![e]),
+        Certificate::Files { cert, key } => Some(vec![cert.to_string(), key.to_string()]),
     }
 }
 
-fn challenge(site: &Site, host: &Host, ctx: &Context<'_>) -> Option<ChallengeView> {
-    let webroot = site
-        .tls
-        .certbot_webroot(ProxyKind::Caddy, &ctx.model.defaults)
-        .map(|w| host.path(w).to_string());
-    let peers = ctx.acme_peers(site);
-    (webroot.is_some() || !peers.is_empty()).then_some(ChallengeView { webroot, peers })
+fn challenge(c: &Challenge) -> Result<ChallengeView> {
+    let regexp = format!("^{}", regex_escape(CHALLENGE_PATH));
+    Ok(ChallengeView {
+        matcher: Raw::new(quote::caddy::token(&regexp)?),
+        webroot: c.webroot.as_ref().map(ToString::to_string),
+        peers: c.peers.iter().map(|p| p.url.clone()).collect(),
+    })
+}
+
+/// A redirect of a whole name (to HTTPS, to the canonical name): nothing
+/// rewrites its requests, so `{uri}` is Caddy's own.
+fn redirect(r: &Redirect) -> Result<(Raw, u16)> {
+    let to = interp_with(&r.to, |v| match v {
+        Var::Uri => "uri",
+        v => placeholder(v),
+    })?;
+    Ok((to, r.status))
 }
 
 struct Names {
@@ -404,9 +414,10 @@ fn uses(h: &HandlerView, placeholder: &str) -> bool {
 
 fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     let host = ctx.host;
-    let plan = SitePlan::new(site, host);
+    let plan = SitePlan::new(ctx.model, ctx.id, site);
     let mut names = Names { next: 0 };
-    let tls = site.tls != Tls::Off;
+    let tls = plan.certificate.is_some();
+    let listen = HostPlan::new(ctx.model, host);
     let locations: Vec<LocationView> = plan
         .locations
         .iter()
@@ -431,25 +442,17 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             })
         })
         .collect::<Result<_>>()?;
-    let redirect_scheme = scheme(tls);
-    let alias_redirect = |site: &Site| -> Result<Raw> {
-        let port = port_suffix(
-            if tls { host.https_port } else { host.http_port },
-            if tls { 443 } else { 80 },
-        );
-        let to = format!("{redirect_scheme}{}{port}", site.canonical());
-        Ok(Raw::new(quote::caddy::token_parts(&[
-            Part::Text(&to),
-            Part::Placeholder("uri"),
-        ])?))
-    };
     Ok(SiteView {
         name: site.name.clone(),
         file: Raw::new(quote::comment(site.origin.file.as_str())),
-        addresses: addresses(&site.domains, host, tls),
-        tls: tls_line(site, host),
-        encode: encode(&site.encode),
-        headers: site
+        addresses: addresses(&plan.names, &listen, tls),
+        tls: tls_line(plan.certificate.as_ref()),
+        encode: plan.compression.as_ref().map(|c| EncodeView {
+            encodings: encode(&c.encodings),
+            min_length: c.min_length,
+            types: c.types.iter().map(|t| format!("{t}*")).collect(),
+        }),
+        headers: plan
             .headers
             .iter()
             .map(|h| match &h.value {
@@ -480,66 +483,78 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             })
             .collect(),
         limits: plan.limits,
-        http: tls.then(|| HttpView {
-            addresses: http_addresses(&site.domains, host),
-            challenge: challenge(site, host, ctx),
-            redirect: Raw::new(format!(
-                "{redirect_scheme}{{host}}{}{{uri}}",
-                port_suffix(host.https_port, 443)
-            )),
-            status: plan.https_redirect.unwrap_or(plan.alias_redirect),
-        }),
-        aliases: if site.redirect_from.is_empty() {
+        http: plan
+            .https_redirect
+            .as_ref()
+            .map(|r| -> Result<HttpView> {
+                let (redirect, status) = redirect(r)?;
+                Ok(HttpView {
+                    addresses: http_addresses(&plan.names, &listen),
+                    challenge: plan.challenge.as_ref().map(challenge).transpose()?,
+                    redirect,
+                    status,
+                })
+            })
+            .transpose()?,
+        aliases: if plan.aliases.is_empty() {
             None
         } else {
-            let redirect = alias_redirect(site)?;
+            let (redirect, status) = redirect(&plan.alias_redirect)?;
+            let challenge = plan.challenge.as_ref().map(challenge).transpose()?;
             Some(AliasView {
-                addresses: addresses(&site.redirect_from, host, tls),
-                tls: tls_line(site, host),
+                addresses: addresses(&plan.aliases, &listen, tls),
+                tls: tls_line(plan.certificate.as_ref()),
                 http: tls.then(|| HttpView {
-                    addresses: http_addresses(&site.redirect_from, host),
-                    challenge: challenge(site, host, ctx),
+                    addresses: http_addresses(&plan.aliases, &listen),
+                    challenge,
                     redirect: redirect.clone(),
-                    status: plan.alias_redirect,
+                    status,
                 }),
                 redirect,
-                status: plan.alias_redirect,
+                status,
             })
         },
     })
 }
 
-fn webhook_view(w: &Webhook, model: &Model, host: &Host) -> WebhookView {
-    let tls = model.defaults.tls != crate::model::TlsKind::Off;
-    WebhookView {
+fn webhook_view(w: &Webhook, model: &Model, host: &Host) -> Result<WebhookView> {
+    let plan = WebhookPlan::new(model, host, w);
+    let listen = HostPlan::new(model, host);
+    let names = std::slice::from_ref(&plan.domain);
+    Ok(WebhookView {
         name: w.name.clone(),
         file: Raw::new(quote::comment(w.origin.file.as_str())),
-        addresses: addresses(std::slice::from_ref(&w.domain), host, tls),
-        path: format!("{}*", w.path),
-        port: w.port,
-        http: tls.then(|| HttpView {
-            addresses: http_addresses(std::slice::from_ref(&w.domain), host),
-            challenge: None,
-            redirect: Raw::new(format!(
-                "https://{{host}}{}{{uri}}",
-                port_suffix(host.https_port, 443)
-            )),
-            status: HostPlan::new(model, host).webhook_https_redirect,
-        }),
-    }
+        addresses: addresses(names, &listen, plan.certificate.is_some()),
+        path: format!("{}*", plan.path),
+        port: plan.port,
+        http: plan
+            .https_redirect
+            .as_ref()
+            .map(|r| -> Result<HttpView> {
+                let (redirect, status) = redirect(r)?;
+                Ok(HttpView {
+                    addresses: http_addresses(names, &listen),
+                    challenge: None,
+                    redirect,
+                    status,
+                })
+            })
+            .transpose()?,
+    })
 }
 
 /// The Caddyfile for `ctx.host`.
 pub fn render(ctx: &Context<'_>) -> Result<String> {
     let host = ctx.host;
     let model = ctx.model;
+    let plan = HostPlan::new(model, host);
     let view = View {
-        plan: HostPlan::new(model, host),
         admin: host.proxy.caddy_admin.clone(),
         email: host.acme_email.clone(),
         acme_ca: host.acme_ca.clone(),
-        http_port: (host.http_port != 80).then_some(host.http_port),
-        https_port: (host.https_port != 443).then_some(host.https_port),
+        http_port: (plan.http_port != 80).then_some(plan.http_port),
+        https_port: (plan.https_port != 443).then_some(plan.https_port),
+        plan,
         sites: host
             .sites
             .iter()
@@ -549,7 +564,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
             .webhooks
             .iter()
             .map(|w| webhook_view(model.webhook(*w), model, host))
-            .collect(),
+            .collect::<Result<_>>()?,
     };
     ctx.render("Caddyfile.j2", &view)
 }

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::layout;
 use crate::manifest::{self, Manifest, Proof, ReloadCommands};
-use crate::model::{Backend, Host, HostId, Model, RunMode, Site};
+use crate::model::{Backend, Host, HostId, Model, RunMode};
 use crate::quote::shell::word;
 use escape::Raw;
 
@@ -127,29 +127,6 @@ impl Context<'_> {
         }
         Ok(out)
     }
-
-    /// The other members of the site's pool, by address, for forwarding
-    /// ACME challenges: only for certificates obtained over HTTP-01.
-    #[must_use]
-    pub fn acme_peers(&self, site: &Site) -> Vec<String> {
-        let forward = site.pool.is_some_and(|p| self.model.pool(p).acme_forward);
-        if !site.tls.http01() || !forward {
-            return Vec::new();
-        }
-        site.peers(self.model, self.id)
-            .into_iter()
-            .filter_map(|p| {
-                let peer = self.model.host(p);
-                let port = port_suffix(peer.http_port, 80);
-                // An IP address when the peer declares one: NGINX resolves
-                // a name in `proxy_pass` when it starts, and does not start
-                // when the name does not resolve then.
-                peer.ip_address()
-                    .or_else(|| peer.address())
-                    .map(|a| format!("http://{a}{port}"))
-            })
-            .collect()
-    }
 }
 
 /// Stands for the build id while the proxy's files are rendered; the id is
@@ -170,20 +147,6 @@ fn build_id(files: &[Artifact]) -> String {
         hasher.update([0]);
     }
     hex(&hasher.finalize()[..8])
-}
-
-/// `https://` or `http://`.
-fn scheme(tls: bool) -> &'static str {
-    if tls { "https://" } else { "http://" }
-}
-
-/// `:PORT` in a URL, unless it is the scheme's default.
-fn port_suffix(port: u16, default: u16) -> String {
-    if port == default {
-        String::new()
-    } else {
-        format!(":{port}")
-    }
 }
 
 /// Where the proxy on `host` reaches a backend: a container by its name
@@ -658,6 +621,49 @@ fn emit_file(
                 reload,
                 &|ctx| plain(system::webhook_receiver(ctx)),
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The renderers translate plans: what a site, a webhook or the host's
+    /// ports say reaches them only through `plan.rs` (a site's name and
+    /// source file, for comments and identifiers, excepted).
+    #[test]
+    fn the_renderers_read_plans_not_declarations() {
+        let forbidden = [
+            "site.",
+            "w.domain",
+            "w.path",
+            "w.port",
+            "Tls::",
+            "TlsKind",
+            "defaults",
+            "host.http_port",
+            "host.https_port",
+            "Route::",
+            "Backend::Url",
+        ];
+        let allowed = ["site.name", "site.origin", "nginx-site.conf"];
+        for (file, source) in [
+            ("caddy.rs", include_str!("caddy.rs")),
+            ("nginx.rs", include_str!("nginx.rs")),
+        ] {
+            for (n, line) in source.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                let mut code = code.to_owned();
+                for a in allowed {
+                    code = code.replace(a, "");
+                }
+                for f in forbidden {
+                    assert!(
+                        !code.contains(f),
+                        "render/{file}:{}: `{f}` decides behaviour outside the plan: {line}",
+                        n + 1
+                    );
+                }
+            }
         }
     }
 }

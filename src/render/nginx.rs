@@ -10,14 +10,14 @@ use serde::Serialize;
 
 use super::escape::Raw;
 use super::plan::{
-    Answer, Files, Handler, HostPlan, Limits, PLAIN_ERRORS, SitePlan, UpstreamHost, UpstreamTls,
-    plain,
+    Answer, CHALLENGE_PATH, Certificate, Compression, Files, Handler, HostPlan, Limits,
+    PLAIN_ERRORS, SitePlan, UpstreamHost, UpstreamTls, WebhookPlan, plain,
 };
-use super::{Context, port_suffix, proxy_address, regex_escape, scheme};
+use super::{Context, proxy_address, regex_escape};
+use crate::model::{Backend, PathPattern, Site, Webhook};
 use crate::quote::{self, Segment, Var, nginx::Part};
 
 type Result<T> = std::result::Result<T, minijinja::Error>;
-use crate::model::{Backend, Encoding, Host, PathPattern, ProxyKind, Site, Tls, Webhook};
 
 #[derive(Serialize)]
 struct SiteView {
@@ -27,7 +27,7 @@ struct SiteView {
     server_names: Vec<String>,
     tls: bool,
     cert: Option<(String, String)>,
-    gzip: bool,
+    gzip: Option<Compression>,
     headers: Vec<(String, String)>,
     hide_headers: Vec<String>,
     resolver: Option<String>,
@@ -40,7 +40,7 @@ struct SiteView {
     /// Status, named location, root, file under it, the plain answer.
     error_pages: Vec<(u16, Raw, String, Raw, String)>,
     challenge: Option<ChallengeView>,
-    https_redirect: Raw,
+    https_redirect: Option<Raw>,
     https_status: u16,
     aliases: Option<AliasView>,
     errors_snippet: String,
@@ -52,6 +52,8 @@ struct SiteView {
 
 #[derive(Serialize)]
 struct ChallengeView {
+    /// `^~ /.well-known/acme-challenge/`.
+    selector: Raw,
     webroot: Option<String>,
     peer: Option<String>,
     /// Re-resolve the peer's name at request time (else at start-up).
@@ -135,7 +137,7 @@ struct WebhookView {
     cert: Option<(String, String)>,
     path_regex: Raw,
     port: u16,
-    https_redirect: Raw,
+    https_redirect: Option<Raw>,
     https_status: u16,
     misdirected: Answer,
     not_found: Answer,
@@ -188,25 +190,18 @@ fn listen(plan: &HostPlan, port: u16, ssl: bool) -> Vec<Raw> {
     out
 }
 
-fn cert(site_tls: &Tls, canonical: &str, host: &Host) -> Option<(String, String)> {
-    match site_tls {
-        Tls::Acme | Tls::Certbot { .. } => {
-            let live = host.path(camino::Utf8Path::new(&format!(
-                "/etc/letsencrypt/live/{canonical}"
-            )));
-            Some((
-                format!("{live}/fullchain.pem"),
-                format!("{live}/privkey.pem"),
-            ))
-        }
-        Tls::Files { cert, key } => Some((host.path(cert).to_string(), host.path(key).to_string())),
-        Tls::Off => None,
+/// Certificate and key files (NGINX has no ACME client: the plan never
+/// gives it an automatic certificate).
+fn cert(certificate: Option<&Certificate>) -> Option<(String, String)> {
+    match certificate? {
+        Certificate::Files { cert, key } => Some((cert.to_string(), key.to_string())),
+        Certificate::Automatic { .. } => None,
     }
 }
 
 struct Builder<'c, 'm> {
     ctx: &'c Context<'m>,
-    site: String,
+    site_name: String,
     named: Vec<NamedView>,
     upstreams: Vec<UpstreamView>,
     uses_resolver: bool,
@@ -311,7 +306,7 @@ impl Builder<'_, '_> {
         }
         let name = format!(
             "infrac_{}_{}",
-            self.site.replace(['-', '.'], "_"),
+            self.site_name.replace(['-', '.'], "_"),
             self.upstreams.len() + 1
         );
         self.upstreams.push(UpstreamView {
@@ -403,10 +398,10 @@ fn selector(pattern: Option<&PathPattern>) -> Result<Raw> {
 fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     let host = ctx.host;
     let host_plan = HostPlan::new(ctx.model, host);
-    let plan = SitePlan::new(site, host);
+    let plan = SitePlan::new(ctx.model, ctx.id, site);
     let mut b = Builder {
         ctx,
-        site: site.name.clone(),
+        site_name: site.name.clone(),
         named: Vec::new(),
         upstreams: Vec::new(),
         uses_resolver: false,
@@ -422,7 +417,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             })
         })
         .collect::<Result<_>>()?;
-    let tls = site.tls != Tls::Off;
+    let tls = plan.certificate.is_some();
     let rewrites = plan
         .rewrites
         .iter()
@@ -434,23 +429,18 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             Ok((regex(&from)?, interp(&r.to, false)?))
         })
         .collect::<Result<_>>()?;
-    let peers = ctx.acme_peers(site);
-    let webroot = site
-        .tls
-        .certbot_webroot(ProxyKind::Nginx, &ctx.model.defaults)
-        .map(|w| host.path(w).to_string());
-    let challenge = (tls && (webroot.is_some() || !peers.is_empty())).then(|| ChallengeView {
-        webroot,
-        peer: peers
+    let challenge = plan.challenge.as_ref().map(|c| ChallengeView {
+        selector: Raw::new(format!("^~ {CHALLENGE_PATH}")),
+        webroot: c.webroot.as_ref().map(ToString::to_string),
+        peer: c
+            .peers
             .first()
-            .map(|p| p.trim_start_matches("http://").to_owned()),
-        resolver: host.proxy.resolver.clone().filter(|_| !peers.is_empty()),
+            .map(|p| p.url.trim_start_matches("http://").to_owned()),
+        resolver: host.proxy.resolver.clone().filter(|_| !c.peers.is_empty()),
     });
-    let scheme = scheme(tls);
-    let port = if tls {
-        port_suffix(host.https_port, 443)
-    } else {
-        port_suffix(host.http_port, 80)
+    let (https_redirect, https_status) = match &plan.https_redirect {
+        Some(r) => (Some(interp(&r.to, false)?), r.status),
+        None => (None, 0),
     };
     Ok(SiteView {
         name: site.name.clone(),
@@ -459,16 +449,16 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         misdirected: host_plan.misdirected,
         limits: plan.limits,
         plain_errors: PLAIN_ERRORS,
-        server_names: site.domains.clone(),
+        server_names: plan.names.clone(),
         tls,
-        cert: cert(&site.tls, site.canonical(), host),
-        gzip: site.encode.contains(&Encoding::Gzip),
-        headers: site
+        cert: cert(plan.certificate.as_ref()),
+        gzip: plan.compression.clone(),
+        headers: plan
             .headers
             .iter()
             .filter_map(|h| h.value.as_ref().map(|v| (h.name.clone(), v.clone())))
             .collect(),
-        hide_headers: site
+        hide_headers: plan
             .headers
             .iter()
             .filter(|h| h.value.is_none())
@@ -503,19 +493,16 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             .into_iter()
             .collect(),
         challenge,
-        https_redirect: Raw::new(format!("{scheme}${{host}}{port}${{request_uri}}")),
-        https_status: plan.https_redirect.unwrap_or(plan.alias_redirect),
+        https_redirect,
+        https_status,
         errors_snippet: host.installed(crate::layout::NGINX_ERRORS).to_string(),
-        aliases: if site.redirect_from.is_empty() {
+        aliases: if plan.aliases.is_empty() {
             None
         } else {
             Some(AliasView {
-                server_names: site.redirect_from.clone(),
-                redirect: with_vars(
-                    &format!("{scheme}{}{port}", site.canonical()),
-                    &["request_uri"],
-                )?,
-                status: plan.alias_redirect,
+                server_names: plan.aliases.clone(),
+                redirect: interp(&plan.alias_redirect.to, false)?,
+                status: plan.alias_redirect.status,
             })
         },
     })
@@ -524,21 +511,24 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
 fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
     let host = ctx.host;
     let host_plan = HostPlan::new(ctx.model, host);
-    let tls = ctx.model.defaults.tls != crate::model::TlsKind::Off;
-    let port = port_suffix(host.https_port, 443);
+    let plan = WebhookPlan::new(ctx.model, host, w);
+    let (https_redirect, https_status) = match &plan.https_redirect {
+        Some(r) => (Some(interp(&r.to, false)?), r.status),
+        None => (None, 0),
+    };
     Ok(WebhookView {
         var: Raw::new(format!("$infrac_hook_{}", w.name.replace(['-', '.'], "_"))),
         name: w.name.clone(),
         listen_http: listen(&host_plan, host_plan.http_port, false),
         listen_https: listen(&host_plan, host_plan.https_port, true),
         misdirected: host_plan.misdirected.clone(),
-        server_name: w.domain.clone(),
-        tls,
-        cert: cert(&if tls { Tls::Acme } else { Tls::Off }, &w.domain, host),
-        path_regex: regex(&format!("^{}", regex_escape(&w.path)))?,
-        port: w.port,
-        https_redirect: Raw::new(format!("https://${{host}}{port}${{request_uri}}")),
-        https_status: host_plan.webhook_https_redirect,
+        server_name: plan.domain.clone(),
+        tls: plan.certificate.is_some(),
+        cert: cert(plan.certificate.as_ref()),
+        path_regex: regex(&format!("^{}", regex_escape(&plan.path)))?,
+        port: plan.port,
+        https_redirect,
+        https_status,
         not_found: host_plan.webhook_not_found,
         failed: host_plan.webhook_failed,
     })

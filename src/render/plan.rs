@@ -10,7 +10,10 @@
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
-use crate::model::{Backend, Host, Model, PathPattern, Route, Site, Tls};
+use crate::model::{
+    Backend, Encoding, Header, Host, HostId, Model, PathPattern, ProxyKind, Route, Site, Tls,
+    TlsKind, Webhook,
+};
 
 /// A fixed answer: a status and its plain-text body (`404 Not Found`), as
 /// both proxies send their own errors.
@@ -337,8 +340,82 @@ pub struct PageFile {
     pub plain: String,
 }
 
+/// A redirect: its status and its target, a URL with the plan's
+/// placeholders (`https://{host}:8443{uri}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Redirect {
+    pub status: u16,
+    pub to: String,
+}
+
+/// Where a TLS name's certificate comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Certificate {
+    /// The proxy obtains and renews it itself (Caddy), registering this
+    /// email with the CA if one is given.
+    Automatic { email: Option<String> },
+    /// Files on the host: certbot's live folder, or the user's own.
+    Files { cert: Utf8PathBuf, key: Utf8PathBuf },
+}
+
+/// ACME HTTP-01 challenges, answered on a TLS site's plain-HTTP names
+/// before anything else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Challenge {
+    /// certbot's webroot: a token there is served.
+    pub webroot: Option<Utf8PathBuf>,
+    /// A token not here is asked of the pool's other members, once: a
+    /// forwarded request is not forwarded again (it carries
+    /// `X-Infrac-Acme-Forwarded`).
+    pub peers: Vec<Peer>,
+}
+
+/// A pool member asked for a challenge token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Peer {
+    /// `http://ADDRESS[:PORT]`.
+    pub url: String,
+    pub host: HostId,
+}
+
+/// Where challenge tokens are asked for.
+pub const CHALLENGE_PATH: &str = "/.well-known/acme-challenge/";
+
+/// Responses compressed for a client that accepts it, the same on both:
+/// text types only, of at least `min_length` bytes, proxied ones too,
+/// with `Vary: Accept-Encoding`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Compression {
+    pub encodings: Vec<Encoding>,
+    pub min_length: u32,
+    pub types: &'static [&'static str],
+}
+
+/// Caddy's `encode` defaults (and what compresses well).
+pub const COMPRESSED_TYPES: &[&str] = &[
+    "text/html",
+    "text/plain",
+    "text/css",
+    "text/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/wasm",
+    "image/svg+xml",
+];
+
 #[derive(Clone, Debug, Serialize)]
 pub struct SitePlan {
+    /// The names the site answers, canonical first.
+    pub names: Vec<String>,
+    /// With TLS: where its certificate comes from.
+    pub certificate: Option<Certificate>,
+    /// ACME challenges on the plain-HTTP names of a TLS site.
+    pub challenge: Option<Challenge>,
     /// Path components never served (`.git`), wherever they are; answered
     /// 404 before any location.
     pub hidden: Vec<String>,
@@ -346,11 +423,115 @@ pub struct SitePlan {
     /// Most specific first; the catch-all (if any) last.
     pub locations: Vec<Location>,
     pub error_pages: Vec<ErrorPage>,
-    /// With TLS: the status of the redirect from `http://` to `https://`.
-    pub https_redirect: Option<u16>,
-    /// `redirect_from` names: a permanent move to the canonical name.
-    pub alias_redirect: u16,
+    /// With TLS: the redirect from `http://` to `https://`.
+    pub https_redirect: Option<Redirect>,
+    /// `redirect_from` names: served (with the site's certificate) only to
+    /// move permanently to the canonical name.
+    pub aliases: Vec<String>,
+    pub alias_redirect: Redirect,
+    pub compression: Option<Compression>,
+    /// Response headers set (`Some`) or removed (`None`), on every
+    /// response (errors included).
+    pub headers: Vec<Header>,
     pub limits: Limits,
+}
+
+/// What a host's proxy does for a GitHub webhook.
+#[derive(Clone, Debug, Serialize)]
+pub struct WebhookPlan {
+    pub domain: String,
+    /// `/gh/`: requests under it that look like GitHub's reach the receiver.
+    pub path: String,
+    /// The receiver's port on loopback.
+    pub port: u16,
+    pub certificate: Option<Certificate>,
+    /// With TLS: `http://` to `https://`, a POST staying a POST.
+    pub https_redirect: Option<Redirect>,
+}
+
+impl WebhookPlan {
+    #[must_use]
+    pub fn new(model: &Model, host: &Host, w: &Webhook) -> WebhookPlan {
+        let tls = if model.defaults.tls == TlsKind::Off {
+            Tls::Off
+        } else {
+            Tls::Acme
+        };
+        let plan = HostPlan::new(model, host);
+        WebhookPlan {
+            domain: w.domain.clone(),
+            path: w.path.clone(),
+            port: w.port,
+            certificate: certificate(&tls, None, &w.domain, host),
+            https_redirect: (tls != Tls::Off).then(|| Redirect {
+                status: plan.webhook_https_redirect,
+                to: url(true, "{host}", host, "{uri}"),
+            }),
+        }
+    }
+}
+
+/// `scheme://name[:port]rest`, the port left out when it is the scheme's.
+fn url(tls: bool, name: &str, host: &Host, rest: &str) -> String {
+    let (scheme, port, default) = if tls {
+        ("https", host.https_port, 443)
+    } else {
+        ("http", host.http_port, 80)
+    };
+    if port == default {
+        format!("{scheme}://{name}{rest}")
+    } else {
+        format!("{scheme}://{name}:{port}{rest}")
+    }
+}
+
+/// certbot's folder: its account, and `live/NAME/` for each certificate.
+pub const CERTBOT_DIR: &str = "/etc/letsencrypt";
+
+/// A TLS name's certificate on `host`: Caddy obtains an ACME one itself;
+/// NGINX, which cannot, serves certbot's.
+fn certificate(tls: &Tls, email: Option<&String>, name: &str, host: &Host) -> Option<Certificate> {
+    let certbot = || {
+        let live = host.path(camino::Utf8Path::new(&format!("{CERTBOT_DIR}/live/{name}")));
+        Certificate::Files {
+            cert: live.join("fullchain.pem"),
+            key: live.join("privkey.pem"),
+        }
+    };
+    match tls {
+        Tls::Off => None,
+        Tls::Acme if host.proxy.kind == ProxyKind::Caddy => Some(Certificate::Automatic {
+            email: email.cloned(),
+        }),
+        Tls::Acme | Tls::Certbot { .. } => Some(certbot()),
+        Tls::Files { cert, key } => Some(Certificate::Files {
+            cert: host.path(cert),
+            key: host.path(key),
+        }),
+    }
+}
+
+/// The other members of the site's pool, by address, for forwarding ACME
+/// challenges: only for certificates obtained over HTTP-01.
+fn acme_peers(model: &Model, id: HostId, site: &Site) -> Vec<Peer> {
+    let forward = site.pool.is_some_and(|p| model.pool(p).acme_forward);
+    if !site.tls.http01() || !forward {
+        return Vec::new();
+    }
+    site.peers(model, id)
+        .into_iter()
+        .filter_map(|p| {
+            let peer = model.host(p);
+            // An IP address when the peer declares one: NGINX resolves a
+            // name in `proxy_pass` when it starts, and does not start when
+            // the name does not resolve then.
+            let address = peer.ip_address().or_else(|| peer.address())?;
+            Some(Peer {
+                url: url(false, &address, peer, ""),
+                host: p,
+            })
+        })
+        .collect()
 }
 
 /// Limits stated on both proxies, so neither proxy's own default applies.
@@ -417,7 +598,8 @@ fn matches(pattern: Option<&PathPattern>, path: &str) -> bool {
 
 impl SitePlan {
     #[must_use]
-    pub fn new(site: &Site, host: &Host) -> SitePlan {
+    pub fn new(model: &Model, id: HostId, site: &Site) -> SitePlan {
+        let host = model.host(id);
         let mut locations: Vec<Location> = Vec::new();
         // The location a pattern falls through to: the most specific
         // existing one that covers it.
@@ -567,13 +749,36 @@ impl SitePlan {
             })
             .collect();
         let hidden = site.hide.clone();
+        let tls = site.tls != Tls::Off;
+        let webroot = site
+            .tls
+            .certbot_webroot(host.proxy.kind, &model.defaults)
+            .map(|w| host.path(w));
+        let peers = acme_peers(model, id, site);
         SitePlan {
+            names: site.domains.clone(),
+            certificate: certificate(&site.tls, site.acme_email.as_ref(), site.canonical(), host),
+            challenge: (tls && (webroot.is_some() || !peers.is_empty()))
+                .then_some(Challenge { webroot, peers }),
             hidden,
             rewrites,
             locations,
             error_pages,
-            https_redirect: (site.tls != Tls::Off).then_some(site.https_redirect),
-            alias_redirect: 301,
+            https_redirect: tls.then(|| Redirect {
+                status: site.https_redirect,
+                to: url(true, "{host}", host, "{uri}"),
+            }),
+            aliases: site.redirect_from.clone(),
+            alias_redirect: Redirect {
+                status: 301,
+                to: url(tls, site.canonical(), host, "{uri}"),
+            },
+            compression: (!site.encode.is_empty()).then(|| Compression {
+                encodings: site.encode.clone(),
+                min_length: 512,
+                types: COMPRESSED_TYPES,
+            }),
+            headers: site.headers.clone(),
             limits: Limits {
                 max_body: site.max_body,
                 proxy_timeout: site.proxy_timeout,

@@ -5,13 +5,14 @@
 //! host, never a renderer, so a decision a renderer makes on its own shows
 //! up as a disagreement with it.
 //!
-//! Requests are plain HTTP for now: the TLS behaviour (refused handshakes,
-//! 421, the redirect to HTTPS) is checked by the hand-written cases.
+//! Requests are over HTTP or HTTPS, the connection made for the name the
+//! request asks for (421, a `Host` other than the connection's name, is
+//! checked by the hand-written cases).
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::plan::{Files, Handler, HostPlan, SitePlan, Try};
-use crate::model::{HostId, Model, PathPattern, Tls};
+use super::plan::{CHALLENGE_PATH, Challenge, Files, Handler, HostPlan, Redirect, SitePlan, Try};
+use crate::model::{Encoding, HostId, Model, PathPattern};
 
 /// A request, as the client sends it.
 #[derive(Clone, Debug)]
@@ -26,6 +27,10 @@ pub struct Request<'a> {
     pub query: &'a str,
     /// Bytes of body.
     pub body: u64,
+    /// Over TLS, with the request's host as the connection's name (SNI).
+    pub https: bool,
+    /// `Accept-Encoding: gzip`.
+    pub gzip: bool,
 }
 
 /// What the response must be.
@@ -35,6 +40,12 @@ pub struct Expected {
     /// The `Location` header, with the host's port for an absolute URL.
     pub location: Option<String>,
     pub body: Body,
+    /// Headers the site sets: each must be there, with this value.
+    pub headers: Vec<(String, String)>,
+    /// `Content-Encoding` (`gzip`), or none: not compressed.
+    pub encoding: Option<String>,
+    /// The body's type, as far as compression cares (`text/html`).
+    content_type: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +77,24 @@ fn text(status: u16, body: &str) -> Expected {
         status,
         location: None,
         body: Body::Text(body.to_owned()),
+        headers: Vec::new(),
+        encoding: None,
+        content_type: Some("text/plain"),
+    }
+}
+
+/// A file's content, typed by its name as both proxies type it.
+fn file(status: u16, body: &str, name: &Utf8Path) -> Expected {
+    Expected {
+        content_type: match name.extension() {
+            Some("html" | "htm") => Some("text/html"),
+            Some("css") => Some("text/css"),
+            Some("txt") => Some("text/plain"),
+            Some("json") => Some("application/json"),
+            Some("svg") => Some("image/svg+xml"),
+            _ => None,
+        },
+        ..text(status, body)
     }
 }
 
@@ -79,6 +108,9 @@ fn redirect(status: u16, location: String) -> Expected {
         status,
         location: Some(location),
         body: Body::Any,
+        headers: Vec::new(),
+        encoding: None,
+        content_type: None,
     }
 }
 
@@ -91,44 +123,73 @@ fn with_query(path: &str, query: &str) -> String {
     }
 }
 
-fn port_suffix(port: u16, default: u16) -> String {
-    if port == default {
-        String::new()
-    } else {
-        format!(":{port}")
-    }
-}
+/// The answer to a TLS handshake the server refuses (no status at all).
+pub const REFUSED: u16 = 0;
 
-/// What `host` must answer to `request` over plain HTTP.
+/// What `host` must answer to `request`, over HTTP or (with the request's
+/// name as its SNI) HTTPS.
 #[must_use]
 pub fn answer(model: &Model, host: HostId, request: &Request<'_>, files: &dyn Tree) -> Expected {
-    let h = model.host(host);
-    let plan = HostPlan::new(model, h);
+    let plan = HostPlan::new(model, model.host(host));
     let name = request.host.to_ascii_lowercase();
-    let uri = with_query(request.path, request.query);
-    for site in h.sites.iter().map(|s| model.site(*s)) {
-        let tls = site.tls != Tls::Off;
-        let scheme = if tls { "https://" } else { "http://" };
-        let port = if tls {
-            port_suffix(plan.https_port, 443)
-        } else {
-            port_suffix(plan.http_port, 80)
-        };
-        let site_plan = SitePlan::new(site, h);
-        if site.domains.contains(&name) {
-            if let Some(status) = site_plan.https_redirect {
-                return redirect(status, format!("https://{name}{port}{uri}"));
-            }
-            return serve(&site_plan, request, files);
+    for site in model.host(host).sites.iter().map(|s| model.site(*s)) {
+        let site_plan = SitePlan::new(model, host, site);
+        let tls = site_plan.certificate.is_some();
+        let aliased = site_plan.aliases.contains(&name);
+        if !site_plan.names.contains(&name) && !aliased {
+            continue;
         }
-        if site.redirect_from.contains(&name) {
-            return redirect(
-                site_plan.alias_redirect,
-                format!("{scheme}{}{port}{uri}", site.canonical()),
-            );
+        if request.https && !tls {
+            break;
         }
+        let to = |r: &Redirect| redirect(r.status, expand(&r.to, "", request, ""));
+        let path = normalise(request.path);
+        if let (Some(c), true, false) = (
+            &site_plan.challenge,
+            path.starts_with(CHALLENGE_PATH),
+            request.https,
+        ) {
+            return challenge(model, site, c, &path, files, false);
+        }
+        if aliased {
+            return to(&site_plan.alias_redirect);
+        }
+        if let (Some(r), false) = (&site_plan.https_redirect, request.https) {
+            return to(r);
+        }
+        return serve(&site_plan, request, files);
+    }
+    if request.https {
+        // No certificate of another name is shown.
+        return redirect(REFUSED, String::new()).without_location();
     }
     text(plan.unknown_name.status, &plan.unknown_name.body)
+}
+
+/// An ACME challenge token: from the webroot, else (once) from the pool's
+/// other members, else a plain 404.
+fn challenge(
+    model: &Model,
+    site: &crate::model::Site,
+    c: &Challenge,
+    path: &str,
+    files: &dyn Tree,
+    forwarded: bool,
+) -> Expected {
+    if let Some(token) = c.webroot.as_ref().and_then(|w| {
+        let at = join(w, path);
+        Some(file(200, &files.file(&at)?, &at))
+    }) {
+        return token;
+    }
+    if !forwarded && let Some(peer) = c.peers.first() {
+        let theirs = SitePlan::new(model, peer.host, site).challenge;
+        return match theirs {
+            Some(theirs) => challenge(model, site, &theirs, path, files, true),
+            None => error(404),
+        };
+    }
+    error(404)
 }
 
 /// The path a request is matched by: percent-escapes decoded, doubled
@@ -161,8 +222,43 @@ fn normalise(sent: &str) -> String {
     path
 }
 
-/// A request to one site, over the scheme it is served on.
+impl Expected {
+    fn without_location(self) -> Expected {
+        Expected {
+            location: None,
+            ..self
+        }
+    }
+}
+
+/// A request to one site, with the site's headers, compressed as the plan
+/// says.
 fn serve(plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected {
+    let mut expected = respond(plan, request, files);
+    expected.headers = plan
+        .headers
+        .iter()
+        .filter_map(|h| Some((h.name.clone(), h.value.clone()?)))
+        .collect();
+    let compressible = |c: &super::plan::Compression| {
+        // NGINX compresses only these; Caddy any, but the plan says these.
+        matches!(expected.status, 200 | 403 | 404)
+            && expected.content_type.is_some_and(|t| c.types.contains(&t))
+            && matches!(&expected.body, Body::Text(t) if t.len() >= c.min_length as usize)
+    };
+    if request.gzip
+        && plan
+            .compression
+            .as_ref()
+            .is_some_and(|c| c.encodings.contains(&Encoding::Gzip) && compressible(c))
+    {
+        expected.encoding = Some("gzip".to_owned());
+    }
+    expected
+}
+
+/// A request to one site, over the scheme it is served on.
+fn respond(plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected {
     // Before anything else the site does.
     if request.body > plan.limits.max_body {
         return error(413);
@@ -265,19 +361,20 @@ fn handle(
         Handler::Proxy { .. } => {
             let uri = with_query(sent, request.query);
             Expected {
-                status: 200,
-                location: None,
                 body: Body::Backend {
                     method: request.method.to_owned(),
                     uri,
                 },
+                // The backend's: not known here.
+                content_type: None,
+                ..text(200, "")
             }
         }
         Handler::Files(f) => match lookup(f, path, request, files) {
             Lookup::Slash(location) => redirect(f.slash_redirect, location),
             // Files are read, not written to.
-            Lookup::Found(_) if !matches!(request.method, "GET" | "HEAD") => error(405),
-            Lookup::Found(content) => text(200, &content),
+            Lookup::Found(..) if !matches!(request.method, "GET" | "HEAD") => error(405),
+            Lookup::Found(content, name) => file(200, &content, &name),
             Lookup::Missing => not_found(plan, files),
         },
         Handler::NotFound => not_found(plan, files),
@@ -285,8 +382,8 @@ fn handle(
 }
 
 enum Lookup {
-    /// A file's content.
-    Found(String),
+    /// A file's content, and its path.
+    Found(String, Utf8PathBuf),
     /// The request names a folder without its trailing slash: the URL
     /// with it.
     Slash(String),
@@ -303,13 +400,14 @@ fn lookup(f: &Files, path: &str, request: &Request<'_>, files: &dyn Tree) -> Loo
     for root in std::iter::once(&f.root).chain(&f.fallback) {
         for t in &f.try_files {
             let file = expand(t.file(), stripped, request, "");
-            let Some(content) = files.file(&join(root, &file)) else {
+            let path_of_file = join(root, &file);
+            let Some(content) = files.file(&path_of_file) else {
                 continue;
             };
             if *t == Try::Folder && !stripped.ends_with('/') {
                 return Lookup::Slash(with_query(&format!("{path}/"), request.query));
             }
-            return Lookup::Found(content);
+            return Lookup::Found(content, path_of_file);
         }
     }
     Lookup::Missing
@@ -327,10 +425,11 @@ fn not_found(plan: &SitePlan, files: &dyn Tree) -> Expected {
         .find(|e| e.status == 404)
         .and_then(|e| {
             let f = e.file.as_ref()?;
-            files.file(&join(&f.root, &f.path))
+            let path = join(&f.root, &f.path);
+            Some((files.file(&path)?, path))
         });
     match page {
-        Some(content) => text(404, &content),
+        Some((content, path)) => file(404, &content, &path),
         None => error(404),
     }
 }

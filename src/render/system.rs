@@ -2,6 +2,7 @@
 //! entries and their scripts, systemd units and timers, the compose or
 //! stack file of its containers, and the webhook receiver.
 
+use super::plan::CERTBOT_DIR;
 use std::collections::BTreeSet;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -179,11 +180,11 @@ pub fn containers_validate(host: &Host) -> String {
 fn certbot(ctx: &Context<'_>) -> CertbotView {
     let host = ctx.host;
     let webroot = host.path(&ctx.model.defaults.acme_webroot).to_string();
-    let letsencrypt = host.path(Utf8Path::new("/etc/letsencrypt")).to_string();
+    let letsencrypt = host.path(Utf8Path::new(CERTBOT_DIR)).to_string();
     let certbot = if host.proxy.mode.in_container() {
         format!(
             "docker run --rm -v {} -v {} certbot/certbot",
-            word(&format!("{letsencrypt}:/etc/letsencrypt")),
+            word(&format!("{letsencrypt}:{CERTBOT_DIR}")),
             word(&format!("{webroot}:{webroot}"))
         )
     } else {
@@ -191,7 +192,7 @@ fn certbot(ctx: &Context<'_>) -> CertbotView {
     };
     // Seen from where certbot runs.
     let marker_inside = if host.proxy.mode.in_container() {
-        "/etc/letsencrypt/infrac-deploy".to_owned()
+        format!("{CERTBOT_DIR}/infrac-deploy")
     } else {
         format!("{letsencrypt}/infrac-deploy")
     };
@@ -400,7 +401,7 @@ fn proxy_mounts(model: &Model, host: &Host) -> Vec<String> {
             folders.extend(key.parent().map(Utf8Path::to_owned));
         }
         if let Some(webroot) = site.tls.certbot_webroot(host.proxy.kind, &model.defaults) {
-            folders.insert("/etc/letsencrypt".into());
+            folders.insert(CERTBOT_DIR.into());
             folders.insert(webroot.to_owned());
         }
     }

@@ -51,6 +51,14 @@ fn nginx_ports() -> Ports {
     }
 }
 
+fn ports(server: &str) -> Ports {
+    if server == "caddy" {
+        caddy_ports()
+    } else {
+        nginx_ports()
+    }
+}
+
 fn caddy_admin() -> String {
     format!("localhost:{}", 12029 + offset())
 }
@@ -60,6 +68,15 @@ struct Ports {
     http: u16,
     https: u16,
     probe: u16,
+}
+
+impl Ports {
+    /// A URL with this server's ports as `:HTTP` and `:HTTPS`, to compare
+    /// the two servers' (and the reference's) answers.
+    fn neutral(self, url: &str) -> String {
+        url.replace(&format!(":{}", self.http), ":HTTP")
+            .replace(&format!(":{}", self.https), ":HTTPS")
+    }
 }
 
 /// One generated program: its sites' lines, the files under each site's
@@ -73,6 +90,9 @@ pub struct Program {
 #[derive(Clone, Debug)]
 pub struct SiteSpec {
     pub name: String,
+    /// On the pool of both hosts (`on both`), which forwards ACME
+    /// challenges between them, rather than on each host by name.
+    pub pooled: bool,
     pub lines: Vec<String>,
     /// Paths under the site's root.
     pub files: Vec<String>,
@@ -85,12 +105,21 @@ pub struct Req {
     pub path: String,
     pub query: String,
     pub body: u64,
+    /// Over TLS (the connection made for `host`).
+    pub https: bool,
+    /// `Accept-Encoding: gzip`.
+    pub gzip: bool,
 }
+
+/// A response header every generated `header` line sets.
+pub const HEADER: &str = "X-Infrac-Test";
 
 const PREFIXES: &[&str] = &["/docs/", "/api/", "/old/", "/a/", "/blog/", "/sub1/"];
 const EXACTS: &[&str] = &["/x", "/old", "/a/b.html", "/about", "/ping", "/docs"];
 const FILES: &[&str] = &[
     "index.html",
+    // Over `min_length`: compressed when the site says so.
+    "big.html",
     "about.html",
     "a.html",
     "a/index.html",
@@ -151,6 +180,13 @@ const PATHS: &[&str] = &[
     "/p.html",
     "/q.html",
     "/target.html",
+    "/big.html",
+    "/big",
+    // ACME challenges: a token on one pool member, on both, on neither.
+    "/.well-known/acme-challenge/tok-caddy",
+    "/.well-known/acme-challenge/tok-nginx",
+    "/.well-known/acme-challenge/tok-both",
+    "/.well-known/acme-challenge/tok-none",
     // Case, percent-escapes and doubled slashes: matched as decoded,
     // merged and case-sensitively, on both.
     "/A/",
@@ -188,6 +224,25 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
     for s in 0..rng.usize(1..=3) {
         let name = format!("s{s}");
         let mut lines = vec![format!("domains {name}.test")];
+        let tls = rng.u8(..6);
+        let pooled = tls == 0 && rng.bool();
+        if tls < 2 {
+            lines.push(if tls == 0 {
+                "tls certbot".to_owned()
+            } else {
+                format!("tls files /etc/ssl/{name}.pem /etc/ssl/{name}.key")
+            });
+            if rng.bool() {
+                let status: &&str = pick(&mut rng, &["301", "302", "307", "308"]);
+                lines.push(format!("https_redirect {status}"));
+            }
+        }
+        if rng.u8(..3) == 0 {
+            lines.push("encode gzip".to_owned());
+        }
+        if rng.u8(..3) == 0 {
+            lines.push(format!("header {HEADER} \"{name} says hi\""));
+        }
         if rng.u8(..3) == 0 {
             lines.push(format!("redirect_from w{s}.test"));
         }
@@ -304,7 +359,12 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
             .filter(|_| rng.u8(..3) != 0)
             .map(|f| (*f).to_owned())
             .collect();
-        sites.push(SiteSpec { name, lines, files });
+        sites.push(SiteSpec {
+            name,
+            pooled,
+            lines,
+            files,
+        });
     }
     let mut hosts: Vec<String> = sites.iter().map(|s| format!("{}.test", s.name)).collect();
     for s in &sites {
@@ -322,6 +382,8 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
                 0
             };
             Req {
+                https: rng.u8(..4) == 0,
+                gzip: rng.bool(),
                 method: if to_proxy { "POST" } else { "GET" },
                 host: pick(&mut rng, &hosts).clone(),
                 path: if to_proxy {
@@ -356,7 +418,8 @@ impl Program {
     #[must_use]
     pub fn source(&self, tmp: &Utf8Path) -> String {
         let mut s = format!(
-            "defaults {{\n    site_root /srv\n    tls off\n}}\n\
+            "defaults {{\n    site_root /srv\n    tls off\n    acme_email admin@example.org\n}}\n\
+             pool both {{\n    hosts caddyhost nginxhost\n}}\n\
              host caddyhost {{\n    address 127.0.0.1\n    proxy caddy\n    caddy_admin {}\n    \
              probe_port {}\n    http_port {}\n    https_port {}\n    prefix {tmp}/caddy\n}}\n\
              host nginxhost {{\n    address 127.0.0.1\n    proxy nginx\n    \
@@ -370,11 +433,12 @@ impl Program {
             nginx_ports().https
         );
         for site in &self.sites {
-            let _ = write!(
-                s,
-                "site {} {{\n    on caddyhost nginxhost\n    max_body 1k\n",
-                site.name
-            );
+            let on = if site.pooled {
+                "both"
+            } else {
+                "caddyhost nginxhost"
+            };
+            let _ = write!(s, "site {} {{\n    on {on}\n    max_body 1k\n", site.name);
             for l in &site.lines {
                 let _ = writeln!(s, "    {l}");
             }
@@ -389,6 +453,9 @@ impl Program {
         let mut s = String::new();
         for site in &self.sites {
             let _ = writeln!(s, "site {} {{", site.name);
+            if site.pooled {
+                let _ = writeln!(s, "    on both");
+            }
             for l in &site.lines {
                 let _ = writeln!(s, "    {l}");
             }
@@ -407,12 +474,16 @@ pub struct Lab {
     servers: Vec<super::Server>,
 }
 
-/// A request's answer from one server.
+/// A request's answer from one server (status 0: the TLS handshake was
+/// refused).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Got {
     pub status: u16,
     pub location: Option<String>,
     pub body: String,
+    pub encoding: Option<String>,
+    /// The value of [`HEADER`].
+    pub header: Option<String>,
 }
 
 impl Lab {
@@ -431,6 +502,10 @@ impl Lab {
             super::assert_port_free(p);
         }
         let tmp = super::temp_dir(name);
+        super::self_signed(
+            tmp.join("cert.pem").as_std_path(),
+            tmp.join("cert.key").as_std_path(),
+        );
         let backend = backend();
         let mut lab = Lab {
             tmp,
@@ -441,6 +516,7 @@ impl Lab {
         let first = Program {
             sites: vec![SiteSpec {
                 name: "s0".into(),
+                pooled: false,
                 lines: vec!["domains s0.test".into(), "static".into()],
                 files: vec![],
             }],
@@ -510,8 +586,31 @@ impl Lab {
                 for file in &site.files {
                     let path = prefix.join("srv").join(&site.name).join(file);
                     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                    std::fs::write(path, format!("{}:{file}", site.name)).unwrap();
+                    let mut content = format!("{}:{file}", site.name);
+                    // Over the plan's `min_length`: compressed when the
+                    // site says so (a page, a folder's index, an error page).
+                    if ["big.html", "index.html", "404.html"].contains(&file.as_str()) {
+                        content.push_str(&" big".repeat(200));
+                    }
+                    std::fs::write(path, content).unwrap();
                 }
+                let live = format!("etc/letsencrypt/live/{}.test", site.name);
+                for (ext, certbot) in [("pem", "fullchain.pem"), ("key", "privkey.pem")] {
+                    for path in [
+                        prefix.join(format!("etc/ssl/{}.{ext}", site.name)),
+                        prefix.join(&live).join(certbot),
+                    ] {
+                        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                        std::fs::copy(self.tmp.join(format!("cert.{ext}")), path).unwrap();
+                    }
+                }
+            }
+            // Challenge tokens, as certbot leaves them in the webroot.
+            let side = tree.host.trim_end_matches("host");
+            let tokens = prefix.join("var/www/html/.well-known/acme-challenge");
+            std::fs::create_dir_all(&tokens).unwrap();
+            for token in [format!("tok-{side}"), "tok-both".to_owned()] {
+                std::fs::write(tokens.join(&token), format!("{token} from {side}")).unwrap();
             }
             let proof = tree.manifest.proof.expect("a proxy host has a proof");
             builds.push((proof.url, proof.build));
@@ -613,17 +712,13 @@ impl Lab {
         }
     }
 
-    /// What the reference model says `request` must get (the Caddy host's
-    /// view; the NGINX host's is the same plan under another prefix).
+    /// What the reference model says `request` to `server` (`caddy` or
+    /// `nginx`) must get: the same plans under another prefix and ports,
+    /// but each host has its own files (challenge tokens, for one).
     #[must_use]
-    pub fn expected(model: &Model, request: &Req) -> Expected {
-        let host = infrac::model::HostId(
-            model
-                .hosts
-                .iter()
-                .position(|h| h.name == "caddyhost")
-                .unwrap(),
-        );
+    pub fn expected(model: &Model, server: &str, request: &Req) -> Expected {
+        let name = format!("{server}host");
+        let host = infrac::model::HostId(model.hosts.iter().position(|h| h.name == name).unwrap());
         let files = |p: &Utf8Path| -> Option<String> {
             std::fs::metadata(p)
                 .ok()
@@ -639,6 +734,8 @@ impl Lab {
                 path: &request.path,
                 query: &request.query,
                 body: request.body,
+                https: request.https,
+                gzip: request.gzip,
             },
             &files,
         )
@@ -647,16 +744,26 @@ impl Lab {
     /// One request to one server (`caddy` or `nginx`).
     #[must_use]
     pub fn ask(&self, server: &str, request: &Req) -> Got {
-        let ports = if server == "caddy" {
-            caddy_ports()
-        } else {
-            nginx_ports()
-        };
+        let ports = ports(server);
         let headers = self.tmp.join("headers");
         let body = self.tmp.join("body");
+        let _ = std::fs::remove_file(&headers);
         let mut curl = Command::new("curl");
+        if request.gzip {
+            curl.arg("--compressed");
+        }
+        // HTTP/1.1 over TLS too: over HTTP/2, Caddy resets the stream of an
+        // upload it refuses (413) while the client still sends it, which
+        // curl reports as a framing error, not an answer.
+        curl.arg("--http1.1");
+        let (scheme, port) = if request.https {
+            ("https", ports.https)
+        } else {
+            ("http", ports.http)
+        };
         curl.args([
-            "-s",
+            "-k",
+            "-sS",
             "--max-time",
             "10",
             "-X",
@@ -682,42 +789,65 @@ impl Lab {
         };
         let out = curl
             .arg("--resolve")
-            .arg(format!("{}:{}:127.0.0.1", request.host, ports.http))
+            .arg(format!("{}:{port}:127.0.0.1", request.host))
             .arg(format!(
-                "http://{}:{}{}{query}",
-                request.host, ports.http, request.path
+                "{scheme}://{}:{port}{}{query}",
+                request.host, request.path
             ))
             .output()
             .unwrap();
+        // 35: the TLS handshake was refused; 7: nothing listens (no site
+        // of the host has TLS, so the HTTPS port is not open).
+        if request.https && matches!(out.status.code(), Some(35 | 7)) {
+            return Got {
+                status: reference::REFUSED,
+                location: None,
+                body: String::new(),
+                encoding: None,
+                header: None,
+            };
+        }
         assert!(
             out.status.success(),
-            "curl failed: {}",
+            "{server}: curl {scheme}://{}{}{query} failed ({}): {}",
+            request.host,
+            request.path,
+            out.status,
             String::from_utf8_lossy(&out.stderr)
         );
         let headers = std::fs::read_to_string(&headers).unwrap();
         let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
-        let location = headers.lines().find_map(|l| {
-            l.to_ascii_lowercase()
-                .starts_with("location:")
-                .then(|| l[9..].trim().replace(&format!(":{}", ports.http), ":HTTP"))
-        });
+        let header = |name: &str| {
+            let name = format!("{}:", name.to_ascii_lowercase());
+            headers.lines().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with(&name)
+                    .then(|| l[name.len()..].trim().to_owned())
+            })
+        };
         Got {
             status,
-            location,
+            location: header("location").map(|l| ports.neutral(&l)),
             body: std::fs::read_to_string(&body).unwrap_or_default(),
+            encoding: header("content-encoding"),
+            header: header(HEADER),
         }
     }
 }
 
 /// Whether `got` is what the reference model says.
 #[must_use]
-pub fn agrees(expected: &Expected, got: &Got) -> bool {
-    let location = expected
-        .location
-        .as_ref()
-        .map(|l| l.replace(&format!(":{}", caddy_ports().http), ":HTTP"));
+fn agrees(expected: &Expected, got: &Got, ports: Ports) -> bool {
+    let location = expected.location.as_ref().map(|l| ports.neutral(l));
+    let header = expected
+        .headers
+        .iter()
+        .find(|(name, _)| name == HEADER)
+        .map(|(_, value)| value.clone());
     expected.status == got.status
         && location == got.location
+        && expected.encoding == got.encoding
+        && header == got.header
         && match &expected.body {
             Body::Any => true,
             Body::Text(t) => *t == got.body,
@@ -737,6 +867,13 @@ pub fn first_failure(lab: &Lab, program: &Program) -> Result<Option<String>, Str
 pub struct Outcomes {
     pub statuses: BTreeSet<u16>,
     pub proxied: usize,
+    /// Answers over TLS (not refused).
+    pub over_tls: usize,
+    pub compressed: usize,
+    /// Answers carrying a site's header.
+    pub with_header: usize,
+    /// Challenge tokens served (from this host or a pool member).
+    pub challenges: usize,
 }
 
 /// [`first_failure`], adding what was expected to `outcomes`.
@@ -756,24 +893,32 @@ fn failing_request(
 ) -> Result<Option<(usize, String)>, String> {
     let model = lab.load(program)?;
     for (i, request) in program.requests.iter().enumerate() {
-        let expected = Lab::expected(&model, request);
-        outcomes.statuses.insert(expected.status);
-        if matches!(expected.body, Body::Backend { .. }) {
-            outcomes.proxied += 1;
-        }
         for server in ["caddy", "nginx"] {
+            let expected = Lab::expected(&model, server, request);
+            if server == "caddy" {
+                outcomes.statuses.insert(expected.status);
+                outcomes.proxied += usize::from(matches!(expected.body, Body::Backend { .. }));
+                outcomes.over_tls +=
+                    usize::from(request.https && expected.status != reference::REFUSED);
+                outcomes.compressed += usize::from(expected.encoding.is_some());
+                outcomes.with_header += usize::from(!expected.headers.is_empty());
+                outcomes.challenges +=
+                    usize::from(request.path.contains("acme-challenge") && expected.status == 200);
+            }
             let got = lab.ask(server, request);
-            if !agrees(&expected, &got) {
+            if !agrees(&expected, &got, ports(server)) {
                 return Ok(Some((
                     i,
                     format!(
-                        "{server}: {} http://{}{}{}{} (body {}): the plan says {expected:?}, {server} answered {got:?}",
+                        "{server}: {} {}://{}{}{}{} (body {}{}): the plan says {expected:?}, {server} answered {got:?}",
                         request.method,
+                        if request.https { "https" } else { "http" },
                         request.host,
                         request.path,
                         if request.query.is_empty() { "" } else { "?" },
                         request.query,
-                        request.body
+                        request.body,
+                        if request.gzip { ", gzip" } else { "" }
                     ),
                 )));
             }
