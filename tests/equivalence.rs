@@ -98,9 +98,20 @@ pool both {{
 
 site pooled {{
     domains pool.test
+    redirect_from www.pool.test
     on both
     tls certbot
     https_redirect 301
+    acme_email admin@example.org
+    static
+}}
+
+# certbot on each host alone: its challenges are its own.
+site single {{
+    domains single.test
+    redirect_from www.single.test
+    on caddyhost nginxhost
+    tls certbot
     acme_email admin@example.org
     static
 }}
@@ -162,11 +173,13 @@ fn fixture(prefix: &Utf8Path) {
         prefix.join("etc/ssl/secure.pem").as_std_path(),
         prefix.join("etc/ssl/secure.key").as_std_path(),
     );
-    let live = prefix.join("etc/letsencrypt/live/pool.test");
-    common::self_signed(
-        live.join("fullchain.pem").as_std_path(),
-        live.join("privkey.pem").as_std_path(),
-    );
+    for name in ["pool.test", "single.test"] {
+        let live = prefix.join("etc/letsencrypt/live").join(name);
+        common::self_signed(
+            live.join("fullchain.pem").as_std_path(),
+            live.join("privkey.pem").as_std_path(),
+        );
+    }
     // Each member holds the token of the challenge it started itself.
     let name = prefix.file_name().unwrap();
     let token = prefix
@@ -524,6 +537,46 @@ fn cases(backend: u16) -> Vec<Case> {
             )
         },
         redirect("pool.test", "/a?b=c", 301, "https://pool.test:HTTPS/a?b=c"),
+        // ACME challenges on a pool: a token is served by the member that
+        // has it, whichever member is asked (the other forwards once); on
+        // the site's names and its redirect_from names alike; a missing
+        // token is a plain 404 (NGINX's alias server sent its HTML page).
+        get(
+            "pool.test",
+            "/.well-known/acme-challenge/only-caddy",
+            200,
+            "token from caddy",
+        ),
+        get(
+            "pool.test",
+            "/.well-known/acme-challenge/only-nginx",
+            200,
+            "token from nginx",
+        ),
+        get(
+            "www.pool.test",
+            "/.well-known/acme-challenge/only-nginx",
+            200,
+            "token from nginx",
+        ),
+        get(
+            "www.pool.test",
+            "/.well-known/acme-challenge/none",
+            404,
+            "404 Not Found",
+        ),
+        get(
+            "www.single.test",
+            "/.well-known/acme-challenge/none",
+            404,
+            "404 Not Found",
+        ),
+        get(
+            "pool.test",
+            "/.well-known/acme-challenge/none",
+            404,
+            "404 Not Found",
+        ),
         Case {
             https: true,
             frame: Some("DENY"),
