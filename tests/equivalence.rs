@@ -376,17 +376,6 @@ fn cases(backend: u16) -> Vec<Case> {
             ..get("app.test", "/style.css", 200, "body {}")
         },
         get("app.test", "/big.html", 200, BIG),
-        // A site's header on every answer, errors too.
-        Case {
-            https: true,
-            frame: Some("DENY"),
-            ..get("secure.test", "/", 200, "secure home")
-        },
-        Case {
-            https: true,
-            frame: Some("DENY"),
-            ..get("secure.test", "/nothing", 404, "404 Not Found")
-        },
         // A TLS site's redirect_from name, over HTTP (NGINX answered 421:
         // its alias server checked SNI on plain connections too) and TLS.
         redirect(
@@ -577,6 +566,7 @@ fn cases(backend: u16) -> Vec<Case> {
             404,
             "404 Not Found",
         ),
+        // A site's header on every answer, errors too.
         Case {
             https: true,
             frame: Some("DENY"),

@@ -266,6 +266,22 @@ fn challenge(c: &Challenge) -> Result<ChallengeView> {
     })
 }
 
+/// The `http://` block of TLS names: ACME challenges, then the redirect.
+fn http_view(
+    names: &[String],
+    listen: &HostPlan,
+    challenge: Option<ChallengeView>,
+    r: &Redirect,
+) -> Result<HttpView> {
+    let (redirect, status) = redirect(r)?;
+    Ok(HttpView {
+        addresses: http_addresses(names, listen),
+        challenge,
+        redirect,
+        status,
+    })
+}
+
 /// A redirect of a whole name (to HTTPS, to the canonical name): nothing
 /// rewrites its requests, so `{uri}` is Caddy's own.
 fn redirect(r: &Redirect) -> Result<(Raw, u16)> {
@@ -486,14 +502,9 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         http: plan
             .https_redirect
             .as_ref()
-            .map(|r| -> Result<HttpView> {
-                let (redirect, status) = redirect(r)?;
-                Ok(HttpView {
-                    addresses: http_addresses(&plan.names, &listen),
-                    challenge: plan.challenge.as_ref().map(challenge).transpose()?,
-                    redirect,
-                    status,
-                })
+            .map(|r| {
+                let challenge = plan.challenge.as_ref().map(challenge).transpose()?;
+                http_view(&plan.names, &listen, challenge, r)
             })
             .transpose()?,
         aliases: if plan.aliases.is_empty() {
@@ -504,12 +515,9 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             Some(AliasView {
                 addresses: addresses(&plan.aliases, &listen, tls),
                 tls: tls_line(plan.certificate.as_ref()),
-                http: tls.then(|| HttpView {
-                    addresses: http_addresses(&plan.aliases, &listen),
-                    challenge,
-                    redirect: redirect.clone(),
-                    status,
-                }),
+                http: tls
+                    .then(|| http_view(&plan.aliases, &listen, challenge, &plan.alias_redirect))
+                    .transpose()?,
                 redirect,
                 status,
             })
@@ -530,15 +538,7 @@ fn webhook_view(w: &Webhook, model: &Model, host: &Host) -> Result<WebhookView> 
         http: plan
             .https_redirect
             .as_ref()
-            .map(|r| -> Result<HttpView> {
-                let (redirect, status) = redirect(r)?;
-                Ok(HttpView {
-                    addresses: http_addresses(names, &listen),
-                    challenge: None,
-                    redirect,
-                    status,
-                })
-            })
+            .map(|r| http_view(names, &listen, None, r))
             .transpose()?,
     })
 }
