@@ -422,8 +422,8 @@ pub enum Route {
         /// `{rest}`, `{host}`); the renderers translate them.
         to: String,
         status: u16,
-        /// Redirect only when this query parameter is absent.
-        unless_query: Option<String>,
+        /// Not when the query has this parameter (with this value).
+        unless_query: Option<QueryTest>,
     },
     Rewrite {
         from: PathPattern,
@@ -494,6 +494,46 @@ pub struct ErrorPage {
 pub enum Encoding {
     Gzip,
     Zstd,
+}
+
+/// A query parameter a redirect is skipped for (`unless_query keep`,
+/// `unless_query reallystable=1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QueryTest {
+    pub name: String,
+    /// `None`: any non-empty value; `Some`: exactly this one.
+    pub value: Option<String>,
+}
+
+impl QueryTest {
+    /// `name` or `name=value`, as written (and as the checker allows it).
+    #[must_use]
+    pub fn parse(written: &str) -> QueryTest {
+        match written.split_once('=') {
+            Some((name, value)) => QueryTest {
+                name: name.to_owned(),
+                value: Some(value.to_owned()),
+            },
+            None => QueryTest {
+                name: written.to_owned(),
+                value: None,
+            },
+        }
+    }
+
+    /// Whether a query string (`a=1&keep=yes`, as sent) has it.
+    #[must_use]
+    pub fn holds(&self, query: &str) -> bool {
+        query.split('&').any(|kv| {
+            kv.split_once('=').is_some_and(|(k, v)| {
+                k == self.name
+                    && match &self.value {
+                        None => !v.is_empty(),
+                        Some(want) => v == want,
+                    }
+            })
+        })
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

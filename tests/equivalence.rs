@@ -70,6 +70,7 @@ site docs {{
     redirect /objects.inv /stable/objects.inv
     redirect_first /users/* /stable/users/{{rest}} /3.5/users/{{rest}}
     redirect /blog/* /news/{{rest}} permanent unless_query legacy
+    redirect /devel/* /devdocs/{{rest}} temporary unless_query reallystable=1
     rewrite /citing /cite.html
     error 404 /404.html
 }}
@@ -146,6 +147,7 @@ fn fixture(prefix: &Utf8Path) {
         ("srv/docs/index.html", "docs home"),
         ("srv/docs/about.html", "about"),
         ("srv/docs/cite.html", "how to cite"),
+        ("srv/docs/devel/x.html", "devel x"),
         ("srv/docs/404.html", "custom 404"),
         ("srv/docs/sub/index.html", "sub index"),
         ("srv/docs/blog/post.html", "old blog post"),
@@ -469,7 +471,21 @@ fn cases(backend: u16) -> Vec<Case> {
         redirect("docs.test", "/users/b.html", 302, "/3.5/users/b.html"),
         get("docs.test", "/users/none.html", 404, "custom 404"),
         redirect("docs.test", "/blog/post", 301, "/news/post"),
-        redirect("docs.test", "/blog/post?x=1", 301, "/news/post"),
+        // The query is kept unless the target sets one (matplotlib's
+        // `redir * /devdocs{uri}` after a strip).
+        redirect("docs.test", "/blog/post?x=1", 301, "/news/post?x=1"),
+        redirect("docs.test", "/blog/post?legacy=", 301, "/news/post?legacy="),
+        redirect("app.test", "/go/a?q=1", 301, "https://example.org/a?q=1"),
+        redirect("docs.test", "/guide?q=1", 308, "/guide/?q=1"),
+        // `unless_query NAME=VALUE`: only that value keeps the page.
+        get("docs.test", "/devel/x?reallystable=1", 200, "devel x"),
+        redirect(
+            "docs.test",
+            "/devel/x?reallystable=0",
+            302,
+            "/devdocs/x?reallystable=0",
+        ),
+        redirect("docs.test", "/devel/x", 302, "/devdocs/x"),
         get("docs.test", "/blog/post?legacy=1", 200, "old blog post"),
         // A rewrite.
         get("docs.test", "/citing", 200, "how to cite"),

@@ -345,10 +345,13 @@ Fix: correct the name; remove a header with `header -NAME` alone.";
 Fix: write one name, e.g. `hide .git .env`.";
 
     InvalidQueryParam = "invalid-query-param", Error,
-"A query parameter name (`unless_query NAME`) is not a parameter name:
-letters, digits, `.`, `_`, `~` and `-`.
+"A query parameter (`unless_query NAME` or `unless_query NAME=VALUE`) is
+not one: its name and value are letters, digits, `.`, `_`, `~` and `-`
+(characters a URL carries as they are, so both proxies read them alike),
+and a value is not empty.
 
-Fix: write the parameter's name as it appears before `=` in a URL.";
+Fix: write the parameter's name as it appears before `=` in a URL, and
+`=VALUE` to skip the redirect for that value only.";
 
     InvalidPlaceholder = "invalid-placeholder", Error,
 "A redirect or rewrite target uses a placeholder that does not exist, or

@@ -59,9 +59,12 @@ pub fn token_parts(parts: &[Part<'_>]) -> Result<String, Unquotable> {
                 full.push_str(t);
             }
             Part::Placeholder(p) => {
-                if !p
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+                // `{?query}`: the Caddyfile's shorthand for `?` and the
+                // query, or nothing.
+                if *p != "?query"
+                    && !p
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
                 {
                     return Err(Unquotable::new(Format::Caddy, p, "not a placeholder name"));
                 }

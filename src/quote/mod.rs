@@ -194,10 +194,20 @@ pub enum Var {
     Host,
     /// What the trailing `*` of a prefix pattern matched.
     Rest,
+    /// `?` and the query string, or nothing when there is none: the
+    /// plan's (a redirect keeps the request's query); users write `{query}`.
+    KeptQuery,
 }
 
 impl Var {
-    pub const ALL: [Var; 5] = [Var::Path, Var::Query, Var::Uri, Var::Host, Var::Rest];
+    pub const ALL: [Var; 6] = [
+        Var::Path,
+        Var::Query,
+        Var::Uri,
+        Var::Host,
+        Var::Rest,
+        Var::KeptQuery,
+    ];
 
     /// Its name in infrac (`{path}`).
     #[must_use]
@@ -208,6 +218,7 @@ impl Var {
             Var::Uri => "uri",
             Var::Host => "host",
             Var::Rest => "rest",
+            Var::KeptQuery => "?query",
         }
     }
 }

@@ -191,6 +191,7 @@ fn placeholder(v: Var) -> &'static str {
         Var::Uri => "http.request.orig_uri",
         Var::Host => "host",
         Var::Rest => "vars.rest",
+        Var::KeptQuery => "?query",
     }
 }
 
@@ -319,8 +320,14 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
             unless_query: unless_query
                 .as_ref()
                 .map(|q| {
-                    let name = quote::caddy::cel_string(&format!("http.request.uri.query.{q}"));
-                    quote::caddy::token(&format!("ph(req, {name}) == \"\""))
+                    let name =
+                        quote::caddy::cel_string(&format!("http.request.uri.query.{}", q.name));
+                    // Redirect unless the parameter has a value (this one).
+                    let want = q.value.as_deref().map_or_else(
+                        || "== \"\"".to_owned(),
+                        |v| format!("!= {}", quote::caddy::cel_string(v)),
+                    );
+                    quote::caddy::token(&format!("ph(req, {name}) {want}"))
                 })
                 .transpose()?
                 .map(Raw::new),
@@ -374,7 +381,7 @@ fn files_view(files: &Files, names: &mut Names) -> Result<HandlerView> {
     let slashed = Raw::new(quote::caddy::token_parts(&[
         Part::Placeholder(placeholder(Var::Path)),
         Part::Text("/"),
-        Part::Placeholder("http.request.uri.prefixed_query"),
+        Part::Placeholder("?query"),
     ])?);
     let tries = files
         .stages()

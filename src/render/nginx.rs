@@ -157,13 +157,18 @@ fn interp(s: &str, strip: bool) -> Result<Raw> {
                 parts.push(Part::Text("/"));
                 parts.push(Part::Var("rest"));
             }
-            Segment::Var(v) => parts.push(Part::Var(match v {
-                Var::Path => "uri",
-                Var::Query => "args",
-                Var::Uri => "request_uri",
-                Var::Host => "host",
-                Var::Rest => "rest",
-            })),
+            Segment::Var(v) => parts.extend(
+                match v {
+                    Var::Path => [Part::Var("uri")].as_slice(),
+                    Var::Query => &[Part::Var("args")],
+                    Var::Uri => &[Part::Var("request_uri")],
+                    Var::Host => &[Part::Var("host")],
+                    Var::Rest => &[Part::Var("rest")],
+                    Var::KeptQuery => &[Part::Var("is_args"), Part::Var("args")],
+                }
+                .iter()
+                .copied(),
+            ),
         }
     }
     Ok(Raw::new(quote::nginx::param_parts(&parts)?))
@@ -220,8 +225,15 @@ impl Builder<'_, '_> {
                 status: *status,
                 unless_query: unless_query
                     .as_ref()
-                    // Present with a value: `keep=` or a bare `keep` is absent.
-                    .map(|q| regex(&format!("(^|&){}=[^&]", regex_escape(q))))
+                    // Present with a value (`keep=` or a bare `keep` is
+                    // absent), or with exactly this one.
+                    .map(|q| {
+                        let value = q.value.as_deref().map_or_else(
+                            || "[^&]".to_owned(),
+                            |v| format!("{}(&|$)", regex_escape(v)),
+                        );
+                        regex(&format!("(^|&){}={value}", regex_escape(&q.name)))
+                    })
                     .transpose()?,
                 otherwise: Box::new(self.handler(otherwise, strip)?),
             },

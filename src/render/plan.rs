@@ -11,8 +11,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use crate::model::{
-    Backend, Encoding, Header, Host, HostId, Model, PathPattern, ProxyKind, Route, Site, Tls,
-    TlsKind, Webhook,
+    Backend, Encoding, Header, Host, HostId, Model, PathPattern, ProxyKind, QueryTest, Route, Site,
+    Tls, TlsKind, Webhook,
 };
 
 /// A fixed answer: a status and its plain-text body (`404 Not Found`), as
@@ -187,8 +187,9 @@ pub enum Handler {
     Redirect {
         to: String,
         status: u16,
-        /// Redirect only when this query parameter is absent or empty.
-        unless_query: Option<String>,
+        /// Not when the query has this parameter (with this value): then
+        /// `otherwise`.
+        unless_query: Option<QueryTest>,
         otherwise: Box<Handler>,
     },
     /// Redirect to the first candidate URL whose file exists.
@@ -207,6 +208,16 @@ pub enum Handler {
     },
     Files(Files),
     NotFound,
+}
+
+/// A redirect's target as the plan writes it: the request's query is kept
+/// (`{?query}`) unless the target sets one (`?…`, or `{uri}`, which has it).
+fn keeping_query(to: &str) -> String {
+    if to.contains('?') || to.contains("{uri}") {
+        to.to_owned()
+    } else {
+        format!("{to}{{?query}}")
+    }
 }
 
 /// A `redirect_first` candidate: the URL to redirect to, and where its file
@@ -657,7 +668,7 @@ impl SitePlan {
                 &mut locations,
                 Some(PathPattern::Exact(bare)),
                 Handler::Redirect {
-                    to: at.clone(),
+                    to: keeping_query(at),
                     status: SLASH_REDIRECT,
                     unless_query: None,
                     otherwise: Box::new(Handler::NotFound),
@@ -679,7 +690,7 @@ impl SitePlan {
                         &mut locations,
                         Some(from.clone()),
                         Handler::Redirect {
-                            to: to.clone(),
+                            to: keeping_query(to),
                             status: *status,
                             unless_query: unless_query.clone(),
                             otherwise: Box::new(otherwise),
@@ -828,7 +839,7 @@ fn candidate(content: &[Location], url: &str) -> Option<Candidate> {
         .cloned()
         .collect();
     Some(Candidate {
-        url: url.to_owned(),
+        url: keeping_query(url),
         file,
         roots,
     })

@@ -312,6 +312,14 @@ fn expand(target: &str, path: &str, request: &Request<'_>, rest: &str) -> String
         .replace("{uri}", &uri)
         .replace("{host}", &request.host.to_ascii_lowercase())
         .replace("{rest}", rest)
+        .replace(
+            "{?query}",
+            &if request.query.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", request.query)
+            },
+        )
 }
 
 fn handle(
@@ -330,12 +338,9 @@ fn handle(
             unless_query,
             otherwise,
         } => {
-            let kept = unless_query.as_ref().is_some_and(|q| {
-                request.query.split('&').any(|kv| {
-                    kv.split_once('=')
-                        .is_some_and(|(k, v)| k == q && !v.is_empty())
-                })
-            });
+            let kept = unless_query
+                .as_ref()
+                .is_some_and(|q| q.holds(request.query));
             if kept {
                 handle(otherwise, plan, request, path, sent, rest, files)
             } else {

@@ -325,14 +325,14 @@ pub mod site {
                 one("TO", Ty::Target),
                 opt("STATUS", Ty::Status),
                 opt("unless_query", Ty::Choice(&["unless_query"])),
-                opt("PARAM", Ty::QueryParam),
+                opt("PARAM[=VALUE]", Ty::QueryParam),
             ],
         )
         .route()
         .repeat()
-        .usage("redirect /FROM TO [permanent|temporary|STATUS] [unless_query PARAM]")
-        .doc("redirect (default permanent, 301); optionally only when a query parameter is absent")
-        .example("redirect /old/* /new/{rest} permanent unless_query keep"),
+        .usage("redirect /FROM TO [permanent|temporary|STATUS] [unless_query PARAM[=VALUE]]")
+        .doc("redirect (default permanent, 301), the query kept unless TO sets one; not when the query has PARAM (with a value, or this VALUE)")
+        .example("redirect /devel/* /devdocs/{rest} temporary unless_query reallystable=1"),
         Row::new(
             Id::Rewrite,
             "rewrite",

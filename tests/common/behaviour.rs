@@ -210,6 +210,9 @@ const QUERIES: &[&str] = &[
     "a=1&keep=yes",
     "keep-it.~1=x",
     "keep-it.~1=",
+    "reallystable=1",
+    "reallystable=0",
+    "x=1&reallystable=1",
 ];
 
 fn pick<'a, T>(rng: &mut fastrand::Rng, of: &'a [T]) -> &'a T {
@@ -311,7 +314,7 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
                     }
                     if rng.u8(..3) == 0 {
                         // `-`, `.` and `~`: what a query name may hold.
-                        let name: &&str = pick(&mut rng, &["keep", "keep-it.~1"]);
+                        let name: &&str = pick(&mut rng, &["keep", "keep-it.~1", "reallystable=1"]);
                         line.push_str(" unless_query ");
                         line.push_str(name);
                     }

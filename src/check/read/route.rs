@@ -9,7 +9,7 @@ use crate::check::say;
 use crate::check::value::paths::{REDIRECT_PLACEHOLDERS, without_braces};
 use crate::check::value::{rules as values, text};
 use crate::check::{Checker, Served, flat_args};
-use crate::model::{Backend, Model, PathPattern, Route, ServiceId, SiteId, StaticFiles};
+use crate::model::{Backend, Model, PathPattern, QueryTest, Route, ServiceId, SiteId, StaticFiles};
 use crate::source::Span;
 use crate::syntax::{Arg, Directive};
 use crate::vocabulary::static_;
@@ -43,8 +43,8 @@ impl Checker<'_> {
                         self.report(say::decl::unless_query_without_name(args[i].span));
                         return None;
                     };
-                    unless_query =
-                        Some(self.typed(param, text::query_param, &say::decl::QUERY_PARAM)?);
+                    let written = self.typed(param, text::query_param, &say::decl::QUERY_PARAM)?;
+                    unless_query = Some(QueryTest::parse(&written));
                     i += 1;
                 }
                 w if w.chars().all(|c| c.is_ascii_digit()) => {

@@ -293,8 +293,8 @@ pub(crate) fn unless_query_without_name(span: Span) -> Diagnostic {
 
 pub(crate) const QUERY_PARAM: super::Expect = super::Expect {
     code: Code::InvalidQueryParam,
-    what: "a query parameter name",
-    help: "write the parameter's name: letters, digits, `.`, `_`, `~`, `-`",
+    what: "a query parameter, or `NAME=VALUE`",
+    help: "write the parameter's name, or `NAME=VALUE` for one value: letters, digits, `.`, `_`, `~`, `-`",
 };
 
 pub(crate) const REDIRECT_STATUS: &str = "a redirect status (301, 302, 303, 307 or 308)";

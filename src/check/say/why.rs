@@ -196,7 +196,10 @@ pub(crate) fn query_param_empty() -> String {
     "an empty parameter name".into()
 }
 pub(crate) fn query_param_char(c: char) -> String {
-    format!("`{c}` is not allowed in a parameter name")
+    format!("`{c}` is not allowed in a parameter's name or value")
+}
+pub(crate) fn query_value_empty() -> String {
+    "an empty value: write the name alone for \"any value\"".into()
 }
 pub(crate) fn branch_empty() -> String {
     "an empty branch name".into()

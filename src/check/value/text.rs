@@ -147,13 +147,23 @@ pub fn file_name(s: &str) -> Result<(), String> {
     }
 }
 
-/// A query parameter's name (`unless_query legacy`).
+/// A query parameter's name, or name and value (`unless_query legacy`,
+/// `unless_query reallystable=1`): characters a URL carries as they are,
+/// so both proxies read them alike.
 pub fn query_param(s: &str) -> Result<(), String> {
-    if s.is_empty() {
+    let (name, value) = match s.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (s, None),
+    };
+    if name.is_empty() {
         return Err(why::query_param_empty());
     }
-    match s
+    if value == Some("") {
+        return Err(why::query_value_empty());
+    }
+    match name
         .chars()
+        .chain(value.unwrap_or("").chars())
         .find(|c| !(c.is_ascii_alphanumeric() || "._~-".contains(*c)))
     {
         Some(c) => Err(why::query_param_char(c)),
@@ -287,6 +297,17 @@ pub fn caddy_admin(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_test_is_a_name_or_a_name_and_one_value() {
+        assert_eq!(query_param("legacy"), Ok(()));
+        assert_eq!(query_param("reallystable=1"), Ok(()));
+        assert_eq!(query_param("keep-it.~1=a_b"), Ok(()));
+        assert_eq!(query_param("reallystable="), Err(why::query_value_empty()));
+        assert_eq!(query_param("=1"), Err(why::query_param_empty()));
+        assert_eq!(query_param("a=1=2"), Err(why::query_param_char('=')));
+        assert_eq!(query_param("a=b c"), Err(why::query_param_char(' ')));
+    }
 
     #[test]
     fn trusted_proxies_are_addresses_or_networks_without_host_bits() {
