@@ -710,3 +710,23 @@ pub struct Unit {
     pub settings: Vec<(String, String, String)>,
     pub hosts: Vec<HostId>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::QueryTest;
+
+    #[test]
+    fn a_query_test_holds_for_its_name_with_a_value_or_with_its_value() {
+        let any = QueryTest::parse("legacy");
+        assert!(any.holds("legacy=1"));
+        assert!(any.holds("a=b&legacy=x"));
+        assert!(!any.holds("legacy="), "an empty value is absent");
+        assert!(!any.holds("legacy"));
+        assert!(!any.holds("notlegacy=1"));
+        let one = QueryTest::parse("reallystable=1");
+        assert!(one.holds("reallystable=1"));
+        assert!(one.holds("x=2&reallystable=1"));
+        assert!(!one.holds("reallystable=0"));
+        assert!(!one.holds("reallystable=10"));
+    }
+}
