@@ -518,7 +518,9 @@ fn cases(backend: u16) -> Vec<Case> {
             method: "POST",
             ..get("app.test", "/api/items", 200, "backend POST /api/items")
         },
-        get("app.test", "/api", 404, "404 Not Found"),
+        // `/api/*` is the subtree: its bare `/api` reaches the backend too.
+        get("app.test", "/api", 200, "backend GET /api"),
+        get("app.test", "/api?id=1", 200, "backend GET /api?id=1"),
         get("app.test", "/nope", 404, "404 Not Found"),
         redirect("app.test", "/old", 302, "/new"),
         redirect("app.test", "/go/x", 301, "https://example.org/x"),

@@ -675,6 +675,40 @@ impl SitePlan {
                 },
             );
         }
+        // A subtree's bare prefix (`/api` of `/api/*`), unless the site
+        // says what it is: a proxy's is the backend's too; a static tree's
+        // is its folder, redirected to the slashed URL (as a subproject's).
+        let bare: Vec<(String, Handler)> = locations
+            .iter()
+            .filter_map(|l| {
+                let Some(PathPattern::Prefix(p)) = &l.pattern else {
+                    return None;
+                };
+                let path = p.trim_end_matches('/').to_owned();
+                let handler = match &l.handler {
+                    h @ Handler::Proxy { .. } => h.clone(),
+                    Handler::Files(_) => Handler::Redirect {
+                        to: keeping_query(p),
+                        status: SLASH_REDIRECT,
+                        unless_query: None,
+                        otherwise: Box::new(Handler::NotFound),
+                    },
+                    _ => return None,
+                };
+                (!path.is_empty()).then_some((path, handler))
+            })
+            .collect();
+        for (path, handler) in bare {
+            let pattern = Some(PathPattern::Exact(path));
+            let declared = site.routes.iter().any(|r| match r {
+                Route::Proxy { path, .. } => *path == pattern,
+                Route::Static(s) => s.path == pattern,
+                _ => false,
+            });
+            if !declared && !locations.iter().any(|l| l.pattern == pattern) {
+                locations.push(Location { pattern, handler });
+            }
+        }
         // Pass 2: redirects, wrapping what they fall through to.
         let content = locations.clone();
         for route in &site.routes {
