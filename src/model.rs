@@ -552,6 +552,48 @@ pub enum SecretRef {
     File(Utf8PathBuf),
 }
 
+impl SecretRef {
+    /// The variable's name, for an `env` secret.
+    #[must_use]
+    pub fn env_name(&self) -> Option<&str> {
+        match self {
+            SecretRef::Env(v) => Some(v),
+            SecretRef::File(_) => None,
+        }
+    }
+
+    /// A webhook's secret for one repository: `{repo}` is its name as
+    /// written (`mpl-gui`), `{REPO}` its name as a variable name
+    /// (`MPL_GUI`, `MATPLOTLIB_GITHUB_COM`).
+    #[must_use]
+    pub fn for_repo(&self, repo: &str) -> SecretRef {
+        let fill = |s: &str| {
+            s.replace("{repo}", repo)
+                .replace("{REPO}", &repo_variable(repo))
+        };
+        match self {
+            SecretRef::Env(v) => SecretRef::Env(fill(v)),
+            SecretRef::File(p) => SecretRef::File(fill(p.as_str()).into()),
+        }
+    }
+}
+
+/// A repository's name as part of a variable name: capitals, and `_` for
+/// anything but a letter or a digit (`matplotlib.github.com` →
+/// `MATPLOTLIB_GITHUB_COM`).
+#[must_use]
+pub fn repo_variable(repo: &str) -> String {
+    repo.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Webhook {
     pub name: String,

@@ -415,3 +415,53 @@ fn a_second_schedule_or_command_is_reported_once_at_its_place() {
         assert_eq!(d.span().start, second_line, "{decl} {second}");
     }
 }
+
+/// `{repo}` in a webhook's secret variable is the repository's name as
+/// written, which a variable cannot always carry: the checker says so and
+/// offers `{REPO}`, which always can.
+#[test]
+fn a_repository_name_that_is_no_variable_name_is_caught_and_repo_fixes_it() {
+    let program = |secret: &str| {
+        common::program(&[(
+            "hook.infra",
+            &format!(
+                "host web1 {{\n    address web1.example.org\n}}\n\
+                 site docs {{\n    domains docs.example.org\n    on web1\n    \
+                 subproject matplotlib.github.com https://github.com/matplotlib/matplotlib.github.com\n    \
+                 subproject mpl-gui https://github.com/matplotlib/mpl-gui\n    static\n}}\n\
+                 webhook hooks {{\n    domain do.example.org\n    updates docs\n    \
+                 secret env {secret}\n}}\n"
+            ),
+        )])
+    };
+    let sources = program("WEBHOOK_{repo}_SECRET");
+    let checked = analyze(&sources);
+    assert_eq!(common::codes(&checked), vec!["invalid-env-name"]);
+    let d = &checked.diagnostics[0];
+    assert!(
+        d.message.contains("WEBHOOK_matplotlib.github.com_SECRET"),
+        "{}",
+        d.message
+    );
+    let help = d.help.as_deref().unwrap_or_default();
+    assert!(
+        help.contains("WEBHOOK_{REPO}_SECRET")
+            && help.contains("WEBHOOK_MATPLOTLIB_GITHUB_COM_SECRET"),
+        "{help}"
+    );
+    // With `{REPO}`: each repository's own variable, as the receiver reads it.
+    let sources = program("WEBHOOK_{REPO}_SECRET");
+    let model = analyze(&sources).model.expect("valid");
+    let trees = infrac::render::render(&model).unwrap();
+    let names: Vec<&str> = trees[0]
+        .manifest
+        .secrets
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"WEBHOOK_MATPLOTLIB_GITHUB_COM_SECRET"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"WEBHOOK_MPL_GUI_SECRET"), "{names:?}");
+}

@@ -648,12 +648,13 @@ pub fn webhook_hooks(
     let mut uses = Vec::new();
     for s in &w.sites {
         for sub in &ctx.model.site(*s).subprojects {
-            let secret = match sub.secret.clone().unwrap_or_else(|| w.secret.clone()) {
-                SecretRef::Env(v) => SecretRef::Env(v.replace("{repo}", &sub.name)),
-                SecretRef::File(p) => SecretRef::File(
-                    ctx.host
-                        .path(Utf8Path::new(&p.as_str().replace("{repo}", &sub.name))),
-                ),
+            let secret = match sub
+                .secret
+                .clone()
+                .unwrap_or_else(|| w.secret.for_repo(&sub.name))
+            {
+                SecretRef::File(p) => SecretRef::File(ctx.host.path(&p)),
+                env @ SecretRef::Env(_) => env,
             };
             if let SecretRef::Env(var) = &secret {
                 // The receiver's EnvironmentFile.

@@ -778,8 +778,8 @@ pub mod webhook {
                 "`secret` is needed",
                 "add `secret env NAME` or `secret file /PATH` (`{repo}` is replaced by each repository's name)",
             )
-            .usage("secret env NAME | secret file /PATH  ({repo} is replaced)")
-            .doc("never a literal")
+            .usage("secret env NAME | secret file /PATH  ({repo}, {REPO} are replaced)")
+            .doc("never a literal; `{repo}` is each repository's name, `{REPO}` the same as a variable name (`WEBHOOK_{REPO}_SECRET` → `WEBHOOK_MPL_GUI_SECRET`)")
             .example("secret file /etc/infrac/{repo}.secret"),
     ];
 }

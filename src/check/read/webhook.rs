@@ -3,7 +3,7 @@
 use crate::check::read::{Scope, block};
 use crate::check::say;
 use crate::check::{Checker, Decl, flat_args};
-use crate::model::{HostId, Model, SiteId, Webhook};
+use crate::model::{HostId, Model, SecretRef, SiteId, Webhook};
 use crate::vocabulary::webhook;
 
 impl Checker<'_> {
@@ -18,6 +18,7 @@ impl Checker<'_> {
         let mut port = 9000;
         let mut sites = Vec::new();
         let mut secret = None;
+        let mut secret_span = None;
         for (id, item) in self.items::<webhook::Id>(block(decl.directive)) {
             let args = flat_args(item);
             match id {
@@ -42,7 +43,33 @@ impl Checker<'_> {
                         }
                     }
                 }
-                webhook::Id::Secret => secret = self.secret(&args, item.span, true),
+                webhook::Id::Secret => {
+                    secret = self.secret(&args, item.span, true);
+                    secret_span = args.get(1).map(|a| a.span);
+                }
+            }
+        }
+        // `{repo}` in a variable's name: each repository's name must make
+        // a variable name (`{REPO}` always does).
+        if let (Some(SecretRef::Env(name)), Some(span)) = (&secret, secret_span) {
+            let subs = sites.iter().flat_map(|s| &model.site(*s).subprojects);
+            for sub in subs.filter(|sub| sub.secret.is_none()) {
+                let SecretRef::Env(made) = SecretRef::Env(name.clone()).for_repo(&sub.name) else {
+                    continue;
+                };
+                if crate::check::value::rules::env_name(&made).is_err() {
+                    let upper = name.replace("{repo}", "{REPO}");
+                    let fixed = SecretRef::Env(upper.clone()).for_repo(&sub.name);
+                    let fixed = fixed.env_name().unwrap_or_default();
+                    self.report(say::decl::repo_secret_name(
+                        span,
+                        name,
+                        &made,
+                        &sub.name,
+                        (&upper, fixed),
+                    ));
+                    break;
+                }
             }
         }
         let mut hosts: Vec<HostId> = sites

@@ -76,6 +76,27 @@ pub(crate) fn unknown_placement<'c>(
     .help(help)
 }
 
+/// `secret env WEBHOOK_{repo}_SECRET` where a repository's name is not
+/// one a variable can carry (`matplotlib.github.com`).
+/// `upper`: the name with `{REPO}`; `upper_made`: what it makes.
+pub(crate) fn repo_secret_name(
+    span: Span,
+    written: &str,
+    made: &str,
+    repo: &str,
+    (upper, upper_made): (&str, &str),
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidEnvName,
+        span,
+        format!("`{written}` makes `{made}` for `{repo}`: not an environment variable name"),
+    )
+    .label("`{repo}` is the repository's name as written")
+    .help(format!(
+        "write `{upper}`: the name in capitals, anything else as `_` (`{upper_made}`)"
+    ))
+}
+
 pub(crate) fn unknown_updated_site<'c>(
     span: Span,
     name: &str,

@@ -28,7 +28,7 @@ impl Checker<'_> {
             ("env", Some(name)) => {
                 let name_text = self.text(name)?;
                 let bare = if per_repo {
-                    name_text.replace("{repo}", "R")
+                    name_text.replace("{repo}", "R").replace("{REPO}", "R")
                 } else {
                     name_text.to_owned()
                 };
@@ -42,7 +42,7 @@ impl Checker<'_> {
                 // `{repo}`: each repository's own file (webhooks).
                 let text = self.text(path)?;
                 let bare = if per_repo {
-                    text.replace("{repo}", "repo")
+                    text.replace("{repo}", "repo").replace("{REPO}", "REPO")
                 } else {
                     text.to_owned()
                 };
