@@ -10,7 +10,7 @@ use super::plan::{
     UpstreamHost, WebhookPlan,
 };
 use super::{Context, proxy_address, regex_escape};
-use crate::model::{Encoding, Host, Model, PathPattern, Site, Webhook};
+use crate::model::{Encoding, PathPattern, Site, Webhook};
 use crate::quote::{self, Segment, Var, caddy::Part};
 
 #[derive(Serialize)]
@@ -436,11 +436,10 @@ fn uses(h: &HandlerView, placeholder: &str) -> bool {
 }
 
 fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
-    let host = ctx.host;
     let plan = SitePlan::new(ctx.model, ctx.id, site);
     let mut names = Names { next: 0 };
     let tls = plan.certificate.is_some();
-    let listen = HostPlan::new(ctx.model, host);
+    let listen = ctx.plan;
     let locations: Vec<LocationView> = plan
         .locations
         .iter()
@@ -468,7 +467,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     Ok(SiteView {
         name: site.name.clone(),
         file: Raw::new(quote::comment(site.origin.file.as_str())),
-        addresses: addresses(&plan.names, &listen, tls),
+        addresses: addresses(&plan.names, listen, tls),
         tls: tls_line(plan.certificate.as_ref()),
         encode: plan.compression.as_ref().map(|c| EncodeView {
             encodings: encode(&c.encodings),
@@ -511,7 +510,7 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             .as_ref()
             .map(|r| {
                 let challenge = plan.challenge.as_ref().map(challenge).transpose()?;
-                http_view(&plan.names, &listen, challenge, r)
+                http_view(&plan.names, listen, challenge, r)
             })
             .transpose()?,
         aliases: if plan.aliases.is_empty() {
@@ -520,10 +519,10 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             let (redirect, status) = redirect(&plan.alias_redirect)?;
             let challenge = plan.challenge.as_ref().map(challenge).transpose()?;
             Some(AliasView {
-                addresses: addresses(&plan.aliases, &listen, tls),
+                addresses: addresses(&plan.aliases, listen, tls),
                 tls: tls_line(plan.certificate.as_ref()),
                 http: tls
-                    .then(|| http_view(&plan.aliases, &listen, challenge, &plan.alias_redirect))
+                    .then(|| http_view(&plan.aliases, listen, challenge, &plan.alias_redirect))
                     .transpose()?,
                 redirect,
                 status,
@@ -532,20 +531,20 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     })
 }
 
-fn webhook_view(w: &Webhook, model: &Model, host: &Host) -> Result<WebhookView> {
-    let plan = WebhookPlan::new(model, host, w);
-    let listen = HostPlan::new(model, host);
+fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
+    let plan = WebhookPlan::new(ctx.plan, ctx.host, w);
+    let listen = ctx.plan;
     let names = std::slice::from_ref(&plan.domain);
     Ok(WebhookView {
         name: w.name.clone(),
         file: Raw::new(quote::comment(w.origin.file.as_str())),
-        addresses: addresses(names, &listen, plan.certificate.is_some()),
+        addresses: addresses(names, listen, plan.certificate.is_some()),
         path: format!("{}*", plan.path),
         port: plan.port,
         http: plan
             .https_redirect
             .as_ref()
-            .map(|r| http_view(names, &listen, None, r))
+            .map(|r| http_view(names, listen, None, r))
             .transpose()?,
     })
 }
@@ -554,7 +553,7 @@ fn webhook_view(w: &Webhook, model: &Model, host: &Host) -> Result<WebhookView> 
 pub fn render(ctx: &Context<'_>) -> Result<String> {
     let host = ctx.host;
     let model = ctx.model;
-    let plan = HostPlan::new(model, host);
+    let plan = ctx.plan.clone();
     let view = View {
         admin: host.proxy.caddy_admin.clone(),
         email: host.acme_email.clone(),
@@ -570,7 +569,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
         webhooks: host
             .webhooks
             .iter()
-            .map(|w| webhook_view(model.webhook(*w), model, host))
+            .map(|w| webhook_view(model.webhook(*w), ctx))
             .collect::<Result<_>>()?,
     };
     ctx.render("Caddyfile.j2", &view)

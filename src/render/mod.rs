@@ -106,6 +106,8 @@ pub struct Context<'m> {
     pub model: &'m Model,
     pub host: &'m Host,
     pub id: HostId,
+    /// The host's plan, made once per host (every file of the host reads it).
+    pub plan: &'m plan::HostPlan,
     env: &'m Environment<'static>,
     /// Source files named in the header of the file being rendered.
     sources: String,
@@ -392,6 +394,7 @@ fn render_host(
     let host = model.host(id);
     let mut files = Vec::new();
     let mut secrets: Vec<SecretUse> = Vec::new();
+    let host_plan = plan::HostPlan::new(model, host);
     let mut emit = |path: Utf8PathBuf,
                     mode: u32,
                     mut sources: Vec<Utf8PathBuf>,
@@ -408,6 +411,7 @@ fn render_host(
             model,
             host,
             id,
+            plan: &host_plan,
             env,
             sources: joined,
         };

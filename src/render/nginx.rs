@@ -409,7 +409,7 @@ fn selector(pattern: Option<&PathPattern>) -> Result<Raw> {
 
 fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     let host = ctx.host;
-    let host_plan = HostPlan::new(ctx.model, host);
+    let host_plan = ctx.plan;
     let plan = SitePlan::new(ctx.model, ctx.id, site);
     let mut b = Builder {
         ctx,
@@ -441,8 +441,9 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
             Ok((regex(&from)?, interp(&r.to, false)?))
         })
         .collect::<Result<_>>()?;
+    let challenge_path = quote::nginx::literal(CHALLENGE_PATH)?;
     let challenge = plan.challenge.as_ref().map(|c| ChallengeView {
-        selector: Raw::new(format!("^~ {CHALLENGE_PATH}")),
+        selector: Raw::new(format!("^~ {challenge_path}")),
         webroot: c.webroot.as_ref().map(ToString::to_string),
         peer: c
             .peers
@@ -456,9 +457,9 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     };
     Ok(SiteView {
         name: site.name.clone(),
-        listen_http: listen(&host_plan, host_plan.http_port, false),
-        listen_https: listen(&host_plan, host_plan.https_port, true),
-        misdirected: host_plan.misdirected,
+        listen_http: listen(host_plan, host_plan.http_port, false),
+        listen_https: listen(host_plan, host_plan.https_port, true),
+        misdirected: host_plan.misdirected.clone(),
         limits: plan.limits,
         plain_errors: PLAIN_ERRORS,
         server_names: plan.names.clone(),
@@ -522,8 +523,8 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
 
 fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
     let host = ctx.host;
-    let host_plan = HostPlan::new(ctx.model, host);
-    let plan = WebhookPlan::new(ctx.model, host, w);
+    let host_plan = ctx.plan;
+    let plan = WebhookPlan::new(host_plan, host, w);
     let (https_redirect, https_status) = match &plan.https_redirect {
         Some(r) => (Some(interp(&r.to, false)?), r.status),
         None => (None, 0),
@@ -531,8 +532,8 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
     Ok(WebhookView {
         var: Raw::new(format!("$infrac_hook_{}", w.name.replace(['-', '.'], "_"))),
         name: w.name.clone(),
-        listen_http: listen(&host_plan, host_plan.http_port, false),
-        listen_https: listen(&host_plan, host_plan.https_port, true),
+        listen_http: listen(host_plan, host_plan.http_port, false),
+        listen_https: listen(host_plan, host_plan.https_port, true),
         misdirected: host_plan.misdirected.clone(),
         server_name: plan.domain.clone(),
         tls: plan.certificate.is_some(),
@@ -541,8 +542,8 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
         port: plan.port,
         https_redirect,
         https_status,
-        not_found: host_plan.webhook_not_found,
-        failed: host_plan.webhook_failed,
+        not_found: host_plan.webhook_not_found.clone(),
+        failed: host_plan.webhook_failed.clone(),
     })
 }
 
@@ -563,7 +564,7 @@ struct CommonView {
 }
 
 pub fn render_common(ctx: &Context<'_>) -> Result<String> {
-    let plan = HostPlan::new(ctx.model, ctx.host);
+    let plan = ctx.plan.clone();
     let default = |l: Vec<Raw>| {
         l.into_iter()
             .map(|r| Raw::new(format!("{} default_server", r.as_str())))

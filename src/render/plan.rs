@@ -109,6 +109,8 @@ pub struct HostPlan {
     /// Over TLS, for a request whose `Host` is not the name the
     /// connection was made for (its SNI).
     pub misdirected: Answer,
+    /// Webhooks are served over TLS (unless the defaults turn TLS off).
+    pub webhook_tls: bool,
     /// A webhook's `http://` to `https://`: a POST must stay a POST.
     pub webhook_https_redirect: u16,
     /// A webhook request that does not look like GitHub's.
@@ -136,9 +138,11 @@ pub struct Forwarding {
 impl HostPlan {
     #[must_use]
     pub fn new(model: &Model, host: &Host) -> HostPlan {
+        let webhook_tls = model.defaults.tls != TlsKind::Off;
         let tls = host.sites.iter().any(|s| model.site(*s).tls != Tls::Off)
-            || (!host.webhooks.is_empty() && model.defaults.tls != crate::model::TlsKind::Off);
+            || (!host.webhooks.is_empty() && webhook_tls);
         HostPlan {
+            webhook_tls,
             http_port: host.http_port,
             https_port: host.https_port,
             ipv6: host.has_ipv6() || host.ipv4.is_empty(),
@@ -462,13 +466,12 @@ pub struct WebhookPlan {
 
 impl WebhookPlan {
     #[must_use]
-    pub fn new(model: &Model, host: &Host, w: &Webhook) -> WebhookPlan {
-        let tls = if model.defaults.tls == TlsKind::Off {
-            Tls::Off
-        } else {
+    pub fn new(plan: &HostPlan, host: &Host, w: &Webhook) -> WebhookPlan {
+        let tls = if plan.webhook_tls {
             Tls::Acme
+        } else {
+            Tls::Off
         };
-        let plan = HostPlan::new(model, host);
         WebhookPlan {
             domain: w.domain.clone(),
             path: w.path.clone(),
