@@ -259,14 +259,7 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
     );
     let headers = std::fs::read_to_string(&headers).unwrap();
     let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let header = |name: &str| {
-        headers.lines().find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix(':'))
-                .map(|_| l[name.len() + 1..].trim().to_owned())
-        })
-    };
+    let header = |name: &str| common::header(&headers, name);
     let location = header("location")
         // Each server has its own port: compare the rest.
         .map(|l| {

@@ -820,14 +820,7 @@ impl Lab {
         );
         let headers = std::fs::read_to_string(&headers).unwrap();
         let status = headers.split_whitespace().nth(1).unwrap().parse().unwrap();
-        let header = |name: &str| {
-            let name = format!("{}:", name.to_ascii_lowercase());
-            headers.lines().find_map(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with(&name)
-                    .then(|| l[name.len()..].trim().to_owned())
-            })
-        };
+        let header = |name: &str| super::header(&headers, name);
         Got {
             status,
             location: header("location").map(|l| ports.neutral(&l)),
@@ -1008,31 +1001,18 @@ fn serve_backend(stream: TcpStream) {
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
-    let mut length = 0;
-    let mut forwarded_for = String::new();
-    let (mut proto, mut forwarded_host, mut host) = (String::new(), String::new(), String::new());
+    let mut head = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
             break;
         }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-        if let Some(v) = lower.strip_prefix("x-forwarded-for:") {
-            v.trim().clone_into(&mut forwarded_for);
-        }
-        if let Some(v) = lower.strip_prefix("x-forwarded-proto:") {
-            v.trim().clone_into(&mut proto);
-        }
-        if let Some(v) = lower.strip_prefix("x-forwarded-host:") {
-            v.trim().clone_into(&mut forwarded_host);
-        }
-        if let Some(v) = lower.strip_prefix("host:") {
-            v.trim().clone_into(&mut host);
-        }
+        head.push_str(&line);
     }
+    let got = |name: &str| super::header(&head, name).unwrap_or_default();
+    let length = got("Content-Length").parse().unwrap_or(0);
+    let (forwarded_for, proto) = (got("X-Forwarded-For"), got("X-Forwarded-Proto"));
+    let (forwarded_host, host) = (got("X-Forwarded-Host"), got("Host"));
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
     let mut parts = request_line.split_whitespace();

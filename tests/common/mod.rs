@@ -68,6 +68,17 @@ pub fn require_tool(name: &str) -> std::path::PathBuf {
     panic!("`{name}` is not installed: run scripts/install-tools (CI's .ci/run does)");
 }
 
+/// A header's value in an HTTP head (`Name: value` lines), its name in any
+/// case; the first when there are several.
+pub fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
 /// The bundled `sites/` program, checked.
 pub fn sites_model() -> infrac::model::Model {
     let dir = camino::Utf8Path::new(env!("CARGO_MANIFEST_DIR")).join("sites");
