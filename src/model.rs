@@ -755,7 +755,31 @@ pub struct Unit {
 
 #[cfg(test)]
 mod tests {
-    use super::QueryTest;
+    use super::{QueryTest, SecretRef};
+
+    /// `{REPO}` after a letter makes a variable's name of any repository
+    /// name: generated names over the characters a name may have.
+    #[test]
+    fn repo_in_capitals_after_a_letter_is_always_a_variable_name() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let alphabet: Vec<char> = ('a'..='z')
+            .chain('A'..='Z')
+            .chain('0'..='9')
+            .chain(['.', '-', '_'])
+            .collect();
+        let secret = SecretRef::Env("WEBHOOK_{REPO}_SECRET".to_owned());
+        for _ in 0..5000 {
+            let repo: String = (0..rng.usize(1..40))
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
+            let made = secret.for_repo(&repo);
+            let name = made.env_name().unwrap_or_default();
+            assert!(
+                crate::check::value::rules::env_name(name).is_ok(),
+                "{repo} makes {name}"
+            );
+        }
+    }
 
     #[test]
     fn a_query_test_holds_for_its_name_with_a_value_or_with_its_value() {

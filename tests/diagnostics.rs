@@ -421,20 +421,20 @@ fn a_second_schedule_or_command_is_reported_once_at_its_place() {
 /// offers `{REPO}`, which always can.
 #[test]
 fn a_repository_name_that_is_no_variable_name_is_caught_and_repo_fixes_it() {
-    let program = |secret: &str| {
+    let program = |secret: &str, other: &str| {
         common::program(&[(
             "hook.infra",
             &format!(
                 "host web1 {{\n    address web1.example.org\n}}\n\
                  site docs {{\n    domains docs.example.org\n    on web1\n    \
                  subproject matplotlib.github.com https://github.com/matplotlib/matplotlib.github.com\n    \
-                 subproject mpl-gui https://github.com/matplotlib/mpl-gui\n    static\n}}\n\
+                 subproject {other} https://github.com/matplotlib/{other}\n    static\n}}\n\
                  webhook hooks {{\n    domain do.example.org\n    updates docs\n    \
                  secret env {secret}\n}}\n"
             ),
         )])
     };
-    let sources = program("WEBHOOK_{repo}_SECRET");
+    let sources = program("WEBHOOK_{repo}_SECRET", "mpl-gui");
     let checked = analyze(&sources);
     assert_eq!(common::codes(&checked), vec!["invalid-env-name"]);
     let d = &checked.diagnostics[0];
@@ -450,7 +450,7 @@ fn a_repository_name_that_is_no_variable_name_is_caught_and_repo_fixes_it() {
         "{help}"
     );
     // With `{REPO}`: each repository's own variable, as the receiver reads it.
-    let sources = program("WEBHOOK_{REPO}_SECRET");
+    let sources = program("WEBHOOK_{REPO}_SECRET", "mpl-gui");
     let model = analyze(&sources).model.expect("valid");
     let trees = infrac::render::render(&model).unwrap();
     let names: Vec<&str> = trees[0]
@@ -464,4 +464,13 @@ fn a_repository_name_that_is_no_variable_name_is_caught_and_repo_fixes_it() {
         "{names:?}"
     );
     assert!(names.contains(&"WEBHOOK_MPL_GUI_SECRET"), "{names:?}");
+    // `{REPO}` first, and a repository whose name starts with a digit: no
+    // `{REPO}` form to offer, so the help says what will work.
+    let sources = program("{REPO}_SECRET", "3d-viewer");
+    let checked = analyze(&sources);
+    assert_eq!(common::codes(&checked), vec!["invalid-env-name"]);
+    let d = &checked.diagnostics[0];
+    assert!(d.message.contains("`3D_VIEWER_SECRET`"), "{}", d.message);
+    let help = d.help.as_deref().unwrap_or_default();
+    assert!(help.contains("start the name with a letter"), "{help}");
 }

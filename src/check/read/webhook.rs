@@ -49,27 +49,35 @@ impl Checker<'_> {
                 }
             }
         }
-        // `{repo}` in a variable's name: each repository's name must make
-        // a variable name (`{REPO}` always does).
-        if let (Some(SecretRef::Env(name)), Some(span)) = (&secret, secret_span) {
+        // A variable's name with `{repo}` or `{REPO}`: what each repository
+        // makes of it must be a variable name (`{REPO}` makes one unless
+        // it starts the name and the repository's name starts with a digit).
+        if let (Some(written @ SecretRef::Env(name)), Some(span)) = (&secret, secret_span) {
+            let valid = |s: &SecretRef| {
+                s.env_name()
+                    .is_some_and(|n| crate::check::value::rules::env_name(n).is_ok())
+            };
             let subs = sites.iter().flat_map(|s| &model.site(*s).subprojects);
             for sub in subs.filter(|sub| sub.secret.is_none()) {
-                let SecretRef::Env(made) = SecretRef::Env(name.clone()).for_repo(&sub.name) else {
+                let made = written.for_repo(&sub.name);
+                if valid(&made) {
                     continue;
-                };
-                if crate::check::value::rules::env_name(&made).is_err() {
-                    let upper = name.replace("{repo}", "{REPO}");
-                    let fixed = SecretRef::Env(upper.clone()).for_repo(&sub.name);
-                    let fixed = fixed.env_name().unwrap_or_default();
-                    self.report(say::decl::repo_secret_name(
-                        span,
-                        name,
-                        &made,
-                        &sub.name,
-                        (&upper, fixed),
-                    ));
-                    break;
                 }
+                let upper = SecretRef::Env(name.replace("{repo}", "{REPO}"));
+                let fixed = upper.for_repo(&sub.name);
+                self.report(say::decl::repo_secret_name(
+                    span,
+                    name,
+                    made.env_name().unwrap_or_default(),
+                    &sub.name,
+                    valid(&fixed).then(|| {
+                        (
+                            upper.env_name().unwrap_or_default(),
+                            fixed.env_name().unwrap_or_default(),
+                        )
+                    }),
+                ));
+                break;
             }
         }
         let mut hosts: Vec<HostId> = sites

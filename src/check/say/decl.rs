@@ -78,23 +78,27 @@ pub(crate) fn unknown_placement<'c>(
 
 /// `secret env WEBHOOK_{repo}_SECRET` where a repository's name is not
 /// one a variable can carry (`matplotlib.github.com`).
-/// `upper`: the name with `{REPO}`; `upper_made`: what it makes.
+/// `fix`: the name with `{REPO}` and what it makes, when that is a
+/// variable's name.
 pub(crate) fn repo_secret_name(
     span: Span,
     written: &str,
     made: &str,
     repo: &str,
-    (upper, upper_made): (&str, &str),
+    fix: Option<(&str, &str)>,
 ) -> Diagnostic {
-    Diagnostic::new(
+    let d = Diagnostic::new(
         Code::InvalidEnvName,
         span,
         format!("`{written}` makes `{made}` for `{repo}`: not an environment variable name"),
     )
-    .label("`{repo}` is the repository's name as written")
-    .help(format!(
-        "write `{upper}`: the name in capitals, anything else as `_` (`{upper_made}`)"
-    ))
+    .label("`{repo}` is the repository's name as written, `{REPO}` in capitals");
+    match fix {
+        Some((upper, upper_made)) => d.help(format!(
+            "write `{upper}`: the name in capitals, anything else as `_` (`{upper_made}`)"
+        )),
+        None => d.help("start the name with a letter, e.g. `WEBHOOK_{REPO}_SECRET`"),
+    }
 }
 
 pub(crate) fn unknown_updated_site<'c>(
