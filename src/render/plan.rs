@@ -701,14 +701,11 @@ impl SitePlan {
                 (!path.is_empty()).then_some((path, handler))
             })
             .collect();
+        // Pass 1 placed every exact path the site serves: only those are
+        // "said"; redirects come after and wrap whatever stands here.
         for (path, handler) in bare {
             let pattern = Some(PathPattern::Exact(path));
-            let declared = site.routes.iter().any(|r| match r {
-                Route::Proxy { path, .. } => *path == pattern,
-                Route::Static(s) => s.path == pattern,
-                _ => false,
-            });
-            if !declared && !locations.iter().any(|l| l.pattern == pattern) {
+            if !locations.iter().any(|l| l.pattern == pattern) {
                 locations.push(Location { pattern, handler });
             }
         }
