@@ -263,7 +263,7 @@ impl Try {
 }
 
 /// The index file of the folder a request names.
-pub const FOLDER_INDEX: &str = "{path}/index.html";
+const FOLDER_INDEX: &str = "{path}/index.html";
 
 /// A run of candidates in one root, in the order the plan tries them: how
 /// a proxy whose `try_files` cannot redirect midway writes [`Try::Folder`].
@@ -339,7 +339,6 @@ pub struct Rewrite {
 #[derive(Clone, Debug, Serialize)]
 pub struct ErrorPage {
     pub status: u16,
-    pub page: String,
     /// The page's file: under the root of the static route that serves
     /// its URL. When there is none, or the file is missing, the answer is
     /// the plain one (`404 Not Found`), on both proxies.
@@ -771,7 +770,6 @@ impl SitePlan {
             .iter()
             .map(|e| ErrorPage {
                 status: e.status,
-                page: e.page.clone(),
                 file: content
                     .iter()
                     .filter(|l| matches(l.pattern.as_ref(), &e.page))
