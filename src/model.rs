@@ -429,10 +429,12 @@ pub enum Route {
         from: PathPattern,
         to: String,
     },
-    /// Redirect to the first candidate (a path with placeholders) that
-    /// exists as a file under the site root.
+    /// Redirect to the first candidate (a URL path with placeholders)
+    /// whose file exists: in `tree` when given (the candidate is the
+    /// file's path in it), else where the site serves that URL from.
     RedirectFirst {
         from: PathPattern,
+        tree: Option<Utf8PathBuf>,
         candidates: Vec<String>,
         status: u16,
     },

@@ -103,6 +103,13 @@ pub fn analyze(sources: &SourceMap) -> Checked {
             diagnostics,
         };
     }
+    let listed = check::lists::expand(&mut asts);
+    if !listed.is_empty() {
+        return Checked {
+            model: None,
+            diagnostics: listed,
+        };
+    }
     check::check(sources, &asts)
 }
 

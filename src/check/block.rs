@@ -1,11 +1,11 @@
 //! What every block is checked for by its vocabulary rows alone: known
 //! directives, argument counts, blocks, repeats.
 
-use crate::check::{Checker, Decl, flat_args};
+use crate::check::{Checker, Decl, flat_args, per_pattern};
 use crate::check::{read, say};
 use crate::source::Span;
 use crate::syntax::Directive;
-use crate::vocabulary::{Block, BlockUse, Directives, Need};
+use crate::vocabulary::{Block, BlockUse, Directives, Group, Need};
 
 impl Checker<'_> {
     /// The directives of a block that are rows of its vocabulary, with
@@ -27,7 +27,12 @@ impl Checker<'_> {
                 continue;
             };
             let spec = &row.spec;
-            let args = flat_args(d);
+            // A route's `[/a /b]` is one pattern argument, several times.
+            let args = if spec.group == Group::Route {
+                per_pattern(d).swap_remove(0)
+            } else {
+                flat_args(d)
+            };
             let min = spec.min();
             if args.len() < min {
                 let needed = min - args.len();

@@ -60,7 +60,8 @@ impl<'a> Checker<'a> {
                     self.missing_settings(block, &decl);
                 }
                 let list = match id {
-                    top::Id::Defaults => continue,
+                    // Put in by pass 0 (`lists`).
+                    top::Id::Defaults | top::Id::List => continue,
                     top::Id::Host => &mut decls.hosts,
                     top::Id::Pool => &mut decls.pools,
                     top::Id::Site => &mut decls.sites,

@@ -19,6 +19,7 @@ mod block;
 mod collect;
 mod link;
 mod lints;
+pub mod lists;
 mod read;
 mod say;
 pub mod value;
@@ -114,6 +115,29 @@ impl Checker<'_> {
             file: self.sources.name(span.file).to_owned(),
             span,
         }
+    }
+}
+
+/// A route's arguments, once per path pattern: `redirect [/a /a/*] /b` is
+/// `redirect /a /b` and `redirect /a/* /b`. A leading `[…]` is patterns when
+/// every item is a path; otherwise (and for every other directive) this is
+/// [`flat_args`], once.
+#[must_use]
+pub fn per_pattern<'d, 'a>(d: &'d Directive<'a>) -> Vec<Vec<&'d Arg<'a>>> {
+    match d.args.first().map(|a| &a.kind) {
+        Some(ArgKind::List(patterns))
+            if !patterns.is_empty()
+                && patterns
+                    .iter()
+                    .all(|p| p.text().is_some_and(|t| t.starts_with('/'))) =>
+        {
+            let rest = flat_args(d).split_off(patterns.len());
+            patterns
+                .iter()
+                .map(|p| std::iter::once(p).chain(rest.iter().copied()).collect())
+                .collect()
+        }
+        _ => vec![flat_args(d)],
     }
 }
 

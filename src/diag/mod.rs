@@ -424,6 +424,16 @@ with `mode global` (a global service runs one container per node).
 
 Fix: remove one of them.";
 
+    UnknownList = "unknown-list", Error,
+"A word `@NAME` (or `{@NAME}` inside a word) names a list that no `list`
+declares, or a list that contains itself.
+
+    list versions 3.5.3 3.5.2
+    redirect_first /api/* /{@version}/api/{rest}   # the list is `versions`
+
+Fix: declare the list with `list NAME ITEM …` at the top level, correct the
+name, or quote the word (`\"@home\"`) when it is text, not a list.";
+
     UnexpectedList = "unexpected-list", Error,
 "A `[list]` stands where one value is expected (inside a `KEY=VALUE`, a
 `sysctl` value, a quoted argument).

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::escape::Raw;
 use super::plan::{
-    CHALLENGE_PATH, Certificate, Challenge, Files, Handler, HostPlan, Limits, Redirect, SitePlan,
-    UpstreamHost, WebhookPlan,
+    CHALLENGE_PATH, Candidate, Certificate, Challenge, Files, Handler, HostPlan, Limits, Redirect,
+    SitePlan, UpstreamHost, WebhookPlan,
 };
 use super::{Context, proxy_address, regex_escape};
 use crate::model::{Encoding, PathPattern, Site, Webhook};
@@ -144,10 +144,12 @@ enum HandlerView {
 }
 
 #[derive(Serialize)]
+/// Files looked for in each root, in order; the first found is redirected
+/// to `to`.
 struct CandidateView {
     name: String,
     roots: Vec<String>,
-    file: Raw,
+    files: Vec<Raw>,
     to: Raw,
 }
 
@@ -193,6 +195,42 @@ fn placeholder(v: Var) -> &'static str {
         Var::Rest => "vars.rest",
         Var::KeptQuery => "?query",
     }
+}
+
+/// A run of candidates that are their own URLs in one root is one `file`
+/// matcher trying them all, redirected to the file it found (relative to
+/// the root, which is the candidate's URL): a lookup over a list of
+/// versions stays a few lines.
+fn candidate_views(candidates: &[Candidate], names: &mut Names) -> Result<Vec<CandidateView>> {
+    let mut views: Vec<CandidateView> = Vec::new();
+    let mut joinable = false;
+    for c in candidates {
+        let roots: Vec<String> = c.roots.iter().map(ToString::to_string).collect();
+        let own = c.url_is_file && roots.len() == 1;
+        if own
+            && joinable
+            && let Some(last) = views.last_mut()
+            && last.roots == roots
+        {
+            last.files.push(interp(&c.file)?);
+            continue;
+        }
+        joinable = own;
+        views.push(CandidateView {
+            name: names.next("candidate"),
+            roots,
+            files: vec![interp(&c.file)?],
+            to: if own {
+                Raw::new(format!(
+                    "{{http.matchers.file.relative}}{{{}}}",
+                    placeholder(Var::KeptQuery)
+                ))
+            } else {
+                interp(&c.url)?
+            },
+        });
+    }
+    Ok(views)
 }
 
 /// Text with neutral placeholders (`/new/{rest}`) as one Caddy token.
@@ -340,17 +378,7 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
             status,
             otherwise,
         } => HandlerView::RedirectFirst {
-            candidates: candidates
-                .iter()
-                .map(|c| {
-                    Ok(CandidateView {
-                        name: names.next("candidate"),
-                        roots: c.roots.iter().map(ToString::to_string).collect(),
-                        file: interp(&c.file)?,
-                        to: interp(&c.url)?,
-                    })
-                })
-                .collect::<Result<_>>()?,
+            candidates: candidate_views(candidates, names)?,
             status: *status,
             otherwise: Box::new(handler(otherwise, ctx, names)?),
         },
@@ -427,7 +455,12 @@ fn uses(h: &HandlerView, placeholder: &str) -> bool {
             candidates,
             otherwise,
             ..
-        } => candidates.iter().any(|c| has(&c.file) || has(&c.to)) || uses(otherwise, placeholder),
+        } => {
+            candidates
+                .iter()
+                .any(|c| c.files.iter().any(has) || has(&c.to))
+                || uses(otherwise, placeholder)
+        }
         HandlerView::Files { tries, .. } => tries
             .iter()
             .any(|t| t.files.iter().any(has) || t.slash.as_ref().is_some_and(has)),

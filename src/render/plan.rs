@@ -229,6 +229,9 @@ fn keeping_query(to: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Candidate {
     pub url: String,
+    /// The URL is the file's path in its (one) root: a proxy that can look
+    /// for several files at once redirects to the one it found.
+    pub url_is_file: bool,
     /// The file, as a path under a root with placeholders.
     pub file: String,
     /// The static location's root, then its fallback tree.
@@ -732,13 +735,22 @@ impl SitePlan {
                 }
                 Route::RedirectFirst {
                     from,
+                    tree,
                     candidates,
                     status,
                 } => {
                     let otherwise = covering(&locations, Some(from));
                     let candidates = candidates
                         .iter()
-                        .filter_map(|url| candidate(&content, url))
+                        .filter_map(|url| match tree {
+                            Some(tree) => Some(Candidate {
+                                url: keeping_query(url),
+                                url_is_file: true,
+                                file: url.clone(),
+                                roots: vec![host.path(tree)],
+                            }),
+                            None => candidate(&content, url),
+                        })
                         .collect();
                     set(
                         &mut locations,
@@ -872,6 +884,7 @@ fn candidate(content: &[Location], url: &str) -> Option<Candidate> {
         .collect();
     Some(Candidate {
         url: keeping_query(url),
+        url_is_file: false,
         file,
         roots,
     })

@@ -391,9 +391,13 @@ fn proxy_mounts(model: &Model, host: &Host) -> Vec<String> {
             folders.insert(site.root.clone());
         }
         for r in &site.routes {
-            if let Route::Static(st) = r {
-                folders.insert(st.root.clone());
-                folders.extend(st.fallback.clone());
+            match r {
+                Route::Static(st) => {
+                    folders.insert(st.root.clone());
+                    folders.extend(st.fallback.clone());
+                }
+                Route::RedirectFirst { tree, .. } => folders.extend(tree.clone()),
+                _ => {}
             }
         }
         if let Tls::Files { cert, key } = &site.tls {

@@ -30,8 +30,9 @@ pub struct Block<'a> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ArgKind<'a> {
-    /// A bare word: `opam.ocaml.org`, `15m`, `/var/www`, `https://x{uri}`.
-    Word(&'a str),
+    /// A bare word: `opam.ocaml.org`, `15m`, `/var/www`, `https://x{uri}`;
+    /// owned when a named list's item was put in (`check::lists`).
+    Word(Cow<'a, str>),
     /// A quoted string, escapes resolved.
     Str(Cow<'a, str>),
     /// `[a, b]`
@@ -49,8 +50,7 @@ impl Arg<'_> {
     #[must_use]
     pub fn text(&self) -> Option<&str> {
         match &self.kind {
-            ArgKind::Word(s) => Some(s),
-            ArgKind::Str(s) => Some(s),
+            ArgKind::Word(s) | ArgKind::Str(s) => Some(s),
             ArgKind::List(_) => None,
         }
     }

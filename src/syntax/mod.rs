@@ -4,6 +4,8 @@ mod ast;
 
 pub use ast::{Arg, ArgKind, Ast, Block, Directive};
 
+use std::borrow::Cow;
+
 use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
@@ -126,7 +128,7 @@ fn block_of(file: FileId, pair: Pair<'_, Rule>) -> Block<'_> {
 fn arg(file: FileId, pair: Pair<'_, Rule>) -> Arg<'_> {
     let span = span_of(file, &pair);
     let kind = match pair.as_rule() {
-        Rule::word => ArgKind::Word(pair.as_str()),
+        Rule::word => ArgKind::Word(Cow::Borrowed(pair.as_str())),
         Rule::string => {
             let inner = pair
                 .into_inner()

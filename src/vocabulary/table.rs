@@ -35,8 +35,8 @@ const SECRET: &[Param] = &[
 ];
 
 pub mod top {
-    use super::{Block, Directives, Param, Row, Ty, one};
-    ids!(Top: Defaults, Host, Pool, Site, Service, Sysctl, Cron, Unit, Webhook);
+    use super::{Block, Directives, Param, Row, Ty, many, one};
+    ids!(Top: Defaults, Host, Pool, Site, Service, Sysctl, Cron, Unit, Webhook, List);
 
     const NAME: &[Param] = &[one("NAME", Ty::Name)];
 
@@ -94,6 +94,11 @@ pub mod top {
             .usage("webhook NAME { … }")
             .doc("a GitHub push webhook that updates subproject checkouts")
             .example("webhook wx { domain hooks2.example.org; updates s; secret env HOOK_SECRET }"),
+        Row::new(Id::List, "list", &[one("NAME", Ty::Name), many("ITEM", Ty::Text)])
+            .repeat()
+            .usage("list NAME ITEM …")
+            .doc("named words: `@NAME` stands for all of them wherever words go; a word with `{@NAME}` in it stands for one word per item")
+            .example("list versions 3.5.3 3.5.2 2.2.5"),
     ];
 }
 

@@ -77,15 +77,37 @@ impl Checker<'_> {
         })
     }
 
+    pub(crate) fn rewrite(&mut self, args: &[&Arg<'_>]) -> Option<Route> {
+        let from = self.pattern(args[0]);
+        let to = self.url_path(args[1], "rewrite target", true);
+        let (from, to) = (from?, to?);
+        self.check_placeholders(args[1], &to, &from, &["path", "query", "rest"])
+            .then_some(Route::Rewrite { from, to })
+    }
+
     pub(crate) fn redirect_first(
         &mut self,
         args: &[&Arg<'_>],
         item: &Directive<'_>,
+        site_root: &Utf8PathBuf,
     ) -> Option<Route> {
         let from = self.pattern(args[0])?;
         let mut status = 302;
         let mut candidates = Vec::new();
-        for (i, arg) in args.iter().enumerate().skip(1) {
+        // `in TREE`: the candidates are files of that folder (relative to
+        // the site root), and each is its own URL.
+        let mut tree = None;
+        let mut first = 1;
+        if args.get(1).and_then(|a| a.text()) == Some("in") {
+            let Some(arg) = args.get(2) else {
+                self.report(say::decl::redirect_first_without_candidates(item.span));
+                return None;
+            };
+            let p = self.path_under(arg, site_root, "candidates' folder");
+            tree = Some(self.served(p, arg, "candidates' folder", Served::Folder)?);
+            first = 3;
+        }
+        for (i, arg) in args.iter().enumerate().skip(first) {
             match arg.text() {
                 Some("permanent") if i == args.len() - 1 => status = 301,
                 Some("temporary") if i == args.len() - 1 => status = 302,
@@ -104,6 +126,7 @@ impl Checker<'_> {
         }
         Some(Route::RedirectFirst {
             from,
+            tree,
             candidates,
             status,
         })

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::check::read::{Scope, block, written};
 use crate::check::say;
 use crate::check::value::text;
-use crate::check::{Checker, Decl, Placement, Served, flat_args};
+use crate::check::{Checker, Decl, Placement, Served, flat_args, per_pattern};
 use crate::model::{
     Defaults, Encoding, ErrorPage, Model, Route, ServiceId, Site, SiteId, Subproject, Tls, TlsKind,
 };
@@ -117,33 +117,24 @@ impl Checker<'_> {
                         hide.extend(self.typed(arg, text::file_name, &say::decl::HIDDEN_NAME));
                     }
                 }
-                site::Id::Proxy => {
-                    if let Some(r) = self.proxy_route(&args, item, scope, model, id, used) {
-                        routes.push(r);
-                    }
-                }
-                site::Id::Static => {
-                    if let Some(r) = self.static_route(&args, item, &root) {
-                        routes.push(Route::Static(r));
-                    }
-                }
-                site::Id::Redirect => {
-                    if let Some(r) = self.redirect(&args) {
-                        routes.push(r);
-                    }
-                }
-                site::Id::Rewrite => {
-                    let from = self.pattern(args[0]);
-                    let to = self.url_path(args[1], "rewrite target", true);
-                    if let (Some(from), Some(to)) = (from, to)
-                        && self.check_placeholders(args[1], &to, &from, &["path", "query", "rest"])
-                    {
-                        routes.push(Route::Rewrite { from, to });
-                    }
-                }
-                site::Id::RedirectFirst => {
-                    if let Some(r) = self.redirect_first(&args, item) {
-                        routes.push(r);
+                site::Id::Proxy
+                | site::Id::Static
+                | site::Id::Redirect
+                | site::Id::Rewrite
+                | site::Id::RedirectFirst => {
+                    for args in per_pattern(item) {
+                        let route = match dir {
+                            site::Id::Proxy => {
+                                self.proxy_route(&args, item, scope, model, id, used)
+                            }
+                            site::Id::Static => {
+                                self.static_route(&args, item, &root).map(Route::Static)
+                            }
+                            site::Id::Redirect => self.redirect(&args),
+                            site::Id::Rewrite => self.rewrite(&args),
+                            _ => self.redirect_first(&args, item, &root),
+                        };
+                        routes.extend(route);
                     }
                 }
                 site::Id::Subproject => {

@@ -18,6 +18,45 @@ fn suggest<'c>(
 
 // References.
 
+pub(crate) fn unknown_list<'c>(
+    span: Span,
+    name: &str,
+    lists: impl IntoIterator<Item = &'c str>,
+) -> Diagnostic {
+    let help = suggest(name, lists, || {
+        format!(
+            "declare it at the top level: `list {name} ITEM ITEM …`, or quote the word (`\"@{name}\"`) if it is text"
+        )
+    });
+    Diagnostic::new(Code::UnknownList, span, format!("no list named `{name}`"))
+        .label("unknown list")
+        .help(help)
+}
+
+/// `list daily …`: `@daily` is cron's.
+pub(crate) fn list_name_is_cron(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidName,
+        span,
+        format!("a list cannot be named `{name}`"),
+    )
+    .label("cron's name")
+    .help(format!(
+        "`@{name}` is a cron schedule; name the list differently"
+    ))
+}
+
+/// A list whose items name the list itself, directly or through others.
+pub(crate) fn list_names_itself(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnknownList,
+        span,
+        format!("list `{name}` contains itself"),
+    )
+    .label("names a list that is being expanded")
+    .help("a list may name other lists, but not itself, directly or through another list")
+}
+
 pub(crate) fn unknown_service<'c>(
     span: Span,
     name: &str,

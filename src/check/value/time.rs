@@ -183,14 +183,19 @@ const MONTHS: [&str; 12] = [
 ];
 const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
+/// cron's `@` macros (`@daily`): never a named list's `@NAME`.
+pub const CRON_MACROS: [&str; 8] = [
+    "reboot", "yearly", "annually", "monthly", "weekly", "daily", "midnight", "hourly",
+];
+
 /// A five-field cron schedule or an `@` macro. `Err((field, why))` names the
 /// field (0-based) that is wrong, or `usize::MAX` for the whole schedule.
 pub fn schedule(s: &str) -> Result<(), (usize, String)> {
     if let Some(name) = s.strip_prefix('@') {
-        return match name {
-            "reboot" | "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight"
-            | "hourly" => Ok(()),
-            _ => Err((usize::MAX, why::cron_macro(name))),
+        return if CRON_MACROS.contains(&name) {
+            Ok(())
+        } else {
+            Err((usize::MAX, why::cron_macro(name)))
         };
     }
     let fields: Vec<&str> = s.split_whitespace().collect();
