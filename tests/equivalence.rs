@@ -117,6 +117,21 @@ site single {{
     static
 }}
 
+# Named lists: matplotlib's old top-level folders, looked up over its old
+# versions in one tree, and several patterns per route.
+list versions 3.5 3.4
+list old_dirs api users
+
+site versioned {{
+    domains versioned.test
+    on caddyhost nginxhost
+    tls off
+    static
+    redirect_first [/{{@old_dirs}} /{{@old_dirs}}/*] in versions /{{@versions}}{{path}}/index.html /{{@versions}}{{path}}.html /{{@versions}}{{path}}
+    redirect /stable/devel/* /devdocs/devel/{{rest}}
+    redirect [/3pp /3pp/* /thirdparty.html] /thirdpartypackages/ temporary
+}}
+
 site secure {{
     domains secure.test
     on caddyhost nginxhost
@@ -164,6 +179,21 @@ fn fixture(prefix: &Utf8Path) {
         ("srv/app/style.css", "body {}"),
         ("srv/app/big.html", BIG),
         ("srv/secure/index.html", "secure home"),
+        ("srv/versioned/index.html", "versioned home"),
+        ("srv/versioned/versions/3.5/api/a.html", "3.5 a"),
+        ("srv/versioned/versions/3.4/api/a.html", "3.4 a"),
+        (
+            "srv/versioned/versions/3.5/api/c/index.html",
+            "3.5 c folder",
+        ),
+        ("srv/versioned/versions/3.5/api/c.html", "3.5 c page"),
+        (
+            "srv/versioned/versions/3.4/api/d/index.html",
+            "3.4 d folder",
+        ),
+        ("srv/versioned/versions/3.4/users/old.html", "3.4 old"),
+        ("srv/versioned/versions/3.4/users/raw", "raw file"),
+        ("srv/versioned/versions/3.4/api/index.html", "3.4 api index"),
         ("srv/pooled/index.html", "pool home"),
     ];
     for (path, body) in files {
@@ -482,6 +512,55 @@ fn cases(backend: u16) -> Vec<Case> {
         get("docs.test", "/blog/post?legacy=1", 200, "old blog post"),
         // A rewrite.
         get("docs.test", "/citing", 200, "how to cite"),
+        // A lookup over a list of versions in one tree: versions in order,
+        // and in each, the folder's index, the page, the file.
+        redirect("versioned.test", "/api/a", 302, "/3.5/api/a.html"),
+        redirect("versioned.test", "/api/c", 302, "/3.5/api/c/index.html"),
+        redirect("versioned.test", "/api/d", 302, "/3.4/api/d/index.html"),
+        redirect(
+            "versioned.test",
+            "/users/old?x=1",
+            302,
+            "/3.4/users/old.html?x=1",
+        ),
+        redirect("versioned.test", "/users/raw", 302, "/3.4/users/raw"),
+        // The bare folder is one of the patterns: its own index.
+        redirect("versioned.test", "/api", 302, "/3.4/api/index.html"),
+        // Nothing in any version: what the path falls through to.
+        get("versioned.test", "/api/none", 404, "404 Not Found"),
+        get("versioned.test", "/users", 404, "404 Not Found"),
+        get("versioned.test", "/", 200, "versioned home"),
+        // A subtree's redirect takes its bare prefix, and the query is kept
+        // through the prefix strip.
+        redirect(
+            "versioned.test",
+            "/stable/devel/?x=1",
+            301,
+            "/devdocs/devel/?x=1",
+        ),
+        redirect(
+            "versioned.test",
+            "/stable/devel/a/b?x=1&y=2",
+            301,
+            "/devdocs/devel/a/b?x=1&y=2",
+        ),
+        redirect("versioned.test", "/stable/devel", 301, "/devdocs/devel/"),
+        redirect(
+            "versioned.test",
+            "/stable/devel?q",
+            301,
+            "/devdocs/devel/?q",
+        ),
+        // Several patterns, one route.
+        redirect("versioned.test", "/3pp", 302, "/thirdpartypackages/"),
+        redirect("versioned.test", "/3pp/x/y", 302, "/thirdpartypackages/"),
+        redirect(
+            "versioned.test",
+            "/thirdparty.html?a=1",
+            302,
+            "/thirdpartypackages/?a=1",
+        ),
+        get("versioned.test", "/3ppx", 404, "404 Not Found"),
         // redirect_from, keeping path and query.
         redirect(
             "www.docs.test",

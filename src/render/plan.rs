@@ -238,6 +238,18 @@ pub struct Candidate {
     pub roots: Vec<Utf8PathBuf>,
 }
 
+impl Candidate {
+    /// A candidate that is a folder (`/stable/users/`) is found by its
+    /// index (`/stable/users/index.html`): a folder is never a file.
+    fn folder_index(mut self) -> Candidate {
+        if self.file.ends_with('/') {
+            self.file.push_str("index.html");
+            self.url_is_file = false;
+        }
+        self
+    }
+}
+
 /// A `try` candidate, tried in order in the root, then in the fallback.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "file", rename_all = "snake_case")]
@@ -711,58 +723,79 @@ impl SitePlan {
                 locations.push(Location { pattern, handler });
             }
         }
-        // Pass 2: redirects, wrapping what they fall through to.
+        // Pass 2: redirects, wrapping what they fall through to. A
+        // redirected subtree (`/old/*`) takes its bare prefix (`/old`, with
+        // `{rest}` empty) unless a route names that path itself.
         let content = locations.clone();
+        let named: Vec<&PathPattern> = site
+            .routes
+            .iter()
+            .filter_map(|r| match r {
+                Route::Redirect { from, .. }
+                | Route::RedirectFirst { from, .. }
+                | Route::Rewrite { from, .. } => Some(from),
+                Route::Proxy { path, .. } => path.as_ref(),
+                Route::Static(s) => s.path.as_ref(),
+            })
+            .filter(|p| matches!(p, PathPattern::Exact(_)))
+            .collect();
         for route in &site.routes {
-            match route {
-                Route::Redirect {
-                    from,
-                    to,
-                    status,
-                    unless_query,
-                } => {
-                    let otherwise = covering(&locations, Some(from));
-                    set(
-                        &mut locations,
-                        Some(from.clone()),
-                        Handler::Redirect {
-                            to: keeping_query(to),
-                            status: *status,
-                            unless_query: unless_query.clone(),
-                            otherwise: Box::new(otherwise),
-                        },
-                    );
+            let (Route::Redirect { from, .. } | Route::RedirectFirst { from, .. }) = route else {
+                continue;
+            };
+            let bare = match from {
+                PathPattern::Prefix(p) if p.len() > 1 => {
+                    let bare = PathPattern::Exact(p.trim_end_matches('/').to_owned());
+                    (!named.contains(&&bare)).then_some(bare)
                 }
-                Route::RedirectFirst {
-                    from,
-                    tree,
-                    candidates,
-                    status,
-                } => {
-                    let otherwise = covering(&locations, Some(from));
-                    let candidates = candidates
-                        .iter()
-                        .filter_map(|url| match tree {
-                            Some(tree) => Some(Candidate {
-                                url: keeping_query(url),
-                                url_is_file: true,
-                                file: url.clone(),
-                                roots: vec![host.path(tree)],
-                            }),
-                            None => candidate(&content, url),
-                        })
-                        .collect();
-                    set(
-                        &mut locations,
-                        Some(from.clone()),
-                        Handler::RedirectFirst {
-                            candidates,
-                            status: *status,
-                            otherwise: Box::new(otherwise),
-                        },
-                    );
-                }
-                _ => {}
+                _ => None,
+            };
+            for (pattern, rest) in
+                std::iter::once((from.clone(), None)).chain(bare.map(|b| (b, Some(""))))
+            {
+                let fill = |target: &str| match rest {
+                    Some(empty) => target.replace("{rest}", empty),
+                    None => target.to_owned(),
+                };
+                let otherwise = Box::new(covering(&locations, Some(&pattern)));
+                let handler = match route {
+                    Route::Redirect {
+                        to,
+                        status,
+                        unless_query,
+                        ..
+                    } => Handler::Redirect {
+                        to: keeping_query(&fill(to)),
+                        status: *status,
+                        unless_query: unless_query.clone(),
+                        otherwise,
+                    },
+                    Route::RedirectFirst {
+                        tree,
+                        candidates,
+                        status,
+                        ..
+                    } => Handler::RedirectFirst {
+                        candidates: candidates
+                            .iter()
+                            .map(|url| fill(url))
+                            .filter_map(|url| match tree {
+                                Some(tree) => Some(Candidate {
+                                    url: keeping_query(&url),
+                                    url_is_file: true,
+                                    file: url,
+                                    roots: vec![host.path(tree)],
+                                }),
+                                None => candidate(&content, &url),
+                            })
+                            .map(Candidate::folder_index)
+                            .collect(),
+                        status: *status,
+                        otherwise,
+                    },
+                    _ => continue,
+                };
+                set(&mut locations, Some(pattern), handler);
             }
         }
         locations.sort_by_key(|l| specificity(l.pattern.as_ref()));

@@ -4,7 +4,7 @@
 //! A program is one to three sites on a Caddy host and an NGINX host, with
 //! routes drawn from every kind the language has (static with `try`, `root`
 //! and `fallback`, proxies, redirects with placeholders, `unless_query`,
-//! `redirect_first`, rewrites, subprojects, hidden names, error pages,
+//! `redirect_first` (also `in` a tree), rewrites, subprojects, hidden names, error pages,
 //! aliases) over a generated file tree; requests are aimed at the edges of
 //! those routes (exact and prefix boundaries, trailing slashes, folders
 //! without their slash, letter case, percent-escapes, doubled slashes, queries,
@@ -322,7 +322,12 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
                 }
                 4 if prefix => {
                     let status = if rng.bool() { " permanent" } else { "" };
-                    format!("redirect_first {from} /c1/{{rest}} /c2/{{rest}}{status}")
+                    if rng.bool() {
+                        format!("redirect_first {from} /c1/{{rest}} /c2/{{rest}}{status}")
+                    } else {
+                        // Candidates in one tree, each its own URL.
+                        format!("redirect_first {from} in c2 /{{rest}} /{{rest}}.html{status}")
+                    }
                 }
                 _ if !prefix => format!(
                     "rewrite {from} {}",
