@@ -101,7 +101,15 @@ impl<'a> Lists<'a> {
             return None;
         }
         visiting.push(name.to_owned());
-        let items = self.expand(&written, visiting);
+        // `list v [a b]` is `list v a b`.
+        let items: Items<'a> = self
+            .expand(&written, visiting)
+            .into_iter()
+            .flat_map(|a| match a.kind {
+                ArgKind::List(items) => items,
+                _ => vec![a],
+            })
+            .collect();
         visiting.pop();
         self.resolved.insert(name.to_owned(), items.clone());
         Some(items)
@@ -278,6 +286,9 @@ mod tests {
         let (words, codes) = expanded("list v 3.5 2.2\nx a @v b [@v c] \"@v\"\n");
         assert_eq!(words, "a 3.5 2.2 b [3.5 2.2 c] \"@v\"");
         assert!(codes.is_empty());
+        // Written as a `[…]` over several lines: the same items.
+        let (words, _) = expanded("list v [\n  3.5\n  2.2\n]\nx /{@v}\n");
+        assert_eq!(words, "/3.5 /2.2");
     }
 
     #[test]

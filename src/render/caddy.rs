@@ -435,14 +435,39 @@ fn files_view(files: &Files, names: &mut Names) -> Result<HandlerView> {
 }
 
 fn path_matcher(name: String, p: &PathPattern, rest: bool) -> Result<PathMatcher> {
-    let regexp = match p {
-        PathPattern::Exact(p) => format!("^{}$", regex_escape(p)),
-        PathPattern::Prefix(p) => format!("^{}(.*)$", regex_escape(p)),
+    paths_matcher(name, &[p], rest)
+}
+
+/// Several patterns as one `path_regexp`: `^(?:/a|/b)$`, `^(?:/a/|/b/)(.*)$`,
+/// or both joined by `|` (the capture is group 1 either way).
+fn paths_matcher(name: String, patterns: &[&PathPattern], rest: bool) -> Result<PathMatcher> {
+    let alternatives = |prefix: bool| -> Option<String> {
+        let paths: Vec<String> = patterns
+            .iter()
+            .filter_map(|p| match p {
+                PathPattern::Exact(p) if !prefix => Some(regex_escape(p)),
+                PathPattern::Prefix(p) if prefix => Some(regex_escape(p)),
+                _ => None,
+            })
+            .collect();
+        match paths.len() {
+            0 => None,
+            1 => Some(paths[0].clone()),
+            _ => Some(format!("(?:{})", paths.join("|"))),
+        }
     };
+    let exact = alternatives(false).map(|a| format!("^{a}$"));
+    let prefix = alternatives(true).map(|a| format!("^{a}(.*)$"));
+    let has_prefix = prefix.is_some();
+    let regexp = exact
+        .into_iter()
+        .chain(prefix)
+        .collect::<Vec<_>>()
+        .join("|");
     Ok(PathMatcher {
         name,
         regexp: Raw::new(quote::caddy::token(&regexp)?),
-        rest: rest && matches!(p, PathPattern::Prefix(_)),
+        rest: rest && has_prefix,
     })
 }
 
@@ -474,15 +499,21 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     let tls = plan.certificate.is_some();
     let listen = ctx.plan;
     let locations: Vec<LocationView> = plan
-        .locations
+        .location_groups()
         .iter()
-        .map(|l| {
-            let handler = handler(&l.handler, ctx, &mut names)?;
+        .map(|group| {
+            let handler = handler(&group[0].handler, ctx, &mut names)?;
+            let patterns: Vec<&PathPattern> =
+                group.iter().filter_map(|l| l.pattern.as_ref()).collect();
             // Capture `{rest}` only where something uses it.
-            let matcher = l
-                .pattern
-                .as_ref()
-                .map(|p| path_matcher(names.next("location"), p, uses(&handler, "{vars.rest}")))
+            let matcher = (!patterns.is_empty())
+                .then(|| {
+                    paths_matcher(
+                        names.next("location"),
+                        &patterns,
+                        uses(&handler, "{vars.rest}"),
+                    )
+                })
                 .transpose()?;
             Ok(LocationView { matcher, handler })
         })

@@ -624,6 +624,52 @@ fn matches(pattern: Option<&PathPattern>, path: &str) -> bool {
     }
 }
 
+/// Whether some request path matches both patterns.
+fn overlap(a: Option<&PathPattern>, b: Option<&PathPattern>) -> bool {
+    match (a, b) {
+        (None, _) | (_, None) => true,
+        (Some(PathPattern::Exact(x)), Some(PathPattern::Exact(y))) => x == y,
+        (Some(PathPattern::Exact(e)), Some(PathPattern::Prefix(p)))
+        | (Some(PathPattern::Prefix(p)), Some(PathPattern::Exact(e))) => e.starts_with(p.as_str()),
+        (Some(PathPattern::Prefix(x)), Some(PathPattern::Prefix(y))) => {
+            x.starts_with(y.as_str()) || y.starts_with(x.as_str())
+        }
+    }
+}
+
+impl SitePlan {
+    /// The locations in order, those with the same handler together: a
+    /// route over a list of paths is answered by one block, not one per
+    /// path. A location joins an earlier one's group only when no location
+    /// between them matches a path it matches, so which location answers a
+    /// request is what [`SitePlan::locations`] says. The catch-all is alone.
+    #[must_use]
+    pub fn location_groups(&self) -> Vec<Vec<&Location>> {
+        groups(&self.locations)
+    }
+}
+
+fn groups(locations: &[Location]) -> Vec<Vec<&Location>> {
+    let mut groups: Vec<(usize, Vec<&Location>)> = Vec::new();
+    for (j, l) in locations.iter().enumerate() {
+        let joins = l.pattern.is_some().then(|| {
+            groups.iter().position(|(first, members)| {
+                members[0].handler == l.handler
+                    && members[0].pattern.is_some()
+                    && locations[*first + 1..j].iter().all(|k| {
+                        members.iter().any(|m| std::ptr::eq(*m, k))
+                            || !overlap(k.pattern.as_ref(), l.pattern.as_ref())
+                    })
+            })
+        });
+        match joins.flatten() {
+            Some(g) => groups[g].1.push(l),
+            None => groups.push((j, vec![l])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
+
 impl SitePlan {
     #[must_use]
     pub fn new(model: &Model, id: HostId, site: &Site) -> SitePlan {
@@ -959,6 +1005,38 @@ mod tests {
         let mut v = vec![exact("/zz"), exact("/a")];
         v.sort_by_key(|p| specificity(p.as_ref()));
         assert_eq!(v, vec![exact("/a"), exact("/zz")]);
+    }
+
+    #[test]
+    fn locations_join_only_where_no_other_location_answers_between() {
+        let files = Handler::NotFound;
+        let other = Handler::Redirect {
+            to: "/x".into(),
+            status: 301,
+            unless_query: None,
+            otherwise: Box::new(Handler::NotFound),
+        };
+        let at = |pattern: Option<PathPattern>, handler: &Handler| Location {
+            pattern,
+            handler: handler.clone(),
+        };
+        // /a and /b share a handler; /c between them does not overlap /b.
+        let p = vec![
+            at(exact("/a"), &other),
+            at(exact("/c"), &files),
+            at(exact("/b"), &other),
+            at(None, &other),
+        ];
+        let shape: Vec<usize> = groups(&p).iter().map(Vec::len).collect();
+        assert_eq!(shape, vec![2, 1, 1]);
+        // /b/x would be answered by /b/ first: /b/x may not move before it.
+        let p = vec![
+            at(prefix("/a/"), &other),
+            at(prefix("/b/"), &files),
+            at(exact("/b/x"), &other),
+        ];
+        let shape: Vec<usize> = groups(&p).iter().map(Vec::len).collect();
+        assert_eq!(shape, vec![1, 1, 1]);
     }
 
     #[test]
