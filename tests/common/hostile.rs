@@ -443,12 +443,21 @@ fn regex_unescape(s: &str) -> String {
 /// The payload as a consumer may read it: as it is, or, where the
 /// directive takes infrac's placeholders (`{path}`, …), with those
 /// expanded (`VAR`).
-fn readings(payload: &str) -> [String; 2] {
-    let mut expanded = payload.to_owned();
-    for v in infrac::quote::Var::ALL {
-        expanded = expanded.replace(&format!("{{{}}}", v.name()), VAR);
-    }
-    [payload.to_owned(), expanded]
+fn readings(payload: &str) -> [String; 3] {
+    let expand = |text: &str| {
+        let mut expanded = text.to_owned();
+        for v in infrac::quote::Var::ALL {
+            expanded = expanded.replace(&format!("{{{}}}", v.name()), VAR);
+        }
+        expanded
+    };
+    // A redirected subtree's bare prefix (`/devel` of `/devel/*`) is the
+    // same target with `{rest}` empty.
+    [
+        payload.to_owned(),
+        expand(payload),
+        expand(&payload.replace("{rest}", "")),
+    ]
 }
 
 /// Every value read back that holds the canary holds the whole payload,
