@@ -8,18 +8,22 @@ fn main() {
     let (sources, _) = generate::sources(500, 10_000);
     for _ in 0..3 {
         let t = Instant::now();
-        let asts: Vec<_> = sources
+        let mut asts: Vec<_> = sources
             .iter()
             .map(|(id, f)| infrac::syntax::parse(id, &f.text).expect("valid"))
             .collect();
         let parsed = t.elapsed();
         let t = Instant::now();
-        let checked = infrac::check::check(&sources, &asts);
+        let listed = infrac::check::lists::expand(&sources, &mut asts);
+        let listed_in = t.elapsed();
+        let t = Instant::now();
+        let checked = infrac::check::check(&sources, &asts, listed);
         let checked_in = t.elapsed();
         assert!(checked.model.is_some());
         println!(
-            "parse {:.1} ms, check {:.1} ms",
+            "parse {:.1} ms, lists {:.1} ms, check {:.1} ms",
             parsed.as_secs_f64() * 1e3,
+            listed_in.as_secs_f64() * 1e3,
             checked_in.as_secs_f64() * 1e3
         );
     }

@@ -103,14 +103,8 @@ pub fn analyze(sources: &SourceMap) -> Checked {
             diagnostics,
         };
     }
-    let listed = check::lists::expand(&mut asts);
-    if !listed.is_empty() {
-        return Checked {
-            model: None,
-            diagnostics: listed,
-        };
-    }
-    check::check(sources, &asts)
+    let listed = check::lists::expand(sources, &mut asts);
+    check::check(sources, &asts, listed)
 }
 
 /// Below this much source text one thread parses everything: starting
@@ -125,4 +119,25 @@ fn parse_all(sources: &SourceMap) -> Vec<Result<syntax::Ast<'_>, crate::diag::Di
     crate::parallel::map(&files, bytes >= PARALLEL_BYTES, |(id, f)| {
         syntax::parse(*id, &f.text)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A word naming an unknown list is reported once, as that (not also as
+    /// a bad domain), and the rest of the program is still checked.
+    #[test]
+    fn an_unknown_list_is_one_problem_among_the_others() {
+        let mut sources = SourceMap::new();
+        sources.add(
+            "a.infra",
+            "host h { address 127.0.0.1; proxy caddy }\n\
+             site s {\n    domains @nope\n    on h\n    static\n    max_body 12q\n}\n",
+        );
+        let checked = analyze(&sources);
+        let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.name()).collect();
+        assert_eq!(codes, ["unknown-list", "invalid-size"]);
+        assert!(checked.model.is_none());
+    }
 }

@@ -145,6 +145,140 @@ fn hostile_values_in_every_string_position_are_rejected_or_read_back_literally()
     assert!(t.built > 0 && t.rejected > 0);
 }
 
+/// What a program comes to, for comparing two ways of writing it: the
+/// errors with the text each label points at, or every generated file.
+/// `value`: where the value stands in `text` (its literal, or the word
+/// naming the list and the list's item); a label there reads `VALUE`, so a
+/// label pointing at part of a word whose text is not the file's (or past
+/// it) reads differently from the one pointing into the written value.
+fn verdict(text: &str, value: &[(usize, usize)]) -> Result<String, String> {
+    let pointed = |s: usize, e: usize| -> String {
+        if value.iter().any(|&(vs, ve)| vs <= s && e <= ve) {
+            return "VALUE".into();
+        }
+        let mut out = String::new();
+        let mut at = s;
+        for &(vs, ve) in value {
+            if s <= vs && ve <= e && at <= vs {
+                out.push_str(&text[at..vs]);
+                out.push_str("VALUE");
+                at = ve;
+            }
+        }
+        out.push_str(&text[at..e]);
+        out
+    };
+    let sources = common::program(&[("main.infra", text)]);
+    let checked = std::panic::catch_unwind(|| infrac::program::analyze(&sources))
+        .map_err(|_| "infrac panicked".to_owned())?;
+    for d in &checked.diagnostics {
+        for label in &d.labels {
+            let (s, e) = (label.span.start, label.span.end);
+            if s > e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+                return Err(format!("{} has a bad span {s}..{e}", d.code.name()));
+            }
+        }
+    }
+    Ok(match checked.model {
+        None => {
+            let mut errors: Vec<String> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    let at: Vec<String> = d
+                        .labels
+                        .iter()
+                        .map(|l| pointed(l.span.start, l.span.end))
+                        .collect();
+                    format!("{}: {} at {at:?}", d.code.name(), d.message)
+                })
+                .collect();
+            // The same problem in the list and where it is used is one.
+            errors.sort();
+            errors.dedup();
+            format!("rejected: {}", errors.join("; "))
+        }
+        Some(model) => match infrac::render::render(&model) {
+            Ok(trees) => {
+                let mut all = String::new();
+                for f in trees.iter().flat_map(|t| &t.files) {
+                    all.push_str(f.path.as_str());
+                    all.push('\n');
+                    all.push_str(&f.content);
+                    all.push('\n');
+                }
+                all
+            }
+            Err(e) => format!("does not render: {e}"),
+        },
+    })
+}
+
+/// A named list is the same as writing its items: every hostile value in
+/// every position, written as it is, put in from a list by `@h`, and put
+/// into a word by `{@h}`, is rejected with the same errors or builds the
+/// same files; and no diagnostic points outside the file (a word a list's
+/// item was put into has no source text of its own to point into).
+#[test]
+fn a_value_from_a_named_list_is_the_value_in_every_string_position() {
+    let positions = hostile::positions();
+    let mut cases = 0;
+    let mut failures = Vec::new();
+    // A list's own name is not taken from a list.
+    for position in positions.iter().filter(|p| p.directive != "list") {
+        let nth = host_for(position);
+        for (label, payload) in hostile::payloads() {
+            for value in [payload.clone(), format!("{}{payload}", position.value)] {
+                let literal = hostile::literal(&value);
+                // Every place `what` is written, from `from` on.
+                let at = |text: &str, what: &str, from: usize| -> Vec<(usize, usize)> {
+                    text[from..]
+                        .match_indices(what)
+                        .map(|(i, _)| (from + i, from + i + what.len()))
+                        .collect()
+                };
+                let list = format!("list h {literal}\n");
+                let written = hostile::case_text(position, &value, nth);
+                let spliced = hostile::case_text_raw(position, "@h", nth) + &list;
+                let in_word = hostile::case_text_raw(position, "{@h}", nth) + &list;
+                // The word naming the list, and the item in the list.
+                let places = |text: &str, how: &str| -> Vec<(usize, usize)> {
+                    let item_from = text.rfind("list h ").unwrap_or(0);
+                    let mut places = at(&text[..item_from], how, 0);
+                    places.extend(at(text, &literal, item_from));
+                    places
+                };
+                let want = verdict(&written, &at(&written, &literal, 0));
+                for (how, text) in [("@h", spliced), ("{@h}", in_word)] {
+                    cases += 1;
+                    let got = verdict(&text, &places(&text, how));
+                    if got != want {
+                        let short = |v: &Result<String, String>| {
+                            format!("{v:?}").chars().take(400).collect::<String>()
+                        };
+                        failures.push(format!(
+                            "{position} with {label} through {how}:\n  as written: {}\n  through the list: {}",
+                            short(&want),
+                            short(&got)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} positions, {cases} cases through a list",
+        positions.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases differ:\n{}",
+        failures.len(),
+        failures[..failures.len().min(10)].join("\n")
+    );
+}
+
 /// The readers the hostile test relies on read as the tools do.
 
 #[test]

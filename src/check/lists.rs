@@ -15,8 +15,10 @@
 //!
 //! Every reader and every check after this sees only words, so each
 //! directive takes lists by construction; a quoted string is never
-//! expanded (`"@home"` is text). The directive a word came from keeps its
-//! span: a diagnostic about an expanded word points at the word as written.
+//! expanded (`"@home"` is text). Every word put in points at the word that
+//! named the list (`@versions`, `/{@versions}{path}`): a diagnostic about
+//! it is about that use. The list's own items are checked where they are
+//! written too (pass 0, `value::text`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -24,7 +26,7 @@ use std::collections::HashMap;
 use crate::check::say;
 use crate::check::value::time::CRON_MACROS;
 use crate::diag::Diagnostic;
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 use crate::syntax::{Arg, ArgKind, Ast, Directive};
 use crate::vocabulary::{Directives as _, top};
 
@@ -136,7 +138,9 @@ impl<'a> Lists<'a> {
             };
             if let Some(name) = whole(text) {
                 match self.items(name, arg.span, visiting) {
-                    Some(items) => out.extend(items),
+                    Some(items) => {
+                        out.extend(items.into_iter().map(|item| used_at(item, arg.span)));
+                    }
                     None => out.push(arg.clone()),
                 }
                 i += 1;
@@ -195,6 +199,18 @@ impl<'a> Lists<'a> {
     }
 }
 
+/// An item put in where its list is named: it points there (a diagnostic
+/// about it, or about the arguments around it, is about that use), and its
+/// text is not the file's at that place (see [`Arg::part`]).
+fn used_at(item: Arg<'_>, at: Span) -> Arg<'_> {
+    let kind = match item.kind {
+        ArgKind::Word(w) => ArgKind::Word(Cow::Owned(w.into_owned())),
+        ArgKind::Str(s) => ArgKind::Str(Cow::Owned(s.into_owned())),
+        list @ ArgKind::List(_) => list,
+    };
+    Arg { kind, span: at }
+}
+
 /// Every choice of one item per list, the first list varying slowest.
 fn combinations<'l>(lists: &'l [(&'l str, Items<'_>)]) -> Vec<Vec<(&'l str, String)>> {
     let mut out: Vec<Vec<(&str, String)>> = vec![Vec::new()];
@@ -220,14 +236,13 @@ fn combinations<'l>(lists: &'l [(&'l str, Items<'_>)]) -> Vec<Vec<(&'l str, Stri
 /// Puts every named list in; the problems found (unknown lists, a list
 /// naming itself).
 #[must_use]
-pub fn expand(asts: &mut [Ast<'_>]) -> Vec<Diagnostic> {
+pub fn expand(sources: &SourceMap, asts: &mut [Ast<'_>]) -> Vec<Diagnostic> {
     let mut lists = Lists {
         defs: HashMap::new(),
         resolved: HashMap::new(),
         diags: Vec::new(),
     };
-    let is_list =
-        |d: &Directive<'_>| top::Id::lookup(d.name.value).is_some_and(|r| r.id == top::Id::List);
+    let is_list = |d: &Directive<'_>| d.name.value == top::Id::List.spec().name;
     for ast in asts.iter() {
         for d in &ast.items {
             if is_list(d)
@@ -246,7 +261,11 @@ pub fn expand(asts: &mut [Ast<'_>]) -> Vec<Diagnostic> {
             }
         }
     }
-    for ast in asts.iter_mut() {
+    // A file without an `@` names no list: not walked (most programs).
+    for ast in asts
+        .iter_mut()
+        .filter(|a| sources.get(a.file).text.as_bytes().contains(&b'@'))
+    {
         for d in &mut ast.items {
             if !is_list(d) {
                 lists.directive(d);
@@ -259,14 +278,18 @@ pub fn expand(asts: &mut [Ast<'_>]) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::FileId;
     use crate::syntax::parse;
 
     /// The words of the last directive of `text` after expansion (a `[…]`
     /// as `[a b]`), and the codes reported.
     fn expanded(text: &str) -> (String, Vec<&'static str>) {
-        let mut asts = vec![parse(FileId(0), text).expect("parses")];
-        let codes = expand(&mut asts).iter().map(|d| d.code.name()).collect();
+        let mut sources = SourceMap::new();
+        let file = sources.add("t.infra", text);
+        let mut asts = vec![parse(file, text).expect("parses")];
+        let codes = expand(&sources, &mut asts)
+            .iter()
+            .map(|d| d.code.name())
+            .collect();
         fn show(a: &Arg<'_>) -> String {
             match &a.kind {
                 ArgKind::List(items) => {

@@ -1,5 +1,8 @@
 //! Stage 2: [`Ast`]s of all files → one checked [`Model`], in passes:
 //!
+//! -. lists ([`lists`]): named lists are put in, in place, before the rest
+//!    (`program::analyze` runs it); what it finds is reported with the rest,
+//!    a word naming an unknown list only as that;
 //! 0. text ([`value::text`]): every value is visible text of bounded length;
 //! 1. collect ([`collect`]): every top-level declaration by kind and name,
 //!    duplicates and missing required settings reported;
@@ -38,9 +41,10 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Checks a whole program.
+/// Checks a whole program whose named lists are put in ([`lists::expand`],
+/// which found `listed`).
 #[must_use]
-pub fn check<'a>(sources: &'a SourceMap, asts: &'a [Ast<'a>]) -> Checked {
+pub fn check<'a>(sources: &'a SourceMap, asts: &'a [Ast<'a>], listed: Vec<Diagnostic>) -> Checked {
     let mut checker = Checker {
         sources,
         diags: Vec::new(),
@@ -51,6 +55,9 @@ pub fn check<'a>(sources: &'a SourceMap, asts: &'a [Ast<'a>]) -> Checked {
     checker.link(&mut model, &uses, &decls);
     lints::run(&mut checker, &model);
     let mut diagnostics = checker.diags;
+    // A word naming an unknown list is reported once, as that.
+    diagnostics.retain(|d| !listed.iter().any(|l| l.span() == d.span()));
+    diagnostics.extend(listed);
     diagnostics.sort_by(|a, b| (a.span(), &a.message).cmp(&(b.span(), &b.message)));
     diagnostics.dedup();
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);

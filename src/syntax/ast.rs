@@ -55,8 +55,25 @@ impl Arg<'_> {
         }
     }
 
+    /// The span of bytes `start..end` of [`Arg::text`]: that part of the
+    /// source when the text is the source's, else the whole argument (a
+    /// string whose escapes were resolved, a word a named list's item was
+    /// put into: their text is not what the file holds there).
     #[must_use]
-    pub fn is_string(&self) -> bool {
-        matches!(self.kind, ArgKind::Str(_))
+    pub fn part(&self, start: usize, end: usize) -> Span {
+        match &self.kind {
+            ArgKind::Word(Cow::Borrowed(_)) => Span::new(
+                self.span.file,
+                self.span.start + start,
+                self.span.start + end,
+            ),
+            // After the opening quote.
+            ArgKind::Str(Cow::Borrowed(_)) => Span::new(
+                self.span.file,
+                self.span.start + 1 + start,
+                self.span.start + 1 + end,
+            ),
+            _ => self.span,
+        }
     }
 }

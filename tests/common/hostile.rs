@@ -352,6 +352,14 @@ pub fn case_text(position: &Position, value: &str, nth_host: usize) -> String {
     program_with(position.context, &line, nth_host)
 }
 
+/// The program for `position` with `word` written as it is (unquoted) in
+/// the value's place.
+#[must_use]
+pub fn case_text_raw(position: &Position, word: &str, nth_host: usize) -> String {
+    let line = position.template.replacen("{}", word, 1);
+    program_with(position.context, &line, nth_host)
+}
+
 /// Checks and renders a program whose hosts all live under `root/<host>`.
 pub fn build(text: &str, root: &Utf8Path) -> Result<Result<Vec<HostTree>, Vec<String>>, String> {
     let sources = super::program(&[("main.infra", text)]);

@@ -11,7 +11,6 @@ pub(crate) fn field_span(arg: &Arg<'_>, text: &str, field: usize) -> Span {
     if field == usize::MAX {
         return arg.span;
     }
-    let offset = usize::from(arg.is_string());
     let mut start = None;
     let mut count = 0;
     let mut in_field = false;
@@ -19,12 +18,7 @@ pub(crate) fn field_span(arg: &Arg<'_>, text: &str, field: usize) -> Span {
         if c.is_whitespace() {
             if in_field {
                 if count == field + 1 {
-                    let s: usize = start.unwrap_or(0);
-                    return Span::new(
-                        arg.span.file,
-                        arg.span.start + offset + s,
-                        arg.span.start + offset + i,
-                    );
+                    return arg.part(start.unwrap_or(0), i);
                 }
                 in_field = false;
             }
@@ -37,11 +31,7 @@ pub(crate) fn field_span(arg: &Arg<'_>, text: &str, field: usize) -> Span {
         }
     }
     match start {
-        Some(s) => Span::new(
-            arg.span.file,
-            arg.span.start + offset + s,
-            arg.span.start + offset + text.len(),
-        ),
+        Some(s) => arg.part(s, text.len()),
         None => arg.span,
     }
 }
