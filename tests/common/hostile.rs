@@ -106,6 +106,9 @@ fn base() -> Vec<Block> {
             Context::Host,
             &["address hs.example.org", "proxy nginx swarm"],
         ),
+        // Without a pool block, a pool's positions would never be in the
+        // program at all.
+        b("pool p", Context::Pool, &["hosts hn hs"]),
         b("sysctl tune", Context::Sysctl, &["net.core.somaxconn 4096"]),
         b(
             "service app",
