@@ -796,12 +796,16 @@ impl SitePlan {
                 }
                 _ => None,
             };
-            for (pattern, rest) in
-                std::iter::once((from.clone(), None)).chain(bare.map(|b| (b, Some(""))))
+            for (pattern, is_bare) in
+                std::iter::once((from.clone(), false)).chain(bare.map(|b| (b, true)))
             {
-                let fill = |target: &str| match rest {
-                    Some(empty) => target.replace("{rest}", empty),
-                    None => target.to_owned(),
+                // The bare prefix has nothing after it.
+                let fill = |target: &str| {
+                    if is_bare {
+                        target.replace("{rest}", "")
+                    } else {
+                        target.to_owned()
+                    }
                 };
                 let otherwise = Box::new(covering(&locations, Some(&pattern)));
                 let handler = match route {

@@ -359,9 +359,9 @@ pub mod site {
         )
         .route()
         .repeat()
-        .usage("redirect_first /FROM CANDIDATE … [permanent|temporary]")
-        .doc("redirect to the first candidate that exists (default temporary, 302)")
-        .example("redirect_first /users/* /stable/users/{rest} /old/users/{rest}"),
+        .usage("redirect_first /FROM [in FOLDER] CANDIDATE … [permanent|temporary]")
+        .doc("redirect to the first candidate that exists (default temporary, 302): its file where the site serves it, or `in FOLDER` (under the site root), where the candidate is the file's path")
+        .example("redirect_first /users/* in docs /stable/users/{rest} /old/users/{rest}"),
         Row::new(
             Id::Subproject,
             "subproject",

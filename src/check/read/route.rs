@@ -100,7 +100,7 @@ impl Checker<'_> {
         let mut first = 1;
         if args.get(1).and_then(|a| a.text()) == Some("in") {
             let Some(arg) = args.get(2) else {
-                self.report(say::decl::redirect_first_without_candidates(item.span));
+                self.report(say::decl::redirect_first_without_folder(args[1].span));
                 return None;
             };
             let p = self.path_under(arg, site_root, "candidates' folder");

@@ -383,6 +383,17 @@ pub(crate) fn redirect_first_without_candidates(span: Span) -> Diagnostic {
     .help("write `redirect_first /old/* /3.8/{rest} /3.7/{rest}`")
 }
 
+/// `redirect_first /x/* in` and nothing after.
+pub(crate) fn redirect_first_without_folder(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::MissingArgument,
+        span,
+        "`in` needs the folder the candidates are looked for in",
+    )
+    .label("no folder after `in`")
+    .help("write `redirect_first /old/* in docs /3.8/{rest} /3.7/{rest}` (the folder is under the site root)")
+}
+
 pub(crate) fn proxy_without_backend(span: Span) -> Diagnostic {
     Diagnostic::new(Code::MissingArgument, span, "`proxy` needs a backend")
         .label("expected a service or URL")
