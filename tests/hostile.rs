@@ -55,9 +55,11 @@ fn run_position(position: &Position, root: &camino::Utf8Path, tally: &Mutex<Tall
             // A position whose block the base program lacks would "build"
             // without the value in it (pools did, 168 cases).
             if !text.contains(&hostile::literal(&value)) {
-                tally.lock().unwrap().failures.push(format!(
-                    "{position}: the value is not in the program"
-                ));
+                tally
+                    .lock()
+                    .unwrap()
+                    .failures
+                    .push(format!("{position}: the value is not in the program"));
                 continue;
             }
             let _ = std::fs::remove_dir_all(root);

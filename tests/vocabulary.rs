@@ -126,3 +126,54 @@ fn every_value_type_has_a_diagnostic_case() {
     }
     assert!(missing.is_empty(), "{missing:#?}");
 }
+
+/// What a program builds: every generated file, or its errors.
+fn built(text: &str) -> String {
+    let sources = common::program(&[("p.infra", text)]);
+    let checked = analyze(&sources);
+    let Some(model) = checked.model else {
+        return format!("rejected: {:?}", checked.diagnostics);
+    };
+    let trees = infrac::render::render(&model).expect("a checked model renders");
+    let mut all = String::new();
+    for f in trees.iter().flat_map(|t| &t.files) {
+        all.push_str(f.path.as_str());
+        all.push('\n');
+        all.push_str(&f.content);
+    }
+    all
+}
+
+/// A route over several patterns (`X [/a /b] …`) builds what one route per
+/// pattern builds, for every route row whose example starts with a path:
+/// a new route is covered as soon as it has its row.
+#[test]
+fn a_route_over_several_patterns_is_one_route_per_pattern() {
+    let mut tried = 0;
+    for spec in Block::Site.specs() {
+        if spec.group != infrac::vocabulary::Group::Route {
+            continue;
+        }
+        let mut words = spec.example.splitn(3, ' ');
+        let (Some(name), Some(pattern)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if !pattern.starts_with('/') {
+            continue;
+        }
+        let rest = words.next().map(|r| format!(" {r}")).unwrap_or_default();
+        let other = if pattern.ends_with("/*") {
+            "/other/*"
+        } else {
+            "/other"
+        };
+        let together = format!("{name} [{pattern} {other}]{rest}");
+        let apart = format!("{name} {pattern}{rest}\n    {name} {other}{rest}");
+        let one = built(&common::hostile::program_with(Block::Site, &together, 0));
+        let two = built(&common::hostile::program_with(Block::Site, &apart, 0));
+        assert!(!one.starts_with("rejected"), "`{together}`: {one}");
+        assert_eq!(one, two, "`{together}` is not `{apart}`");
+        tried += 1;
+    }
+    assert!(tried >= 4, "only {tried} route rows start with a path");
+}
