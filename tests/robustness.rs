@@ -74,6 +74,13 @@ const TOKENS: &[&str] = &[
     "net.core.somaxconn",
     "volume",
     "/etc/caddy/Caddyfile:/x",
+    // Named lists (sites/matplotlib.infra declares these).
+    "list",
+    "@old_versions",
+    "{@old_dirs}",
+    "{@old_files}x",
+    "{@",
+    "@daily",
 ];
 
 /// Every `.infra` file of `sites/` and of the diagnostic cases, named by
