@@ -286,6 +286,12 @@ pub struct Site {
     pub origin: Origin,
     /// The names served; the first is canonical.
     pub domains: Vec<String>,
+    /// `{host}` in `domains`: each host also answers on its own names (see
+    /// `names_on`).
+    pub host_names: bool,
+    /// Where `{host}` is written.
+    #[serde(skip)]
+    pub host_names_at: Span,
     /// Names that answer with a permanent redirect to the canonical domain.
     pub redirect_from: Vec<String>,
     /// Every host that serves the site (pools expanded), sorted.
@@ -316,9 +322,20 @@ pub struct Site {
 }
 
 impl Site {
+    /// The names `host` serves the site on, the canonical one first: the
+    /// site's `domains`, then (with `{host}`) the host's DNS name and
+    /// aliases.
     #[must_use]
-    pub fn canonical(&self) -> &str {
-        &self.domains[0]
+    pub fn names_on(&self, host: &Host) -> Vec<String> {
+        let mut names = self.domains.clone();
+        if self.host_names {
+            for name in host.dns_name.iter().chain(&host.aliases) {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names
     }
 
     /// The other members of the site's pool, as seen from `host`.
@@ -603,6 +620,9 @@ pub struct Webhook {
     pub domain: String,
     /// URL prefix; a repository's hook is `<path><repo>` (`/gh/mpl-gui`).
     pub path: String,
+    /// `health /ping`: a GET or HEAD there asks the receiver whether it
+    /// runs (never under `path`).
+    pub health: Option<String>,
     /// Loopback port the receiver listens on.
     pub port: u16,
     /// The sites whose subprojects it updates.

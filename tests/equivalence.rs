@@ -14,6 +14,8 @@ const CADDY_HTTP: u16 = 18080;
 const CADDY_HTTPS: u16 = 18443;
 const NGINX_HTTP: u16 = 28080;
 const NGINX_HTTPS: u16 = 28443;
+/// The `live` webhook's receiver.
+const RECEIVER: u16 = 39998;
 
 fn program(tmp: &Utf8Path, backend: u16, tls_backend: u16) -> String {
     format!(
@@ -27,13 +29,25 @@ defaults {{
 webhook hooks {{
     domain hooks.test
     path /gh/
+    health /ping
     port 39999
+    updates docs
+    secret file /etc/infrac/webhook/{{repo}}.secret
+}}
+
+# The same, with the generated receiver running (started by the test).
+webhook live {{
+    domain live.test
+    path /gh/
+    health /ping
+    port {RECEIVER}
     updates docs
     secret file /etc/infrac/webhook/{{repo}}.secret
 }}
 
 host caddyhost {{
     address 127.0.0.1
+    alias caddyhost.test
     proxy caddy
     caddy_admin localhost:12019
     probe_port 17707
@@ -45,6 +59,7 @@ host caddyhost {{
 
 host nginxhost {{
     address 127.0.0.1
+    alias nginxhost.test
     proxy nginx
     probe_port 27707
     trusted_proxies 127.0.0.2 10.0.0.0/8
@@ -55,7 +70,7 @@ host nginxhost {{
 
 # Docs: a static tree with a fallback tree, a subproject, redirects.
 site docs {{
-    domains docs.test
+    domains docs.test {{host}}
     redirect_from www.docs.test
     on caddyhost nginxhost
     tls off
@@ -254,14 +269,18 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
         std::fs::write(&data, "x".repeat(case.send)).unwrap();
         curl.arg("--data-binary").arg(format!("@{data}"));
     }
+    // curl's `-X HEAD` would wait for the body the headers announce.
+    if method == "HEAD" {
+        curl.arg("--head");
+    } else {
+        curl.arg("-X").arg(method);
+    }
     let out = curl
         .args([
             "-s",
             "-k",
             "--max-time",
             "10",
-            "-X",
-            method,
             "-D",
             headers.as_str(),
             "-o",
@@ -296,7 +315,7 @@ fn request(tmp: &Utf8Path, case: &Case, ports: (u16, u16)) -> Response {
             l.replace(&format!(":{}", ports.0), ":HTTP")
                 .replace(&format!(":{}", ports.1), ":HTTPS")
         });
-    let body = if (300..400).contains(&status) {
+    let body = if (300..400).contains(&status) || method == "HEAD" {
         String::new()
     } else {
         std::fs::read_to_string(&body)
@@ -728,6 +747,34 @@ fn cases(backend: u16) -> Vec<Case> {
             ],
             ..get("hooks.test", "/gh/", 400, "400 Bad Request")
         },
+        // The health check: `200 ok` from a running receiver, 503 when it
+        // does not run; only GET and HEAD, only that exact path.
+        get("hooks.test", "/ping", 503, "503 Service Unavailable"),
+        get("live.test", "/ping", 200, "ok\n"),
+        get("live.test", "/ping?from=monitor", 200, "ok\n"),
+        Case {
+            method: "HEAD",
+            ..get("live.test", "/ping", 200, "")
+        },
+        Case {
+            method: "POST",
+            ..get("live.test", "/ping", 404, "404 Not Found")
+        },
+        get("live.test", "/PING", 404, "404 Not Found"),
+        get("live.test", "/ping/", 404, "404 Not Found"),
+        get("live.test", "/gh/guide", 404, "404 Not Found"),
+        // A running receiver refuses a bad signature; the client sees 400.
+        Case {
+            method: "POST",
+            headers: &[
+                "Content-Type: application/json",
+                "User-Agent: GitHub-Hookshot/abc123",
+                "X-GitHub-Event: push",
+                "X-GitHub-Delivery: 72d3162e",
+                "X-Hub-Signature-256: sha256=00",
+            ],
+            ..get("live.test", "/gh/guide", 400, "400 Bad Request")
+        },
         // Another TLS site's name over this one's connection.
         Case {
             https: true,
@@ -799,9 +846,20 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         fixture(&tmp.join(p));
     }
 
-    for port in [CADDY_HTTP, CADDY_HTTPS, NGINX_HTTP, NGINX_HTTPS] {
+    for port in [CADDY_HTTP, CADDY_HTTPS, NGINX_HTTP, NGINX_HTTPS, RECEIVER] {
         common::assert_port_free(port);
     }
+    // The `live` webhook's receiver, as its unit would start it.
+    let caddy_root = tmp.join("caddy");
+    let mut receiver = Command::new(common::require_tool("python3"))
+        .arg(caddy_root.join(infrac::layout::WEBHOOK_RECEIVER))
+        .arg(caddy_root.join(infrac::layout::webhook_hooks("live")))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    common::wait_for_port(RECEIVER, "webhook receiver", &mut receiver);
+    let _receiver = common::Server(receiver);
     let caddyfile = tmp.join("caddy/etc/caddy/Caddyfile");
     let mut caddy_child = common::spawn_caddy(&caddyfile, &tmp);
     common::wait_for_port(CADDY_HTTP, "caddy", &mut caddy_child);
@@ -856,6 +914,29 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
                     "{server} {} {}{}: expected {expected:?}, got {got:?}",
                     case.method, case.host, case.path
                 ));
+            }
+        }
+    }
+    // `{host}`: each server also answers on its own host's name, and only
+    // on its own.
+    for (server, ports, own, other) in [
+        (
+            "caddy",
+            (CADDY_HTTP, CADDY_HTTPS),
+            "caddyhost.test",
+            "nginxhost.test",
+        ),
+        (
+            "nginx",
+            (NGINX_HTTP, NGINX_HTTPS),
+            "nginxhost.test",
+            "caddyhost.test",
+        ),
+    ] {
+        for (host, status, body) in [(own, 200, "docs home"), (other, 404, "404 Not Found")] {
+            let got = request(&tmp, &get(host, "/", status, body), ports);
+            if (got.status, got.body.as_str()) != (status, body) {
+                failures.push(format!("{server} GET {host}/: got {got:?}"));
             }
         }
     }

@@ -21,6 +21,7 @@ pub(super) fn run(checker: &mut Checker<'_>, model: &Model) {
         swarm_ipv6(checker, model, id);
     }
     for site in &model.sites {
+        host_names(checker, model, site);
         acme(checker, model, site);
         nginx_resolution(checker, model, site);
         nginx_cannot(checker, model, site);
@@ -64,25 +65,41 @@ fn nginx_cannot(checker: &mut Checker<'_>, model: &Model, site: &Site) {
     }
 }
 
+/// `{host}` on a host without a name of its own adds nothing there.
+fn host_names(checker: &mut Checker<'_>, model: &Model, site: &Site) {
+    if !site.host_names {
+        return;
+    }
+    for host in site.hosts.iter().map(|h| model.host(*h)) {
+        if host.dns_name.is_none() && host.aliases.is_empty() {
+            checker.report(say::lint::host_without_names(
+                site.host_names_at,
+                &host.name,
+                host.origin.span,
+            ));
+        }
+    }
+}
+
 fn domains_once(checker: &mut Checker<'_>, model: &Model, id: HostId) {
     let host = model.host(id);
-    let mut seen: HashMap<&str, (&str, Span)> = HashMap::new();
+    let mut seen: HashMap<String, (&str, Span)> = HashMap::new();
     let sites = host.sites.iter().map(|s| model.site(*s)).flat_map(|site| {
-        site.domains
-            .iter()
-            .chain(&site.redirect_from)
-            .map(move |d| (d.as_str(), site.name.as_str(), site.origin.span))
+        site.names_on(host)
+            .into_iter()
+            .chain(site.redirect_from.iter().cloned())
+            .map(move |d| (d, site.name.as_str(), site.origin.span))
     });
     let hooks = host.webhooks.iter().map(|w| {
         let w = model.webhook(*w);
-        (w.domain.as_str(), w.name.as_str(), w.origin.span)
+        (w.domain.clone(), w.name.as_str(), w.origin.span)
     });
     for (domain, owner, span) in sites.chain(hooks) {
-        match seen.get(domain) {
+        match seen.get(&domain) {
             Some(&(first_owner, first_span)) => {
                 checker.report(say::lint::domain_twice(
                     span,
-                    domain,
+                    &domain,
                     owner,
                     first_owner,
                     &host.name,

@@ -175,8 +175,10 @@ struct WebhookView {
     name: String,
     file: Raw,
     addresses: Vec<String>,
-    /// `/gh/*`
-    path: String,
+    /// The hooks' folder, `^/gh/`, case-sensitive as NGINX's location.
+    path: Raw,
+    /// `^/ping$`
+    health: Option<Raw>,
     port: u16,
     http: Option<HttpView>,
 }
@@ -603,7 +605,15 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
         name: w.name.clone(),
         file: Raw::new(quote::comment(w.origin.file.as_str())),
         addresses: addresses(names, listen, plan.certificate.is_some()),
-        path: format!("{}*", plan.path),
+        path: Raw::new(quote::caddy::token(&format!(
+            "^{}",
+            regex_escape(&plan.path)
+        ))?),
+        health: plan
+            .health
+            .as_ref()
+            .map(|h| quote::caddy::token(&format!("^{}$", regex_escape(h))).map(Raw::new))
+            .transpose()?,
         port: plan.port,
         http: plan
             .https_redirect

@@ -136,12 +136,19 @@ struct WebhookView {
     tls: bool,
     cert: Option<(String, String)>,
     path_regex: Raw,
+    /// The `map`'s keys that let a request through: a GitHub-shaped POST
+    /// under the hooks' folder, a GET or HEAD of the health check.
+    hook_key: Raw,
+    health_key: Option<Raw>,
+    /// `= /ping`'s path.
+    health: Option<Raw>,
     port: u16,
     https_redirect: Option<Raw>,
     https_status: u16,
     misdirected: Answer,
     not_found: Answer,
     failed: Answer,
+    health_down: Answer,
 }
 
 /// Text with neutral placeholders as one parameter, with NGINX variables.
@@ -539,11 +546,22 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
         tls: plan.certificate.is_some(),
         cert: cert(plan.certificate.as_ref()),
         path_regex: regex(&format!("^{}", regex_escape(&plan.path)))?,
+        hook_key: regex(&format!(
+            r"~^{}[^|]*\|POST\|application/json\|GitHub-Hookshot/[^|]*\|(ping|push)\|[^|]+\|[^|]+$",
+            regex_escape(&plan.path)
+        ))?,
+        health_key: plan
+            .health
+            .as_ref()
+            .map(|h| regex(&format!(r"~^{}\|(GET|HEAD)\|", regex_escape(h))))
+            .transpose()?,
+        health: plan.health.as_deref().map(regex).transpose()?,
         port: plan.port,
         https_redirect,
         https_status,
         not_found: host_plan.webhook_not_found.clone(),
         failed: host_plan.webhook_failed.clone(),
+        health_down: host_plan.webhook_health_down.clone(),
     })
 }
 

@@ -118,6 +118,8 @@ pub struct HostPlan {
     /// Whatever goes wrong in a webhook's receiver: its problems are not
     /// the client's business.
     pub webhook_failed: Answer,
+    /// A webhook's health check when the receiver does not answer `200`.
+    pub webhook_health_down: Answer,
     /// What backends are told of the client.
     pub forwarding: Forwarding,
 }
@@ -152,6 +154,7 @@ impl HostPlan {
             webhook_https_redirect: 308,
             webhook_not_found: Answer::plain(404),
             webhook_failed: Answer::plain(400),
+            webhook_health_down: Answer::plain(503),
             forwarding: Forwarding {
                 trusted: host.trusted_proxies.clone(),
             },
@@ -471,6 +474,10 @@ pub struct WebhookPlan {
     pub domain: String,
     /// `/gh/`: requests under it that look like GitHub's reach the receiver.
     pub path: String,
+    /// `/ping`: a GET or HEAD there reaches the receiver, which answers
+    /// `200 ok`; anything else it answers, or its silence, is
+    /// `webhook_health_down`.
+    pub health: Option<String>,
     /// The receiver's port on loopback.
     pub port: u16,
     pub certificate: Option<Certificate>,
@@ -489,6 +496,7 @@ impl WebhookPlan {
         WebhookPlan {
             domain: w.domain.clone(),
             path: w.path.clone(),
+            health: w.health.clone(),
             port: w.port,
             certificate: certificate(&tls, None, &w.domain, host),
             https_redirect: (tls != Tls::Off).then(|| Redirect {
@@ -893,9 +901,10 @@ impl SitePlan {
             .certbot_webroot(host.proxy.kind, &model.defaults)
             .map(|w| host.path(w));
         let peers = acme_peers(model, id, site);
+        let served = site.names_on(host);
+        let canonical = served.first().cloned().unwrap_or_default();
         SitePlan {
-            names: site.domains.clone(),
-            certificate: certificate(&site.tls, site.acme_email.as_ref(), site.canonical(), host),
+            certificate: certificate(&site.tls, site.acme_email.as_ref(), &canonical, host),
             challenge: (tls && (webroot.is_some() || !peers.is_empty()))
                 .then_some(Challenge { webroot, peers }),
             hidden,
@@ -907,9 +916,10 @@ impl SitePlan {
                 to: url(true, "{host}", host, "{uri}"),
             }),
             aliases: site.redirect_from.clone(),
+            names: served,
             alias_redirect: Redirect {
                 status: 301,
-                to: url(tls, site.canonical(), host, "{uri}"),
+                to: url(tls, &canonical, host, "{uri}"),
             },
             compression: (!site.encode.is_empty()).then(|| Compression {
                 encodings: site.encode.clone(),

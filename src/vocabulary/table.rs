@@ -375,8 +375,8 @@ pub mod site {
         .example("subproject docs https://github.com/example/docs"),
         Row::new(Id::Domains, "domains", &[many("DOMAIN", Ty::Domain)])
             .required("which names does it answer to?", "add `domains example.org www.example.org`")
-            .usage("domains example.org www.example.org …")
-            .doc("the first is canonical")
+            .usage("domains example.org www.example.org … [{host}]")
+            .doc("the first is canonical; `{host}`: each host also answers on its own names (its `address`, if a name, and its `alias`es)")
             .example("domains s.example.org www.s.example.org"),
         Row::new(Id::RedirectFrom, "redirect_from", &[many("DOMAIN", Ty::Domain)])
             .usage("redirect_from example.org …")
@@ -754,7 +754,7 @@ pub mod unit {
 
 pub mod webhook {
     use super::{Block, Directives, Ref, Row, SECRET, Ty, many, one};
-    ids!(Webhook: Domain, Path, Port, Updates, Secret);
+    ids!(Webhook: Domain, Path, Health, Port, Updates, Secret);
 
     pub const ROWS: &[Row<Id>] = &[
         Row::new(Id::Domain, "domain", &[one("DOMAIN", Ty::Domain)])
@@ -766,6 +766,10 @@ pub mod webhook {
             .usage("path /gh/")
             .doc("a repository's hook is `<path><repo>` (default `/hooks/`)")
             .example("path /gh/"),
+        Row::new(Id::Health, "health", &[one("/PATH", Ty::Pattern)])
+            .usage("health /ping")
+            .doc("a GET or HEAD there answers `200 ok` while the receiver runs, `503` when it does not (for a monitor)")
+            .example("health /ping"),
         Row::new(Id::Port, "port", &[one("PORT", Ty::Port)])
             .usage("port 9000")
             .doc("loopback port of the receiver")

@@ -10,11 +10,13 @@ use crate::model::{
     Defaults, Encoding, ErrorPage, Model, Route, ServiceId, Site, SiteId, Subproject, Tls, TlsKind,
 };
 use crate::source::Span;
-use crate::syntax::{Arg, Directive};
+use crate::syntax::{Arg, ArgKind, Directive};
 use crate::vocabulary::{Directives, Group, site};
 
 /// `http://` to `https://`: permanent, and a POST stays a POST.
 const HTTPS_REDIRECT: u16 = 308;
+/// In `domains`: each host's own names.
+const HOST_NAMES: &str = "{host}";
 /// Uploads of ordinary size pass on both proxies (NGINX's own 1 MiB is
 /// too small for most, Caddy has no limit).
 const MAX_BODY: u64 = 100 << 20;
@@ -43,6 +45,7 @@ impl Checker<'_> {
             }
         }
         let mut domains = Vec::new();
+        let mut host_names = None;
         let mut redirect_from = Vec::new();
         let mut placements = Vec::new();
         let mut tls = match defaults.tls {
@@ -68,7 +71,13 @@ impl Checker<'_> {
                 site::Id::Root => {}
                 site::Id::AcmeEmail => acme_email = self.email(args[0]),
                 site::Id::Domains => {
-                    domains.extend(args.iter().filter_map(|a| self.domain(a)));
+                    for arg in &args {
+                        if matches!(&arg.kind, ArgKind::Word(w) if w == HOST_NAMES) {
+                            host_names = Some(arg.span);
+                        } else if let Some(d) = self.domain(arg) {
+                            domains.push(d);
+                        }
+                    }
                 }
                 site::Id::RedirectFrom => {
                     redirect_from.extend(args.iter().filter_map(|a| self.domain(a)));
@@ -187,6 +196,8 @@ impl Checker<'_> {
             name: decl.name.clone(),
             origin: self.origin(decl.name_span),
             domains,
+            host_names: host_names.is_some(),
+            host_names_at: host_names.unwrap_or(decl.name_span),
             redirect_from,
             hosts,
             pool,

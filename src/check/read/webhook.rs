@@ -15,6 +15,7 @@ impl Checker<'_> {
     ) -> Webhook {
         let mut domain = None;
         let mut path = "/hooks/".to_owned();
+        let mut health = None;
         let mut port = 9000;
         let mut sites = Vec::new();
         let mut secret = None;
@@ -27,6 +28,9 @@ impl Checker<'_> {
                     if let Some(p) = self.url_path(args[0], "webhook path", false) {
                         path = if p.ends_with('/') { p } else { format!("{p}/") };
                     }
+                }
+                webhook::Id::Health => {
+                    health = self.pattern(args[0]).map(|p| (p, args[0].span));
                 }
                 webhook::Id::Port => port = self.port(args[0]).unwrap_or(port),
                 webhook::Id::Updates => {
@@ -86,11 +90,25 @@ impl Checker<'_> {
             .collect();
         hosts.sort();
         hosts.dedup();
+        // The health check is one path, outside the hooks' folder (where it
+        // would be a repository's hook).
+        let health = health.and_then(|(pattern, span)| match pattern {
+            crate::model::PathPattern::Exact(p) if !p.starts_with(&path) => Some(p),
+            crate::model::PathPattern::Exact(p) => {
+                self.report(say::decl::health_under_hooks(span, &p, &path));
+                None
+            }
+            crate::model::PathPattern::Prefix(p) => {
+                self.report(say::decl::health_not_one_path(span, &p));
+                None
+            }
+        });
         Webhook {
             name: decl.name.clone(),
             origin: self.origin(decl.name_span),
             domain: domain.unwrap_or_default(),
             path,
+            health,
             port,
             sites,
             secret: secret.unwrap_or(crate::model::SecretRef::Env(String::new())),

@@ -305,6 +305,26 @@ pub(crate) fn subprojects_share_folder(span: Span, at: &str, first: Span) -> Dia
     .help("give one of them another `path`")
 }
 
+pub(crate) fn health_under_hooks(span: Span, health: &str, hooks: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::PathConflict,
+        span,
+        format!("the health check `{health}` is under the hooks' path `{hooks}`"),
+    )
+    .label(format!("a repository's hook is `{hooks}<repo>`"))
+    .help("give the health check a path outside it, such as `/ping`")
+}
+
+pub(crate) fn health_not_one_path(span: Span, prefix: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidPath,
+        span,
+        format!("the health check is one path, not `{prefix}*`"),
+    )
+    .label("a folder")
+    .help("write one path, such as `/ping`")
+}
+
 pub(crate) fn site_serves_nothing(span: Span, site: &str) -> Diagnostic {
     Diagnostic::new(
         Code::SiteWithoutRoutes,

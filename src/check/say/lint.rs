@@ -161,6 +161,20 @@ pub(crate) fn acme_on_pool_without_forwarding(
     .help("remove `acme_forward off` so members forward challenge misses to each other, or use `tls files`")
 }
 
+pub(crate) fn host_without_names(span: Span, host: &str, host_span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::MissingSetting,
+        span,
+        format!("host `{host}` has no name of its own for `{{host}}`"),
+    )
+    .label("each host's DNS name and aliases")
+    .with_label(
+        host_span,
+        "its address is an IP address and it has no `alias`",
+    )
+    .help("give the host `alias NAME` (or a DNS name as `address`), or remove `{host}`")
+}
+
 pub(crate) fn certbot_without_email(span: Span, site: &str, host: &str) -> Diagnostic {
     Diagnostic::new(
         Code::MissingSetting,

@@ -3,7 +3,8 @@
 """GitHub push webhook receiver: POST <path><repo> with a valid
 X-Hub-Signature-256 updates that repository's checkout to its branch.
 
-Configuration (argv[1], JSON): listen address, path prefix, and per
+Configuration (argv[1], JSON): listen address, path prefix, the health
+check's path (a GET or HEAD there answers 200 "ok"; null for none), and per
 repository its folder, branch, remote and where its secret is on this host
 ({"from": "file", "name": PATH} or {"from": "env", "name": VARIABLE}).
 Secrets are read at each request, never logged.
@@ -19,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 CONFIG = json.load(open(sys.argv[1], encoding="utf-8"))
 REPOS = {r["name"]: r for r in CONFIG["repos"]}
 PREFIX = CONFIG["path"]
+HEALTH = CONFIG.get("health")
 
 
 def secret_of(repo):
@@ -43,13 +45,24 @@ def update(repo):
 
 
 class Hook(BaseHTTPRequestHandler):
-    def reply(self, status, text):
+    def reply(self, status, text, head=False):
         body = (text + "\n").encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not head:
+            self.wfile.write(body)
+
+    def do_GET(self):
+        if HEALTH is not None and self.path.split("?", 1)[0] == HEALTH:
+            return self.reply(200, "ok")
+        return self.reply(404, "not found")
+
+    def do_HEAD(self):
+        if HEALTH is not None and self.path.split("?", 1)[0] == HEALTH:
+            return self.reply(200, "ok", head=True)
+        return self.reply(404, "not found", head=True)
 
     def do_POST(self):
         name = self.path[len(PREFIX):] if self.path.startswith(PREFIX) else None
