@@ -171,6 +171,8 @@ pub struct Host {
     /// How the host runs containers: services and a containerised proxy.
     pub containers: ContainerMode,
     pub acme_email: Option<String>,
+    /// `error_log`: the proxy's errors go to this file (`None`: its own log).
+    pub error_log: Option<Utf8PathBuf>,
     /// The ACME directory Caddy obtains certificates from (`None`: Caddy's
     /// default, Let's Encrypt).
     pub acme_ca: Option<String>,
@@ -319,6 +321,17 @@ pub struct Site {
     pub headers: Vec<Header>,
     /// Path components never served (`.git`).
     pub hide: Vec<String>,
+    pub access_log: AccessLog,
+}
+
+/// Where a site's access log goes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum AccessLog {
+    /// The proxy's own default (none on Caddy; NGINX's `access_log`).
+    #[default]
+    Proxy,
+    Off,
+    File(Utf8PathBuf),
 }
 
 impl Site {

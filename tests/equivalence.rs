@@ -55,6 +55,7 @@ host caddyhost {{
     http_port {CADDY_HTTP}
     https_port {CADDY_HTTPS}
     prefix {tmp}/caddy
+    error_log /var/log/infrac/errors.log
 }}
 
 host nginxhost {{
@@ -66,6 +67,7 @@ host nginxhost {{
     http_port {NGINX_HTTP}
     https_port {NGINX_HTTPS}
     prefix {tmp}/nginx
+    error_log /var/log/infrac/errors.log
 }}
 
 # Docs: a static tree with a fallback tree, a subproject, redirects.
@@ -104,6 +106,7 @@ site app {{
     static
     redirect /old /new temporary
     redirect /go/* https://example.org/{{rest}}
+    access_log /var/log/infrac/app.access.log
 }}
 
 # On a round-robin pool of both: certbot's HTTP-01 challenges must be
@@ -216,6 +219,8 @@ fn fixture(prefix: &Utf8Path) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, body).unwrap();
     }
+    // The logs' folder (NGINX does not make it).
+    std::fs::create_dir_all(prefix.join("var/log/infrac")).unwrap();
     common::self_signed(
         prefix.join("etc/ssl/secure.pem").as_std_path(),
         prefix.join("etc/ssl/secure.key").as_std_path(),
@@ -915,6 +920,35 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
                     case.method, case.host, case.path
                 ));
             }
+        }
+    }
+    // Logs: each request to `app` is a line of its access log, with its
+    // path. The error log holds errors only: NGINX's has the stopped
+    // receiver's refused connection; Caddy's, its own errors (an upstream
+    // error it answers with a page is logged at debug, not there).
+    for server in ["caddy", "nginx"] {
+        let log = |name: &str| {
+            std::fs::read_to_string(tmp.join(server).join("var/log/infrac").join(name))
+                .unwrap_or_default()
+        };
+        let access = log("app.access.log");
+        for path in ["/api/items", "/style.css"] {
+            if !access.lines().any(|l| l.contains(path)) {
+                failures.push(format!("{server}: {path} is not in app's access log"));
+            }
+        }
+        if access.contains("/guide/") {
+            failures.push(format!("{server}: docs' requests are in app's access log"));
+        }
+        let errors = log("errors.log");
+        let wanted = if server == "nginx" {
+            errors.to_lowercase().contains("connection refused")
+        } else {
+            tmp.join("caddy/var/log/infrac/errors.log").exists()
+                && errors.lines().all(|l| l.contains(r#""level":"error""#))
+        };
+        if !wanted {
+            failures.push(format!("{server}: errors.log is not the errors:\n{errors}"));
         }
     }
     // `{host}`: each server also answers on its own host's name, and only

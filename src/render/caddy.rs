@@ -10,7 +10,7 @@ use super::plan::{
     SitePlan, UpstreamHost, WebhookPlan,
 };
 use super::{Context, proxy_address, regex_escape};
-use crate::model::{Encoding, PathPattern, Site, Webhook};
+use crate::model::{AccessLog, Encoding, PathPattern, Site, Webhook};
 use crate::quote::{self, Segment, Var, caddy::Part};
 
 #[derive(Serialize)]
@@ -19,6 +19,8 @@ struct View {
     admin: Option<String>,
     email: Option<String>,
     acme_ca: Option<String>,
+    /// `error_log`: Caddy's own log, at level ERROR, to this file.
+    error_log: Option<Raw>,
     http_port: Option<u16>,
     https_port: Option<u16>,
     sites: Vec<SiteView>,
@@ -30,6 +32,8 @@ struct SiteView {
     name: String,
     file: Raw,
     addresses: Vec<String>,
+    /// The access log's file (none: Caddy's default, no access log).
+    access_log: Option<Raw>,
     tls: Option<Vec<String>>,
     encode: Option<EncodeView>,
     headers: Vec<HeaderView>,
@@ -534,6 +538,10 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         name: site.name.clone(),
         file: Raw::new(quote::comment(site.origin.file.as_str())),
         addresses: addresses(&plan.names, listen, tls),
+        access_log: match &plan.access_log {
+            AccessLog::File(p) => Some(Raw::new(quote::caddy::token(p.as_str())?)),
+            AccessLog::Off | AccessLog::Proxy => None,
+        },
         tls: tls_line(plan.certificate.as_ref()),
         encode: plan.compression.as_ref().map(|c| EncodeView {
             encodings: encode(&c.encodings),
@@ -632,6 +640,11 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
         admin: host.proxy.caddy_admin.clone(),
         email: host.acme_email.clone(),
         acme_ca: host.acme_ca.clone(),
+        error_log: host
+            .error_log
+            .as_ref()
+            .map(|p| quote::caddy::token(host.path(p).as_str()).map(Raw::new))
+            .transpose()?,
         http_port: (plan.http_port != 80).then_some(plan.http_port),
         https_port: (plan.https_port != 443).then_some(plan.https_port),
         plan,

@@ -14,7 +14,7 @@ use super::plan::{
     PLAIN_ERRORS, SitePlan, UpstreamHost, UpstreamTls, WebhookPlan, plain,
 };
 use super::{Context, proxy_address, regex_escape};
-use crate::model::{Backend, PathPattern, Site, Webhook};
+use crate::model::{AccessLog, Backend, PathPattern, Site, Webhook};
 use crate::quote::{self, Segment, Var, nginx::Part};
 
 type Result<T> = std::result::Result<T, minijinja::Error>;
@@ -22,6 +22,8 @@ type Result<T> = std::result::Result<T, minijinja::Error>;
 #[derive(Serialize)]
 struct SiteView {
     name: String,
+    /// `off` or the file (none: the `http` block's).
+    access_log: Option<Raw>,
     listen_http: Vec<Raw>,
     listen_https: Vec<Raw>,
     server_names: Vec<String>,
@@ -464,6 +466,11 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
     };
     Ok(SiteView {
         name: site.name.clone(),
+        access_log: match &plan.access_log {
+            AccessLog::File(p) => Some(Raw::new(quote::nginx::param(p.as_str())?)),
+            AccessLog::Off => Some(Raw::new("off".to_owned())),
+            AccessLog::Proxy => None,
+        },
         listen_http: listen(host_plan, host_plan.http_port, false),
         listen_https: listen(host_plan, host_plan.https_port, true),
         misdirected: host_plan.misdirected.clone(),
@@ -576,6 +583,8 @@ pub fn render_webhook(ctx: &Context<'_>, w: &Webhook) -> Result<String> {
 
 #[derive(Serialize)]
 struct CommonView {
+    /// `error_log`: every site's errors, to this file.
+    error_log: Option<Raw>,
     listen_http: Vec<Raw>,
     listen_https: Vec<Raw>,
     plan: HostPlan,
@@ -591,6 +600,12 @@ pub fn render_common(ctx: &Context<'_>) -> Result<String> {
     ctx.render(
         "nginx-common.conf.j2",
         &CommonView {
+            error_log: ctx
+                .host
+                .error_log
+                .as_ref()
+                .map(|p| quote::nginx::param(ctx.host.path(p).as_str()).map(Raw::new))
+                .transpose()?,
             listen_http: default(listen(&plan, plan.http_port, false)),
             listen_https: default(listen(&plan, plan.https_port, true)),
             plan,

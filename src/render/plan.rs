@@ -11,8 +11,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
 use crate::model::{
-    Backend, Encoding, Header, Host, HostId, Model, PathPattern, ProxyKind, QueryTest, Route, Site,
-    Tls, TlsKind, Webhook,
+    AccessLog, Backend, Encoding, Header, Host, HostId, Model, PathPattern, ProxyKind, QueryTest,
+    Route, Site, Tls, TlsKind, Webhook,
 };
 
 /// A fixed answer: a status and its plain-text body (`404 Not Found`), as
@@ -444,6 +444,8 @@ pub const COMPRESSED_TYPES: &[&str] = &[
 pub struct SitePlan {
     /// The names the site answers, canonical first.
     pub names: Vec<String>,
+    /// Its access log, the path on the host.
+    pub access_log: AccessLog,
     /// With TLS: where its certificate comes from.
     pub certificate: Option<Certificate>,
     /// ACME challenges on the plain-HTTP names of a TLS site.
@@ -917,6 +919,10 @@ impl SitePlan {
             }),
             aliases: site.redirect_from.clone(),
             names: served,
+            access_log: match &site.access_log {
+                AccessLog::File(p) => AccessLog::File(host.path(p)),
+                other => other.clone(),
+            },
             alias_redirect: Redirect {
                 status: 301,
                 to: url(tls, &canonical, host, "{uri}"),

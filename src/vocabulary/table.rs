@@ -167,7 +167,7 @@ pub mod host {
     use super::{Block, Directives, EMAIL, PROXY_PARAMS, Ref, Row, Ty, many, one};
     ids!(Host: Address, Alias, SshUser, SshPort, HostKey, Proxy, ProxyImage, Containers,
         Resolver, AcmeEmail, AcmeCa, Stack, Prefix, CaddyAdmin, ProbePort, HttpPort, HttpsPort,
-        TrustedProxies, Sysctl, Tags);
+        TrustedProxies, ErrorLog, Sysctl, Tags);
 
     pub const ROWS: &[Row<Id>] = &[
         Row::new(Id::Address, "address", &[many("ADDRESS", Ty::Address)])
@@ -236,6 +236,10 @@ pub mod host {
             .usage("trusted_proxies 10.0.0.0/8 …")
             .doc("proxies in front of this one (a load balancer, a CDN) whose X-Forwarded-For/-Proto/-Host are passed on, extended; from anyone else they are replaced (default: no one)")
             .example("trusted_proxies 10.0.0.0/8 2001:db8::/32"),
+        Row::new(Id::ErrorLog, "error_log", &[one("/PATH", Ty::AbsPath)])
+            .usage("error_log /var/log/caddy/errors.log")
+            .doc("the proxy's errors at level error and above to this file, not its own log (Caddy's journal, NGINX's error.log); NGINX's include each request's (a backend refusing), Caddy's only what it does not answer itself")
+            .example("error_log /var/log/proxy/errors.log"),
         Row::new(Id::AcmeCa, "acme_ca", &[one("URL", Ty::Url)])
             .usage("acme_ca https://acme-staging-v02.api.letsencrypt.org/directory")
             .doc("the ACME directory Caddy obtains certificates from (a staging or private CA; default Let's Encrypt)")
@@ -302,7 +306,7 @@ pub mod site {
     use super::{Block, Directives, EMAIL, ON, ON_HELP, ON_USAGE, Ref, Row, Ty, many, one, opt};
     ids!(Site: Proxy, Static, Redirect, Rewrite, RedirectFirst, Subproject, Domains,
         RedirectFrom, On, Tls, HttpsRedirect, Root, AcmeEmail, Encode, Header, Error, Hide,
-        MaxBody, ProxyTimeout);
+        MaxBody, ProxyTimeout, AccessLog);
 
     pub const ROWS: &[Row<Id>] = &[
         Row::new(
@@ -456,6 +460,10 @@ pub mod site {
             .usage("hide .git …")
             .doc("names never served (`.git` is hidden automatically when there are subprojects)")
             .example("hide .env"),
+        Row::new(Id::AccessLog, "access_log", &[one("off|/PATH", Ty::AbsPath)])
+            .usage("access_log off|/PATH")
+            .doc("each request the site answers, one line each, to this file (Caddy: JSON, NGINX: `combined`); `off`: none (default: the proxy's own: none on Caddy, NGINX's access.log)")
+            .example("access_log /var/log/proxy/s.access.log"),
     ];
 }
 

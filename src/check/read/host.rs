@@ -29,6 +29,7 @@ impl Checker<'_> {
         let mut resolver = None;
         let mut caddy_admin = None;
         let mut acme_email = defaults.acme_email.clone();
+        let mut error_log = None;
         let mut acme_ca = None;
         let mut trusted_proxies = Vec::new();
         let mut stack = defaults.stack.clone();
@@ -113,6 +114,7 @@ impl Checker<'_> {
                     caddy_admin = self.typed(args[0], text::caddy_admin, &say::decl::CADDY_ADMIN);
                 }
                 host::Id::AcmeEmail => acme_email = self.email(args[0]),
+                host::Id::ErrorLog => error_log = self.abs_path(args[0], "error log"),
                 host::Id::AcmeCa => {
                     acme_ca = self
                         .url(args[0], say::decl::ACME_DIRECTORY)
@@ -176,6 +178,7 @@ impl Checker<'_> {
             },
             containers,
             acme_email,
+            error_log,
             acme_ca: acme_ca.map(|(url, _)| url),
             trusted_proxies,
             stack,

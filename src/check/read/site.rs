@@ -7,7 +7,8 @@ use crate::check::say;
 use crate::check::value::text;
 use crate::check::{Checker, Decl, Placement, Served, flat_args, per_pattern};
 use crate::model::{
-    Defaults, Encoding, ErrorPage, Model, Route, ServiceId, Site, SiteId, Subproject, Tls, TlsKind,
+    AccessLog, Defaults, Encoding, ErrorPage, Model, Route, ServiceId, Site, SiteId, Subproject,
+    Tls, TlsKind,
 };
 use crate::source::Span;
 use crate::syntax::{Arg, ArgKind, Directive};
@@ -65,11 +66,21 @@ impl Checker<'_> {
         let mut headers = Vec::new();
         let mut hide = Vec::new();
         let mut acme_email = None;
+        let mut access_log = AccessLog::Proxy;
         for (dir, item) in items {
             let args = flat_args(item);
             match dir {
                 site::Id::Root => {}
                 site::Id::AcmeEmail => acme_email = self.email(args[0]),
+                site::Id::AccessLog => {
+                    access_log = if args[0].text() == Some("off") {
+                        AccessLog::Off
+                    } else if let Some(p) = self.abs_path(args[0], "access log") {
+                        AccessLog::File(p)
+                    } else {
+                        access_log
+                    };
+                }
                 site::Id::Domains => {
                     for arg in &args {
                         if matches!(&arg.kind, ArgKind::Word(w) if w == HOST_NAMES) {
@@ -213,6 +224,7 @@ impl Checker<'_> {
             proxy_timeout,
             headers,
             hide,
+            access_log,
         }
     }
 
