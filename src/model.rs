@@ -444,6 +444,12 @@ pub enum Route {
     Proxy {
         path: Option<PathPattern>,
         backends: Vec<Backend>,
+        /// The URL backends' path (`http://b:8080/v1/`): the part of the
+        /// request path the route matched is replaced by it, as NGINX's
+        /// `proxy_pass` with a URI does (`/api/x` → `/v1/x`).
+        to_path: Option<String>,
+        /// `host NAME`: the `Host` the backend is sent.
+        host: Option<String>,
     },
     Static(StaticFiles),
     Redirect {

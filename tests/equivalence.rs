@@ -92,12 +92,25 @@ site docs {{
     error 404 /404.html
 }}
 
+# A gateway: every path under the backend's /app/.
+site gw {{
+    domains gw.test
+    on caddyhost nginxhost
+    tls off
+    proxy http://127.0.0.1:{backend}/app/
+}}
+
 # An app: a backend for /api/, static files for the rest.
 site app {{
     domains app.test
     on caddyhost nginxhost
     tls off
     proxy /api/* http://127.0.0.1:{backend}
+    # The backend's path replaces what the route matched; `host` sets the
+    # Host it is sent.
+    proxy /strip/* http://127.0.0.1:{backend}/ host upstream.test
+    proxy /v1api/* http://127.0.0.1:{backend}/v1/
+    proxy /health http://127.0.0.1:{backend}/status
     # A backend whose certificate no CA signed: refused on both.
     proxy /tls/* https://127.0.0.1:{tls_backend}
     max_body 1k
@@ -713,6 +726,44 @@ fn cases(backend: u16) -> Vec<Case> {
             ..get("app.test", "/api/xff", 200, "backend sees 127.0.0.1")
         },
         get("app.test", "/api/xff", 200, "backend sees 127.0.0.1"),
+        // A prefix stripped: the rest as sent (still encoded), the query
+        // kept; the bare prefix is the backend's folder.
+        get("app.test", "/strip/a/b?x=1", 200, "backend GET /a/b?x=1"),
+        get(
+            "app.test",
+            "/strip/a%3Fb?x=1",
+            200,
+            "backend GET /a%3Fb?x=1",
+        ),
+        get("app.test", "/strip/a%20b", 200, "backend GET /a%20b"),
+        get("app.test", "/strip", 200, "backend GET /"),
+        get("app.test", "/strip?x=1", 200, "backend GET /?x=1"),
+        get(
+            "app.test",
+            "/strip/forwarded",
+            200,
+            "for=127.0.0.1 proto=http host=app.test:HTTP sent=upstream.test",
+        ),
+        get(
+            "app.test",
+            "/v1api/items?q=2",
+            200,
+            "backend GET /v1/items?q=2",
+        ),
+        get("app.test", "/v1api", 200, "backend GET /v1/"),
+        get(
+            "app.test",
+            "/health?probe=1",
+            200,
+            "backend GET /status?probe=1",
+        ),
+        get("gw.test", "/", 200, "backend GET /app/"),
+        get(
+            "gw.test",
+            "/x/a%3Fb?q=1",
+            200,
+            "backend GET /app/x/a%3Fb?q=1",
+        ),
         // Limits, stated on both: a body over `max_body` is refused, a
         // backend silent for longer than `proxy_timeout` is given up on.
         Case {

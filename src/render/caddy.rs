@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::escape::Raw;
 use super::plan::{
     CHALLENGE_PATH, Candidate, Certificate, Challenge, Files, Handler, HostPlan, Limits, Redirect,
-    SitePlan, UpstreamHost, WebhookPlan,
+    SitePlan, UpstreamHost, UpstreamPath, WebhookPlan,
 };
 use super::{Context, proxy_address, regex_escape};
 use crate::model::{AccessLog, Encoding, PathPattern, Site, Webhook};
@@ -135,6 +135,10 @@ enum HandlerView {
         upstreams: Vec<String>,
         /// `header_up Host` (else the client's, Caddy's default).
         host: Option<Raw>,
+        /// `uri strip_prefix` then `rewrite *` before proxying (in a
+        /// `route`, so in that order): the path the backend is sent.
+        strip: Option<Raw>,
+        rewrite: Option<Raw>,
         /// The CA bundle an `https://` backend is verified against.
         trust: Option<&'static str>,
         timeout: u64,
@@ -391,6 +395,7 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
         Handler::Proxy {
             backends,
             host,
+            path,
             tls,
             timeout,
         } => HandlerView::Proxy {
@@ -398,6 +403,27 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
             host: match host {
                 UpstreamHost::Client => None,
                 UpstreamHost::Backend => Some(Raw::new("{upstream_hostport}")),
+                UpstreamHost::Named(name) => Some(Raw::new(quote::caddy::token(name)?)),
+            },
+            strip: match path {
+                Some(UpstreamPath::Prefix { prefix, .. }) if prefix != "/" => {
+                    Some(Raw::new(quote::caddy::token(prefix.trim_end_matches('/'))?))
+                }
+                _ => None,
+            },
+            rewrite: match path {
+                // `{uri}`: the rest of the path as sent (encoded), and the query.
+                Some(UpstreamPath::Prefix { to, .. }) if to != "/" => {
+                    Some(Raw::new(quote::caddy::token_parts(&[
+                        Part::Text(to.trim_end_matches('/')),
+                        Part::Placeholder("uri"),
+                    ])?))
+                }
+                Some(UpstreamPath::Whole(to)) => Some(Raw::new(quote::caddy::token_parts(&[
+                    Part::Text(to),
+                    Part::Placeholder("?query"),
+                ])?)),
+                _ => None,
             },
             trust: tls.map(|t| t.ca_bundle),
             upstreams: backends

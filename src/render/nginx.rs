@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::escape::Raw;
 use super::plan::{
     Answer, CHALLENGE_PATH, Certificate, Compression, Files, Handler, HostPlan, Limits,
-    PLAIN_ERRORS, SitePlan, UpstreamHost, UpstreamTls, WebhookPlan, plain,
+    PLAIN_ERRORS, SitePlan, UpstreamHost, UpstreamPath, UpstreamTls, WebhookPlan, plain,
 };
 use super::{Context, proxy_address, regex_escape};
 use crate::model::{AccessLog, Backend, PathPattern, Site, Webhook};
@@ -119,6 +119,9 @@ enum HandlerView {
     Proxy {
         /// `set $NAME VALUE;`: a backend resolved at request time.
         set: Option<(Raw, String)>,
+        /// `rewrite REGEX REPLACEMENT break;`: the path the backend is
+        /// sent (NGINX escapes it again, and keeps the query).
+        rewrite: Option<(Raw, Raw)>,
         pass: Raw,
         host_header: Raw,
         tls: Option<UpstreamTls>,
@@ -270,9 +273,16 @@ impl Builder<'_, '_> {
             Handler::Proxy {
                 backends,
                 host,
+                path,
                 tls,
                 timeout: _,
-            } => self.proxy(backends, *host, *tls)?,
+            } => {
+                let mut view = self.proxy(backends, host, *tls)?;
+                if let (HandlerView::Proxy { rewrite, .. }, Some(path)) = (&mut view, path) {
+                    *rewrite = Some(upstream_path(path)?);
+                }
+                view
+            }
             Handler::Files(files) => self.files(files)?,
             Handler::NotFound => HandlerView::NotFound,
         })
@@ -281,15 +291,16 @@ impl Builder<'_, '_> {
     fn proxy(
         &mut self,
         backends: &[Backend],
-        upstream_host: UpstreamHost,
+        upstream_host: &UpstreamHost,
         tls: Option<UpstreamTls>,
     ) -> Result<HandlerView> {
         let host = self.ctx.host;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let host_header = Raw::new(match upstream_host {
             // The Host as sent (with its port), as Caddy passes it.
-            UpstreamHost::Client => "${infrac_host}",
-            UpstreamHost::Backend => "${proxy_host}",
+            UpstreamHost::Client => "${infrac_host}".to_owned(),
+            UpstreamHost::Backend => "${proxy_host}".to_owned(),
+            UpstreamHost::Named(name) => quote::nginx::param(name)?,
         });
         let addresses: Vec<String> = backends
             .iter()
@@ -312,6 +323,7 @@ impl Builder<'_, '_> {
                 self.uses_resolver = true;
                 let var = format!("backend_{}", self.upstreams.len() + self.named.len() + 1);
                 return Ok(HandlerView::Proxy {
+                    rewrite: None,
                     pass: with_vars(&format!("{scheme}://"), &[&var])?,
                     set: Some((Raw::new(format!("${var}")), address.clone())),
                     host_header,
@@ -319,6 +331,7 @@ impl Builder<'_, '_> {
                 });
             }
             return Ok(HandlerView::Proxy {
+                rewrite: None,
                 set: None,
                 pass: Raw::new(quote::nginx::param(&format!("{scheme}://{address}"))?),
                 host_header,
@@ -335,6 +348,7 @@ impl Builder<'_, '_> {
             servers: addresses,
         });
         Ok(HandlerView::Proxy {
+            rewrite: None,
             set: None,
             pass: Raw::new(quote::nginx::param(&format!("{scheme}://{name}"))?),
             host_header,
@@ -405,6 +419,19 @@ impl Builder<'_, '_> {
 }
 
 /// The location's selector; a prefix captures what follows it as `$rest`.
+/// The `rewrite` that gives the backend its path: a prefix location's
+/// `$rest` after the new folder; the catch-all captures its own.
+fn upstream_path(path: &UpstreamPath) -> Result<(Raw, Raw)> {
+    Ok(match path {
+        UpstreamPath::Whole(to) => (Raw::new("^".to_owned()), Raw::new(quote::nginx::param(to)?)),
+        UpstreamPath::Prefix { prefix, to } if prefix == "/" => (
+            regex("^/(?<infrac_rest>.*)$")?,
+            with_vars(to, &["infrac_rest"])?,
+        ),
+        UpstreamPath::Prefix { to, .. } => (Raw::new("^".to_owned()), with_vars(to, &["rest"])?),
+    })
+}
+
 fn selector(pattern: Option<&PathPattern>) -> Result<Raw> {
     Ok(Raw::new(match pattern {
         None => "/".to_owned(),

@@ -162,8 +162,21 @@ impl HostPlan {
     }
 }
 
+/// The path a backend is sent, when a backend URL has one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamPath {
+    /// The request's path with `prefix` (`/api/`; `/` for the catch-all)
+    /// replaced by `to` (`/v1/`): `/api/x` → `/v1/x`, still encoded as
+    /// sent; the query kept.
+    Prefix { prefix: String, to: String },
+    /// The whole path replaced (an exact route, a subtree's bare prefix),
+    /// the query kept.
+    Whole(String),
+}
+
 /// The `Host` a backend gets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UpstreamHost {
     /// The client's, as sent (with its port): an app on this host serves
@@ -172,6 +185,8 @@ pub enum UpstreamHost {
     /// The backend's own `host[:port]`: a site elsewhere (a URL backend)
     /// knows only its own name.
     Backend,
+    /// `host NAME`.
+    Named(String),
 }
 
 /// An `https://` backend: its certificate is verified, against the
@@ -208,6 +223,7 @@ pub enum Handler {
     Proxy {
         backends: Vec<Backend>,
         host: UpstreamHost,
+        path: Option<UpstreamPath>,
         /// With `https://` backends.
         tls: Option<UpstreamTls>,
         /// [`Limits::proxy_timeout`].
@@ -703,10 +719,21 @@ impl SitePlan {
         // Pass 1: what serves content.
         for route in &site.routes {
             match route {
-                Route::Proxy { path, backends } => set(
+                Route::Proxy {
+                    path,
+                    backends,
+                    to_path,
+                    host,
+                } => set(
                     &mut locations,
                     path.clone(),
-                    proxy(backends, site.proxy_timeout),
+                    proxy(
+                        backends,
+                        site.proxy_timeout,
+                        path.as_ref(),
+                        to_path.as_ref(),
+                        host.as_ref(),
+                    ),
                 ),
                 Route::Static(s) => set(
                     &mut locations,
@@ -759,7 +786,23 @@ impl SitePlan {
                 };
                 let path = p.trim_end_matches('/').to_owned();
                 let handler = match &l.handler {
-                    h @ Handler::Proxy { .. } => h.clone(),
+                    Handler::Proxy {
+                        backends,
+                        host,
+                        path,
+                        tls,
+                        timeout,
+                    } => Handler::Proxy {
+                        backends: backends.clone(),
+                        host: host.clone(),
+                        // `/api` of `/api/* http://b/v1/` is `/v1/`.
+                        path: path.as_ref().map(|p| match p {
+                            UpstreamPath::Prefix { to, .. } => UpstreamPath::Whole(to.clone()),
+                            whole @ UpstreamPath::Whole(_) => whole.clone(),
+                        }),
+                        tls: *tls,
+                        timeout: *timeout,
+                    },
                     Handler::Files(_) => Handler::Redirect {
                         to: keeping_query(p),
                         status: SLASH_REDIRECT,
@@ -941,18 +984,35 @@ impl SitePlan {
     }
 }
 
-fn proxy(backends: &[Backend], timeout: u64) -> Handler {
+fn proxy(
+    backends: &[Backend],
+    timeout: u64,
+    pattern: Option<&PathPattern>,
+    to_path: Option<&String>,
+    host: Option<&String>,
+) -> Handler {
     let external = backends.iter().any(|b| matches!(b, Backend::Url { .. }));
     let tls = backends
         .iter()
         .any(|b| matches!(b, Backend::Url { scheme, .. } if scheme == "https"));
     Handler::Proxy {
         backends: backends.to_vec(),
-        host: if external {
-            UpstreamHost::Backend
-        } else {
-            UpstreamHost::Client
+        host: match host {
+            Some(name) => UpstreamHost::Named(name.clone()),
+            None if external => UpstreamHost::Backend,
+            None => UpstreamHost::Client,
         },
+        path: to_path.map(|to| match pattern {
+            Some(PathPattern::Exact(_)) => UpstreamPath::Whole(to.clone()),
+            Some(PathPattern::Prefix(p)) => UpstreamPath::Prefix {
+                prefix: p.clone(),
+                to: to.clone(),
+            },
+            None => UpstreamPath::Prefix {
+                prefix: "/".to_owned(),
+                to: to.clone(),
+            },
+        }),
         tls: tls.then_some(UpstreamTls {
             ca_bundle: CA_BUNDLE,
             depth: 9,

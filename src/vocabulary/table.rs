@@ -316,9 +316,9 @@ pub mod site {
         )
         .route()
         .repeat()
-        .usage("proxy [/PATH] SERVICE|URL …")
-        .doc("reverse proxy to a service (`name` or `name:port`) or a URL; several backends are load-balanced")
-        .example("proxy /api/* app"),
+        .usage("proxy [/PATH] SERVICE|URL … [host NAME]")
+        .doc("reverse proxy to a service (`name` or `name:port`) or a URL; several backends are load-balanced; a URL's path replaces the part of the path the route matched (`/api/* http://b:8080/v1/`: `/api/x` → `/v1/x`); `host NAME`: the `Host` the backend gets")
+        .example("proxy /api/* http://127.0.0.1:8080/v1/ host api.internal"),
         Row::new(Id::Static, "static", &[opt("/PATH", Ty::Pattern)])
             .route()
             .repeat()

@@ -141,10 +141,19 @@ impl Checker<'_> {
         site: SiteId,
         used: &mut HashMap<ServiceId, Vec<(SiteId, Span)>>,
     ) -> Option<Route> {
-        let (path, targets) = match args[0].text() {
+        let (path, mut targets) = match args[0].text() {
             Some(t) if t.starts_with('/') => (Some(self.pattern(args[0])?), &args[1..]),
             _ => (None, args),
         };
+        // `… host NAME`: the Host the backend is sent.
+        let mut host = None;
+        if let [rest @ .., keyword, name] = targets
+            && keyword.text() == Some("host")
+            && !rest.is_empty()
+        {
+            host = Some(self.domain(name)?);
+            targets = rest;
+        }
         if targets.is_empty() {
             let at = Span::new(item.span.file, item.span.end, item.span.end);
             self.report(say::decl::proxy_without_backend(at));
@@ -161,11 +170,15 @@ impl Checker<'_> {
             }
         };
         let mut backends = Vec::new();
+        // Each URL backend's path, to compare: the backends of one route
+        // are one upstream, so they all take the same path.
+        let mut paths: Vec<(String, Span)> = Vec::new();
         for arg in targets {
             let Some(text) = self.text(arg) else { continue };
             if text.contains("://") {
                 match values::url(text) {
                     Ok(url) => {
+                        paths.push((url.path.clone(), arg.span));
                         // A URL naming a declared service is that service:
                         // the renderers then re-resolve it (NGINX).
                         if let Some(&sid) = scope.services.get(&url.host) {
@@ -214,13 +227,59 @@ impl Checker<'_> {
                 }
             };
             if let Some(port) = port {
+                paths.push((String::new(), arg.span));
                 backends.push(to_service(sid, port, arg.span));
             }
         }
         if backends.len() != targets.len() {
             return None;
         }
-        Some(Route::Proxy { path, backends })
+        let to_path = self.proxy_path(&paths, path.as_ref()).ok()?;
+        Some(Route::Proxy {
+            path,
+            backends,
+            to_path,
+            host,
+        })
+    }
+
+    /// The path a route's backends replace the matched part with: `None`
+    /// when no backend URL has one; `Err` once reported. A prefix is replaced by a folder
+    /// (`/v1/`), so what follows it stays a path under it.
+    fn proxy_path(
+        &mut self,
+        paths: &[(String, Span)],
+        pattern: Option<&PathPattern>,
+    ) -> Result<Option<String>, ()> {
+        let Some((first, first_span)) = paths.first() else {
+            return Ok(None);
+        };
+        if let Some((other, span)) = paths.iter().find(|(p, _)| p != first) {
+            self.report(say::decl::backend_paths_differ(
+                *span,
+                other,
+                first,
+                *first_span,
+            ));
+            return Err(());
+        }
+        if first.is_empty() {
+            return Ok(None);
+        }
+        if let Err(problem) = values::url_path(first, false) {
+            let why = match problem {
+                values::PathProblem::Invalid(why) => why,
+                _ => say::why::backend_path(),
+            };
+            self.report(say::decl::not_a_backend_url(*first_span, first, why));
+            return Err(());
+        }
+        let folder = !matches!(pattern, Some(PathPattern::Exact(_)));
+        if folder && !first.ends_with('/') {
+            self.report(say::decl::backend_path_not_folder(*first_span, first));
+            return Err(());
+        }
+        Ok(Some(first.clone()))
     }
 
     pub(crate) fn static_route(

@@ -430,6 +430,34 @@ pub(crate) fn not_a_backend_url(span: Span, text: &str, why: String) -> Diagnost
     .help("write `http://HOST[:PORT]` or `https://HOST[:PORT]`")
 }
 
+pub(crate) fn backend_paths_differ(
+    span: Span,
+    path: &str,
+    first: &str,
+    first_span: Span,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::ConflictingSettings,
+        span,
+        format!("this backend's path `{path}` is not the other's `{first}`"),
+    )
+    .label(format!("path `{path}`"))
+    .with_label(first_span, format!("path `{first}`"))
+    .help("the backends of one route share one path: give them all the same, or none")
+}
+
+pub(crate) fn backend_path_not_folder(span: Span, path: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidPath,
+        span,
+        format!("the backend's path `{path}` replaces a folder, so it is one"),
+    )
+    .label("what follows the matched prefix is put after it")
+    .help(format!(
+        "write `{path}/` (`/api/x` then goes to `{path}/x`)"
+    ))
+}
+
 pub(crate) fn backend_without_port(span: Span, service: &str, declared: Span) -> Diagnostic {
     Diagnostic::new(
         Code::MissingSetting,
