@@ -606,6 +606,8 @@ const SUBPROJECT_TRY: [&str; 3] = ["{path}.html", "{path}", "{path}/"];
 /// A redirect that keeps the method and body (a POST stays a POST) and is
 /// permanent: a folder's URL has its slash.
 const SLASH_REDIRECT: u16 = 308;
+/// The slashed URL of a folder asked for without the slash.
+const FOLDER: &str = "{path}/";
 
 fn tries<S: AsRef<str>>(candidates: &[S]) -> Vec<Try> {
     candidates
@@ -768,7 +770,9 @@ impl SitePlan {
                 &mut locations,
                 Some(PathPattern::Exact(bare)),
                 Handler::Redirect {
-                    to: keeping_query(at),
+                    // `{path}/`, not the folder's name: one handler for
+                    // every such redirect, which a proxy can share.
+                    to: keeping_query(FOLDER),
                     status: SLASH_REDIRECT,
                     unless_query: None,
                     otherwise: Box::new(Handler::NotFound),
@@ -786,25 +790,18 @@ impl SitePlan {
                 };
                 let path = p.trim_end_matches('/').to_owned();
                 let handler = match &l.handler {
-                    Handler::Proxy {
-                        backends,
-                        host,
-                        path,
-                        tls,
-                        timeout,
-                    } => Handler::Proxy {
-                        backends: backends.clone(),
-                        host: host.clone(),
+                    h @ Handler::Proxy { .. } => {
+                        let mut h = h.clone();
                         // `/api` of `/api/* http://b/v1/` is `/v1/`.
-                        path: path.as_ref().map(|p| match p {
-                            UpstreamPath::Prefix { to, .. } => UpstreamPath::Whole(to.clone()),
-                            whole @ UpstreamPath::Whole(_) => whole.clone(),
-                        }),
-                        tls: *tls,
-                        timeout: *timeout,
-                    },
+                        if let Handler::Proxy { path: Some(p), .. } = &mut h
+                            && let UpstreamPath::Prefix { to, .. } = p
+                        {
+                            *p = UpstreamPath::Whole(to.clone());
+                        }
+                        h
+                    }
                     Handler::Files(_) => Handler::Redirect {
-                        to: keeping_query(p),
+                        to: keeping_query(FOLDER),
                         status: SLASH_REDIRECT,
                         unless_query: None,
                         otherwise: Box::new(Handler::NotFound),
