@@ -14,10 +14,8 @@ const CADDY_HTTP: u16 = 18080;
 const CADDY_HTTPS: u16 = 18443;
 const NGINX_HTTP: u16 = 28080;
 const NGINX_HTTPS: u16 = 28443;
-/// The `live` webhook's receiver.
-const RECEIVER: u16 = 39998;
 
-fn program(tmp: &Utf8Path, backend: u16, tls_backend: u16) -> String {
+fn program(tmp: &Utf8Path, backend: u16, tls_backend: u16, receiver: u16) -> String {
     format!(
         r"
 defaults {{
@@ -40,7 +38,7 @@ webhook live {{
     domain live.test
     path /gh/
     health /ping
-    port {RECEIVER}
+    port {receiver}
     updates docs
     secret file /etc/infrac/webhook/{{repo}}.secret
 }}
@@ -870,11 +868,14 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
     let tmp = common::temp_dir("equivalence");
     let backend_port = common::behaviour::backend();
     let tls_backend = tls_backend(&tmp);
+    // The `live` webhook's receiver: a port free now (a fixed one may be
+    // some client's ephemeral port), which the receiver binds soon after.
+    let receiver_port = common::lab::free_port();
     let dir = tmp.join("sites");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("sites.infra"),
-        program(&tmp, backend_port, tls_backend.1),
+        program(&tmp, backend_port, tls_backend.1, receiver_port),
     )
     .unwrap();
     let sources = infrac::program::load_dir(&dir).unwrap();
@@ -902,7 +903,7 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         fixture(&tmp.join(p));
     }
 
-    for port in [CADDY_HTTP, CADDY_HTTPS, NGINX_HTTP, NGINX_HTTPS, RECEIVER] {
+    for port in [CADDY_HTTP, CADDY_HTTPS, NGINX_HTTP, NGINX_HTTPS] {
         common::assert_port_free(port);
     }
     // The `live` webhook's receiver, as its unit would start it.
@@ -914,7 +915,7 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    common::wait_for_port(RECEIVER, "webhook receiver", &mut receiver);
+    common::wait_for_port(receiver_port, "webhook receiver", &mut receiver);
     let _receiver = common::Server(receiver);
     let caddyfile = tmp.join("caddy/etc/caddy/Caddyfile");
     let mut caddy_child = common::spawn_caddy(&caddyfile, &tmp);
