@@ -806,6 +806,9 @@ fn cases(backend: u16) -> Vec<Case> {
         get("hooks.test", "/ping", 503, "503 Service Unavailable"),
         get("live.test", "/ping", 200, "ok\n"),
         get("live.test", "/ping?from=monitor", 200, "ok\n"),
+        // Matched as the proxies match every path: decoded, slashes merged.
+        get("live.test", "/p%69ng", 200, "ok\n"),
+        get("live.test", "//ping", 200, "ok\n"),
         Case {
             method: "HEAD",
             ..get("live.test", "/ping", 200, "")

@@ -13,9 +13,11 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
 
 CONFIG = json.load(open(sys.argv[1], encoding="utf-8"))
 REPOS = {r["name"]: r for r in CONFIG["repos"]}
@@ -54,15 +56,15 @@ class Hook(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
-    def do_GET(self):
-        if HEALTH is not None and self.path.split("?", 1)[0] == HEALTH:
-            return self.reply(200, "ok")
-        return self.reply(404, "not found")
+    def do_GET(self, head=False):
+        # The path as the proxy matched it: decoded, doubled slashes merged.
+        path = re.sub("/+", "/", unquote(urlsplit(self.path).path))
+        if HEALTH is not None and path == HEALTH:
+            return self.reply(200, "ok", head)
+        return self.reply(404, "not found", head)
 
     def do_HEAD(self):
-        if HEALTH is not None and self.path.split("?", 1)[0] == HEALTH:
-            return self.reply(200, "ok", head=True)
-        return self.reply(404, "not found", head=True)
+        return self.do_GET(head=True)
 
     def do_POST(self):
         name = self.path[len(PREFIX):] if self.path.startswith(PREFIX) else None
