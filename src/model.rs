@@ -288,12 +288,9 @@ pub struct Site {
     pub origin: Origin,
     /// The names served; the first is canonical.
     pub domains: Vec<String>,
-    /// `{host}` in `domains`: each host also answers on its own names (see
-    /// `names_on`).
-    pub host_names: bool,
-    /// Where `{host}` is written.
-    #[serde(skip)]
-    pub host_names_at: Span,
+    /// `{host}` in `domains`, where it is written: each host also answers
+    /// on its own names (see `names_on`).
+    pub host_names: Option<Span>,
     /// Names that answer with a permanent redirect to the canonical domain.
     pub redirect_from: Vec<String>,
     /// Every host that serves the site (pools expanded), sorted.
@@ -341,7 +338,7 @@ impl Site {
     #[must_use]
     pub fn names_on(&self, host: &Host) -> Vec<String> {
         let mut names = self.domains.clone();
-        if self.host_names {
+        if self.host_names.is_some() {
             for name in host.dns_name.iter().chain(&host.aliases) {
                 if !names.contains(name) {
                     names.push(name.clone());

@@ -67,13 +67,13 @@ fn nginx_cannot(checker: &mut Checker<'_>, model: &Model, site: &Site) {
 
 /// `{host}` on a host without a name of its own adds nothing there.
 fn host_names(checker: &mut Checker<'_>, model: &Model, site: &Site) {
-    if !site.host_names {
+    let Some(written) = site.host_names else {
         return;
-    }
+    };
     for host in site.hosts.iter().map(|h| model.host(*h)) {
         if host.dns_name.is_none() && host.aliases.is_empty() {
             checker.report(say::lint::host_without_names(
-                site.host_names_at,
+                written,
                 &host.name,
                 host.origin.span,
             ));

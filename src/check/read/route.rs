@@ -266,14 +266,15 @@ impl Checker<'_> {
         if first.is_empty() {
             return Ok(None);
         }
-        if let Err(problem) = values::url_path(first, false) {
-            let why = match problem {
-                values::PathProblem::Invalid(why) => why,
-                _ => say::why::backend_path(),
-            };
-            self.report(say::decl::not_a_backend_url(*first_span, first, why));
-            return Err(());
-        }
+        let checked = values::url_path(first, false);
+        self.path_checked(
+            checked,
+            *first_span,
+            first,
+            "backend path",
+            say::value::EXPECT_URL_PATH,
+        )
+        .ok_or(())?;
         let folder = !matches!(pattern, Some(PathPattern::Exact(_)));
         if folder && !first.ends_with('/') {
             self.report(say::decl::backend_path_not_folder(*first_span, first));

@@ -3,7 +3,7 @@
 use crate::check::read::{Scope, block};
 use crate::check::say;
 use crate::check::{Checker, Decl, flat_args};
-use crate::model::{HostId, Model, SecretRef, SiteId, Webhook};
+use crate::model::{HostId, Model, PathPattern, SecretRef, SiteId, Webhook};
 use crate::vocabulary::webhook;
 
 impl Checker<'_> {
@@ -93,12 +93,12 @@ impl Checker<'_> {
         // The health check is one path, outside the hooks' folder (where it
         // would be a repository's hook).
         let health = health.and_then(|(pattern, span)| match pattern {
-            crate::model::PathPattern::Exact(p) if !p.starts_with(&path) => Some(p),
-            crate::model::PathPattern::Exact(p) => {
+            PathPattern::Exact(p) if !p.starts_with(&path) => Some(p),
+            PathPattern::Exact(p) => {
                 self.report(say::decl::health_under_hooks(span, &p, &path));
                 None
             }
-            crate::model::PathPattern::Prefix(p) => {
+            PathPattern::Prefix(p) => {
                 self.report(say::decl::health_not_one_path(span, &p));
                 None
             }

@@ -436,13 +436,25 @@ pub(crate) fn backend_paths_differ(
     first: &str,
     first_span: Span,
 ) -> Diagnostic {
+    // A service, or a URL without a path, has none.
+    let shown = |p: &str| {
+        if p.is_empty() {
+            "no path".to_owned()
+        } else {
+            format!("path `{p}`")
+        }
+    };
     Diagnostic::new(
         Code::ConflictingSettings,
         span,
-        format!("this backend's path `{path}` is not the other's `{first}`"),
+        format!(
+            "this backend has {}, the first has {}",
+            shown(path),
+            shown(first)
+        ),
     )
-    .label(format!("path `{path}`"))
-    .with_label(first_span, format!("path `{first}`"))
+    .label(shown(path))
+    .with_label(first_span, shown(first))
     .help("the backends of one route share one path: give them all the same, or none")
 }
 

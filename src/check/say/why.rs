@@ -354,7 +354,3 @@ pub(crate) fn unit_assignment() -> String {
 pub(crate) fn unit_urls() -> String {
     "expected URLs (`https://…` or `man:…`) separated by spaces".into()
 }
-
-pub(crate) fn backend_path() -> String {
-    "a backend's path is a URL path: `/`, `/v1/`".to_owned()
-}
