@@ -52,6 +52,8 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
     if failures > 0 {
+        // `exit` skips destructors: stop the servers first.
+        drop(lab);
         std::process::exit(1);
     }
 }

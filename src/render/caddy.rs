@@ -412,17 +412,17 @@ fn handler(h: &Handler, ctx: &Context<'_>, names: &mut Names) -> Result<HandlerV
                 _ => None,
             },
             rewrite: match path {
-                // `{uri}`: the rest of the path as sent (encoded), and the query.
+                // The path after the strip; without a `?`, the query stays
+                // as sent (`{uri}` would have Caddy re-encode it: `a=` → `a`).
                 Some(UpstreamPath::Prefix { to, .. }) if to != "/" => {
                     Some(Raw::new(quote::caddy::token_parts(&[
                         Part::Text(to.trim_end_matches('/')),
-                        Part::Placeholder("uri"),
+                        Part::Placeholder("http.request.uri.path"),
                     ])?))
                 }
-                Some(UpstreamPath::Whole(to)) => Some(Raw::new(quote::caddy::token_parts(&[
-                    Part::Text(to),
-                    Part::Placeholder("?query"),
-                ])?)),
+                // Without a `?`, Caddy's rewrite leaves the query as sent
+                // (with `{?query}` it would re-encode it: `a=` → `a`).
+                Some(UpstreamPath::Whole(to)) => Some(Raw::new(quote::caddy::token(to)?)),
                 _ => None,
             },
             trust: tls.map(|t| t.ca_bundle),

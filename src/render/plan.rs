@@ -167,8 +167,8 @@ impl HostPlan {
 #[serde(rename_all = "snake_case")]
 pub enum UpstreamPath {
     /// The request's path with `prefix` (`/api/`; `/` for the catch-all)
-    /// replaced by `to` (`/v1/`): `/api/x` → `/v1/x`, still encoded as
-    /// sent; the query kept.
+    /// replaced by `to` (`/v1/`): `/api/x` → `/v1/x`, the query kept
+    /// as sent (the rest's escapes are each proxy's: see the reference).
     Prefix { prefix: String, to: String },
     /// The whole path replaced (an exact route, a subtree's bare prefix),
     /// the query kept.

@@ -11,7 +11,9 @@
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::plan::{CHALLENGE_PATH, Challenge, Files, Handler, HostPlan, Redirect, SitePlan, Try};
+use super::plan::{
+    CHALLENGE_PATH, Challenge, Files, Handler, HostPlan, Redirect, SitePlan, Try, UpstreamPath,
+};
 use crate::model::{Encoding, HostId, Model, PathPattern};
 
 /// A request, as the client sends it.
@@ -53,11 +55,44 @@ pub enum Body {
     /// Not compared (a redirect's).
     Any,
     Text(String),
-    /// What the backend got: method and URI (path and query).
+    /// What the backend got: method, path and query (without `?`).
     Backend {
         method: String,
-        uri: String,
+        path: String,
+        query: String,
+        /// A path the route replaced part of (a backend URL's path): the
+        /// rest is as each proxy read it, so it is compared as read
+        /// (decoded, doubled slashes merged). Caddy keeps the client's
+        /// escapes, NGINX escapes its decoded form again; a backend that
+        /// decodes the path sees the same.
+        normalised: bool,
     },
+}
+
+impl Body {
+    /// Whether `got`, the backend's echo (`backend METHOD URI`), is this.
+    #[must_use]
+    pub fn backend_agrees(&self, got: &str) -> bool {
+        let Body::Backend {
+            method,
+            path,
+            query,
+            normalised,
+        } = self
+        else {
+            return false;
+        };
+        if !normalised {
+            return got == format!("backend {method} {}", with_query(path, query));
+        }
+        let Some(got_uri) = got.strip_prefix(&format!("backend {method} ")) else {
+            return false;
+        };
+        // The expected path is already as read; only the one got is
+        // decoded (a raw path holds no `?`).
+        let (got_path, got_query) = got_uri.split_once('?').unwrap_or((got_uri, ""));
+        normalise(got_path) == *path && got_query == query
+    }
 }
 
 /// The files on the host: the content of a regular file at an absolute
@@ -363,12 +398,22 @@ fn handle(
             }
             handle(otherwise, plan, request, path, sent, rest, files)
         }
-        Handler::Proxy { .. } => {
-            let uri = with_query(sent, request.query);
+        Handler::Proxy { path: upstream, .. } => {
+            let (upstream, normalised) = match upstream {
+                None => (sent.to_owned(), false),
+                Some(UpstreamPath::Whole(to)) => (to.clone(), false),
+                // The catch-all's rest is the whole path after its `/`.
+                Some(UpstreamPath::Prefix { prefix, to }) => {
+                    let rest = if prefix == "/" { &path[1..] } else { rest };
+                    (format!("{}{rest}", normalise(to)), true)
+                }
+            };
             Expected {
                 body: Body::Backend {
                     method: request.method.to_owned(),
-                    uri,
+                    path: upstream,
+                    query: request.query.to_owned(),
+                    normalised,
                 },
                 // The backend's: not known here.
                 content_type: None,
