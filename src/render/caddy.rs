@@ -666,10 +666,10 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
         admin: host.proxy.caddy_admin.clone(),
         email: host.acme_email.clone(),
         acme_ca: host.acme_ca.clone(),
-        error_log: host
+        error_log: plan
             .error_log
             .as_ref()
-            .map(|p| quote::caddy::token(host.path(p).as_str()).map(Raw::new))
+            .map(|p| quote::caddy::token(p.as_str()).map(Raw::new))
             .transpose()?,
         http_port: (plan.http_port != 80).then_some(plan.http_port),
         https_port: (plan.https_port != 443).then_some(plan.https_port),

@@ -276,13 +276,7 @@ impl Builder<'_, '_> {
                 path,
                 tls,
                 timeout: _,
-            } => {
-                let mut view = self.proxy(backends, host, *tls)?;
-                if let (HandlerView::Proxy { rewrite, .. }, Some(path)) = (&mut view, path) {
-                    *rewrite = Some(upstream_path(path)?);
-                }
-                view
-            }
+            } => self.proxy(backends, host, path.as_ref(), *tls)?,
             Handler::Files(files) => self.files(files)?,
             Handler::NotFound => HandlerView::NotFound,
         })
@@ -292,9 +286,11 @@ impl Builder<'_, '_> {
         &mut self,
         backends: &[Backend],
         upstream_host: &UpstreamHost,
+        path: Option<&UpstreamPath>,
         tls: Option<UpstreamTls>,
     ) -> Result<HandlerView> {
         let host = self.ctx.host;
+        let rewrite = path.map(upstream_path).transpose()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let host_header = Raw::new(match upstream_host {
             // The Host as sent (with its port), as Caddy passes it.
@@ -323,7 +319,7 @@ impl Builder<'_, '_> {
                 self.uses_resolver = true;
                 let var = format!("backend_{}", self.upstreams.len() + self.named.len() + 1);
                 return Ok(HandlerView::Proxy {
-                    rewrite: None,
+                    rewrite,
                     pass: with_vars(&format!("{scheme}://"), &[&var])?,
                     set: Some((Raw::new(format!("${var}")), address.clone())),
                     host_header,
@@ -331,7 +327,7 @@ impl Builder<'_, '_> {
                 });
             }
             return Ok(HandlerView::Proxy {
-                rewrite: None,
+                rewrite,
                 set: None,
                 pass: Raw::new(quote::nginx::param(&format!("{scheme}://{address}"))?),
                 host_header,
@@ -348,7 +344,7 @@ impl Builder<'_, '_> {
             servers: addresses,
         });
         Ok(HandlerView::Proxy {
-            rewrite: None,
+            rewrite,
             set: None,
             pass: Raw::new(quote::nginx::param(&format!("{scheme}://{name}"))?),
             host_header,
@@ -418,7 +414,6 @@ impl Builder<'_, '_> {
     }
 }
 
-/// The location's selector; a prefix captures what follows it as `$rest`.
 /// The `rewrite` that gives the backend its path: a prefix location's
 /// `$rest` after the new folder; the catch-all captures its own.
 fn upstream_path(path: &UpstreamPath) -> Result<(Raw, Raw)> {
@@ -432,6 +427,7 @@ fn upstream_path(path: &UpstreamPath) -> Result<(Raw, Raw)> {
     })
 }
 
+/// The location's selector; a prefix captures what follows it as `$rest`.
 fn selector(pattern: Option<&PathPattern>) -> Result<Raw> {
     Ok(Raw::new(match pattern {
         None => "/".to_owned(),
@@ -627,11 +623,10 @@ pub fn render_common(ctx: &Context<'_>) -> Result<String> {
     ctx.render(
         "nginx-common.conf.j2",
         &CommonView {
-            error_log: ctx
-                .host
+            error_log: plan
                 .error_log
                 .as_ref()
-                .map(|p| quote::nginx::param(ctx.host.path(p).as_str()).map(Raw::new))
+                .map(|p| quote::nginx::param(p.as_str()).map(Raw::new))
                 .transpose()?,
             listen_http: default(listen(&plan, plan.http_port, false)),
             listen_https: default(listen(&plan, plan.https_port, true)),

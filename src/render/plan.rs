@@ -122,6 +122,8 @@ pub struct HostPlan {
     pub webhook_health_down: Answer,
     /// What backends are told of the client.
     pub forwarding: Forwarding,
+    /// `error_log`: the proxy's errors, to this file on the host.
+    pub error_log: Option<Utf8PathBuf>,
 }
 
 /// The forwarding headers every backend gets, the same on both proxies.
@@ -158,6 +160,7 @@ impl HostPlan {
             forwarding: Forwarding {
                 trusted: host.trusted_proxies.clone(),
             },
+            error_log: host.error_log.as_ref().map(|p| host.path(p)),
         }
     }
 }
