@@ -9,7 +9,7 @@ use super::plan::{
     CHALLENGE_PATH, Candidate, Certificate, Challenge, Files, Handler, HostPlan, Limits, Redirect,
     SitePlan, UpstreamHost, UpstreamPath, WebhookPlan,
 };
-use super::{Context, proxy_address, regex_escape};
+use super::{Context, patterns_regex, proxy_address, regex_escape};
 use crate::model::{AccessLog, Encoding, PathPattern, Site, Webhook};
 use crate::quote::{self, Segment, Var, caddy::Part};
 
@@ -25,6 +25,8 @@ struct View {
     https_port: Option<u16>,
     sites: Vec<SiteView>,
     webhooks: Vec<WebhookView>,
+    /// Whether a site serves files: the snippets that do are defined.
+    serves_files: bool,
 }
 
 #[derive(Serialize)]
@@ -473,29 +475,7 @@ fn path_matcher(name: String, p: &PathPattern, rest: bool) -> Result<PathMatcher
 /// Several patterns as one `path_regexp`: `^(?:/a|/b)$`, `^(?:/a/|/b/)(.*)$`,
 /// or both joined by `|` (the capture is group 1 either way).
 fn paths_matcher(name: String, patterns: &[&PathPattern], rest: bool) -> Result<PathMatcher> {
-    let alternatives = |prefix: bool| -> Option<String> {
-        let paths: Vec<String> = patterns
-            .iter()
-            .filter_map(|p| match p {
-                PathPattern::Exact(p) if !prefix => Some(regex_escape(p)),
-                PathPattern::Prefix(p) if prefix => Some(regex_escape(p)),
-                _ => None,
-            })
-            .collect();
-        match paths.len() {
-            0 => None,
-            1 => Some(paths[0].clone()),
-            _ => Some(format!("(?:{})", paths.join("|"))),
-        }
-    };
-    let exact = alternatives(false).map(|a| format!("^{a}$"));
-    let prefix = alternatives(true).map(|a| format!("^{a}(.*)$"));
-    let has_prefix = prefix.is_some();
-    let regexp = exact
-        .into_iter()
-        .chain(prefix)
-        .collect::<Vec<_>>()
-        .join("|");
+    let (regexp, has_prefix) = patterns_regex(patterns, "(.*)");
     Ok(PathMatcher {
         name,
         regexp: Raw::new(quote::caddy::token(&regexp)?),
@@ -521,6 +501,17 @@ fn uses(h: &HandlerView, placeholder: &str) -> bool {
         HandlerView::Files { tries, .. } => tries
             .iter()
             .any(|t| t.files.iter().any(has) || t.slash.as_ref().is_some_and(has)),
+        HandlerView::Proxy { .. } | HandlerView::NotFound => false,
+    }
+}
+
+/// Whether a handler serves files (`import infrac_files`).
+fn serves_files(h: &HandlerView) -> bool {
+    match h {
+        HandlerView::Redirect { otherwise, .. } | HandlerView::RedirectFirst { otherwise, .. } => {
+            serves_files(otherwise)
+        }
+        HandlerView::Files { .. } => true,
         HandlerView::Proxy { .. } | HandlerView::NotFound => false,
     }
 }
@@ -662,7 +653,16 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
     let host = ctx.host;
     let model = ctx.model;
     let plan = ctx.plan.clone();
+    let sites: Vec<SiteView> = host
+        .sites
+        .iter()
+        .map(|s| site_view(model.site(*s), ctx))
+        .collect::<Result<_>>()?;
     let view = View {
+        serves_files: sites
+            .iter()
+            .any(|s| s.locations.iter().any(|l| serves_files(&l.handler))),
+        sites,
         admin: host.proxy.caddy_admin.clone(),
         email: host.acme_email.clone(),
         acme_ca: host.acme_ca.clone(),
@@ -674,11 +674,6 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
         http_port: (plan.http_port != 80).then_some(plan.http_port),
         https_port: (plan.https_port != 443).then_some(plan.https_port),
         plan,
-        sites: host
-            .sites
-            .iter()
-            .map(|s| site_view(model.site(*s), ctx))
-            .collect::<Result<_>>()?,
         webhooks: host
             .webhooks
             .iter()

@@ -191,6 +191,38 @@ fn hidden_regex(names: &[String]) -> Option<String> {
     })
 }
 
+/// Several path patterns as one regexp, `^(?:/a|/b)$`, `^(?:/a/|/b/)REST$`
+/// or both joined by `|`: `rest` is the capture of what follows a prefix
+/// (`(.*)` for Caddy, `(?<rest>.*)` for NGINX). Whether a prefix is among
+/// them comes with it: only then is there a capture.
+fn patterns_regex(patterns: &[&crate::model::PathPattern], rest: &str) -> (String, bool) {
+    use crate::model::PathPattern;
+    let alternatives = |prefix: bool| -> Option<String> {
+        let paths: Vec<String> = patterns
+            .iter()
+            .filter_map(|p| match p {
+                PathPattern::Exact(p) if !prefix => Some(regex_escape(p)),
+                PathPattern::Prefix(p) if prefix => Some(regex_escape(p)),
+                _ => None,
+            })
+            .collect();
+        match paths.len() {
+            0 => None,
+            1 => Some(paths[0].clone()),
+            _ => Some(format!("(?:{})", paths.join("|"))),
+        }
+    };
+    let exact = alternatives(false).map(|a| format!("^{a}$"));
+    let prefix = alternatives(true).map(|a| format!("^{a}{rest}$"));
+    let has_prefix = prefix.is_some();
+    let regexp = exact
+        .into_iter()
+        .chain(prefix)
+        .collect::<Vec<_>>()
+        .join("|");
+    (regexp, has_prefix)
+}
+
 /// Escapes regex metacharacters (for NGINX and Caddy regexps).
 fn regex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

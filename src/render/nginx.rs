@@ -1,10 +1,12 @@
 //! NGINX confs of an NGINX host: one file per site (and per webhook) in
 //! conf.d, translating the site plans, laid out by `templates/nginx-*.j2`.
 //!
-//! Every pattern location is a regex location in plan order: NGINX uses the
-//! first regex location that matches, which is the plan's precedence, and a
-//! named capture gives `{rest}` without `alias` (which misbehaves with
-//! `try_files`). The only `if` blocks hold a `return`.
+//! Every group of pattern locations (one handler, `location_groups`) is one
+//! regex location in plan order: NGINX uses the first regex location that
+//! matches, which is the plan's precedence, and a named capture gives
+//! `{rest}` without `alias` (which misbehaves with `try_files`). An exact
+//! path alone keeps `=`: it precedes every regex location, as it precedes
+//! whatever covers it in the plan. The only `if` blocks hold a `return`.
 
 use serde::Serialize;
 
@@ -13,7 +15,7 @@ use super::plan::{
     Answer, CHALLENGE_PATH, Certificate, Compression, Files, Handler, HostPlan, Limits,
     PLAIN_ERRORS, SitePlan, UpstreamHost, UpstreamPath, UpstreamTls, WebhookPlan, plain,
 };
-use super::{Context, proxy_address, regex_escape};
+use super::{Context, patterns_regex, proxy_address, regex_escape};
 use crate::model::{AccessLog, Backend, PathPattern, Site, Webhook};
 use crate::quote::{self, Segment, Var, nginx::Part};
 
@@ -427,14 +429,16 @@ fn upstream_path(path: &UpstreamPath) -> Result<(Raw, Raw)> {
     })
 }
 
-/// The location's selector; a prefix captures what follows it as `$rest`.
-fn selector(pattern: Option<&PathPattern>) -> Result<Raw> {
-    Ok(Raw::new(match pattern {
-        None => "/".to_owned(),
-        Some(PathPattern::Exact(p)) => format!("= {}", quote::nginx::literal(p)?),
-        Some(PathPattern::Prefix(p)) => format!(
+/// The selector of a group of locations with one handler (none: the
+/// catch-all); a prefix captures what follows it as `$rest`. One exact
+/// path keeps NGINX's own `=`; several share one regex location.
+fn selector(patterns: &[&PathPattern]) -> Result<Raw> {
+    Ok(Raw::new(match patterns {
+        [] => "/".to_owned(),
+        [PathPattern::Exact(p)] => format!("= {}", quote::nginx::literal(p)?),
+        _ => format!(
             "~ {}",
-            quote::nginx::literal(&format!("^{}(?<rest>.*)$", regex_escape(p)))?
+            quote::nginx::literal(&patterns_regex(patterns, "(?<rest>.*)").0)?
         ),
     }))
 }
@@ -451,13 +455,16 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         uses_resolver: false,
     };
     let locations: Vec<LocationView> = plan
-        .locations
+        .location_groups()
         .iter()
-        .map(|l| {
-            let strip = matches!(&l.handler, Handler::Files(f) if f.strip_prefix.is_some());
+        .map(|group| {
+            let handler = &group[0].handler;
+            let strip = matches!(handler, Handler::Files(f) if f.strip_prefix.is_some());
+            let patterns: Vec<&PathPattern> =
+                group.iter().filter_map(|l| l.pattern.as_ref()).collect();
             Ok(LocationView {
-                selector: selector(l.pattern.as_ref())?,
-                handler: b.handler(&l.handler, strip)?,
+                selector: selector(&patterns)?,
+                handler: b.handler(handler, strip)?,
             })
         })
         .collect::<Result<_>>()?;
