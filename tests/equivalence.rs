@@ -83,6 +83,8 @@ site docs {{
         fallback old-tree
     }}
     redirect /objects.inv /stable/objects.inv
+    # Never reached: the hidden `.git` comes first, on both.
+    redirect /.git/HEAD /head.html
     redirect_first /users/* /stable/users/{{rest}} /3.5/users/{{rest}}
     redirect /blog/* /news/{{rest}} permanent unless_query legacy
     redirect /devel/* /devdocs/{{rest}} temporary unless_query reallystable=1
