@@ -75,6 +75,7 @@ site docs {{
     on caddyhost nginxhost
     tls off
     subproject guide https://github.com/example/guide
+    access_log off
     subproject old-tree https://github.com/example/old-tree {{
         serve no
     }}
@@ -1000,6 +1001,23 @@ fn caddy_and_nginx_serve_the_same_site_the_same_way() {
         }
         if access.contains("/guide/") {
             failures.push(format!("{server}: docs' requests are in app's access log"));
+        }
+        // `access_log off`: docs' requests are in no log, where NGINX
+        // would otherwise log them (its `http` block logs to access.log,
+        // and sites that say nothing are in it). Caddy logs no access
+        // unless told.
+        if server == "nginx" {
+            let default = std::fs::read_to_string(tmp.join("nginx/access.log")).unwrap_or_default();
+            if !default.contains("/.well-known/acme-challenge/") {
+                failures.push(format!(
+                    "nginx: the http block's access log is empty:\n{default}"
+                ));
+            }
+            if default.contains("/guide/") {
+                failures.push(
+                    "nginx: docs' requests (access_log off) are in the access log".to_owned(),
+                );
+            }
         }
         let errors = log("errors.log");
         let wanted = if server == "nginx" {

@@ -259,15 +259,16 @@ pub fn infrac_command() -> std::process::Command {
 
 /// A minimal main nginx.conf (at `etc/nginx/nginx.conf` under the host's
 /// root, where apply's `nginx -c` looks) that includes its conf.d, as the
-/// distribution's does. `error_log`: `stderr` to read `nginx -t`'s warnings,
-/// or a file for a running server.
+/// distribution's does, with its access log (`access.log` there), as
+/// Debian's logs every server that says nothing. `error_log`: `stderr` to
+/// read `nginx -t`'s warnings, or a file for a running server.
 pub fn write_nginx_conf(host_root: &camino::Utf8Path, error_log: &str) -> camino::Utf8PathBuf {
     let conf = host_root.join("etc/nginx/nginx.conf");
     std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
     std::fs::write(
         &conf,
         format!(
-            "pid {host_root}/nginx.pid;\nerror_log {error_log};\nevents {{}}\nhttp {{\n    access_log off;\n    \
+            "pid {host_root}/nginx.pid;\nerror_log {error_log};\nevents {{}}\nhttp {{\n    access_log {host_root}/access.log;\n    \
              include /etc/nginx/mime.types;\n    include {host_root}/etc/nginx/conf.d/*.conf;\n}}\n"
         ),
     )
