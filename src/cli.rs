@@ -11,6 +11,7 @@ use crate::diag::{self, Code, ColorChoice, Diagnostic, Severity};
 use crate::program;
 use crate::source::SourceMap;
 
+mod fmt;
 mod hosts;
 
 /// Exit codes scripts can rely on.
@@ -126,6 +127,22 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_name = "SECONDS")]
         proof_timeout: u32,
     },
+    /// Rewrite source files in infrac's one layout: four spaces a level,
+    /// one directive a line, comments and blank-line groups kept.
+    ///
+    /// Exit code: 0 done (or, with `--check`, nothing to change), 1 a file
+    /// does not parse (or, with `--check`, would change).
+    Fmt {
+        /// Files or folders of `*.infra` files.
+        #[arg(default_value = "sites")]
+        paths: Vec<Utf8PathBuf>,
+        /// Change nothing: list the files that would change, exit 1 if any.
+        #[arg(long)]
+        check: bool,
+        /// Colour in diagnostics: `auto` colours on a terminal unless `NO_COLOR` is set.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
     /// Explain a diagnostic code (`infrac explain unknown-service`).
     Explain {
         /// A code such as `infrac::unknown-service`; omit to list all codes.
@@ -193,6 +210,11 @@ pub fn run(args: Args) -> u8 {
                 proof_timeout,
             },
         ),
+        Command::Fmt {
+            paths,
+            check,
+            color,
+        } => fmt::run(&paths, check, color),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Debug { stage, input } => debug(stage, &input),
     }

@@ -1,6 +1,7 @@
 //! Stage 1: source text → [`Ast`]. pest is used here and nowhere else.
 
 mod ast;
+pub mod fmt;
 
 pub use ast::{Arg, ArgKind, Ast, Block, Directive};
 
