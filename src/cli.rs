@@ -35,6 +35,8 @@ pub struct Args {
 pub enum MessageFormat {
     Human,
     Json,
+    /// GitHub Actions workflow commands: annotations on a pull request.
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -49,7 +51,9 @@ pub struct Input {
     /// Folder of `*.infra` files (one program), or a single file.
     #[arg(default_value = "sites")]
     pub dir: Utf8PathBuf,
-    /// `json`: one object per line per diagnostic, on standard output.
+    /// `json`: one object per line per diagnostic, on standard output;
+    /// `github`: one GitHub Actions workflow command per diagnostic (an
+    /// annotation on the pull request), on standard output.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
     /// Colour in diagnostics: `auto` colours on a terminal unless `NO_COLOR` is set.
@@ -143,6 +147,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Print a shell's completion script for infrac
+    /// (`infrac completions bash > /etc/bash_completion.d/infrac`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write infrac's man pages: `infrac.1` and one per subcommand
+    /// (`infrac man /usr/local/share/man/man1`).
+    Man {
+        /// The folder to write them into.
+        dir: Utf8PathBuf,
+    },
     /// Explain a diagnostic code (`infrac explain unknown-service`).
     Explain {
         /// A code such as `infrac::unknown-service`; omit to list all codes.
@@ -215,6 +231,12 @@ pub fn run(args: Args) -> u8 {
             check,
             color,
         } => fmt::run(&paths, check, color),
+        Command::Completions { shell } => {
+            let mut cmd = <Args as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "infrac", &mut std::io::stdout());
+            exit::OK
+        }
+        Command::Man { dir } => man(&dir),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Debug { stage, input } => debug(stage, &input),
     }
@@ -255,6 +277,9 @@ fn emit(diags: &[Diagnostic], sources: &SourceMap, input: &Input) -> bool {
     match input.message_format {
         MessageFormat::Json => {
             out(&diag::to_json(diags, sources));
+        }
+        MessageFormat::Github => {
+            out(&diag::to_github(diags, sources));
         }
         MessageFormat::Human => {
             let text = diag::to_human(diags, sources, color_choice(input.color), width());
@@ -371,6 +396,22 @@ pub(crate) fn out(text: &str) {
         && e.kind() == std::io::ErrorKind::BrokenPipe
     {
         std::process::exit(i32::from(exit::OK));
+    }
+}
+
+/// The man pages, `infrac.1` and one per subcommand (`infrac-build.1`,
+/// which `infrac.1` lists), written into `dir`.
+fn man(dir: &camino::Utf8Path) -> u8 {
+    let cmd = <Args as clap::CommandFactory>::command();
+    match std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(cmd, dir)) {
+        Ok(()) => {
+            eprintln!("wrote the man pages into {dir}/ (`man {dir}/infrac.1`)");
+            exit::OK
+        }
+        Err(err) => {
+            eprintln!("error: cannot write the man pages into {dir}: {err}");
+            exit::FAILURE
+        }
     }
 }
 

@@ -122,12 +122,111 @@ fn explain_prints_the_code_and_unknown_codes_exit_2() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["check", "build", "plan", "apply", "explain", "debug"] {
+    for sub in [
+        "check",
+        "build",
+        "plan",
+        "apply",
+        "fmt",
+        "completions",
+        "man",
+        "explain",
+        "debug",
+    ] {
         let out = infrac(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub}");
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("Usage: infrac"),
             "{sub}"
         );
+    }
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots/cli",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+/// `--message-format github`: one workflow command per diagnostic, which
+/// GitHub shows on the pull request's line: the code as title, the help
+/// with the message, a `,` or `:` in a file's name escaped (they would end
+/// the property).
+#[test]
+fn github_format_is_one_workflow_command_per_diagnostic() {
+    let dir = common::temp_dir("cli-github");
+    std::fs::write(
+        dir.join("web,1:a.infra"),
+        "host web1 {\n    address web1.example.org\n}\nservice blog {\n    image ghost:5\n    port 2368\n    on web2\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sites.infra"),
+        "site s {\n    domains s.example.org\n    on web1\n    proxy blgo\n}\nsite t {\n    domains t.example.org\n    on [\n        web9\n    ]\n}\n",
+    )
+    .unwrap();
+    for command in ["check", "build"] {
+        let mut cmd = common::infrac_command();
+        cmd.current_dir(&dir)
+            .args([command, ".", "--message-format", "github"]);
+        if command == "build" {
+            cmd.args(["-o", "out"]);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(out.stderr.is_empty(), "{command}: {}", stderr(&out));
+        snapshot("github", &String::from_utf8(out.stdout).unwrap());
+    }
+}
+
+/// Completions: bash's script, and bash itself completing with it.
+#[test]
+fn completions_complete_subcommands_and_flags() {
+    let out = infrac(&["completions", "bash"]);
+    assert!(out.status.success());
+    let script = String::from_utf8(out.stdout).unwrap();
+    snapshot("completions-bash", &script);
+    let dir = common::temp_dir("cli-completions");
+    std::fs::write(dir.join("infrac.bash"), &script).unwrap();
+    let complete = |words: &str| {
+        let out = std::process::Command::new(common::require_tool("bash"))
+            .arg("-c")
+            .arg(format!(
+                "source {dir}/infrac.bash; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+                 _infrac infrac \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; echo \"${{COMPREPLY[*]}}\""
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(
+        complete("infrac f").split_whitespace().any(|w| w == "fmt"),
+        "{}",
+        complete("infrac f")
+    );
+    assert!(complete("infrac fmt --ch").contains("--check"));
+    assert!(complete("infrac check --message-format g").contains("github"));
+}
+
+/// Man pages: `infrac.1` and one per subcommand, which `man` reads.
+#[test]
+fn man_pages_are_written_and_readable() {
+    let dir = common::temp_dir("cli-man");
+    let out = infrac(&["man", dir.as_str()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let main = std::fs::read_to_string(dir.join("infrac.1")).unwrap();
+    snapshot("man-infrac.1", &main);
+    for sub in ["check", "build", "plan", "apply", "fmt", "explain"] {
+        let page = dir.join(format!("infrac-{sub}.1"));
+        let shown = std::process::Command::new(common::require_tool("man"))
+            .args(["-l", page.as_str()])
+            .env("MANWIDTH", "80")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&shown.stdout);
+        assert!(text.contains(&format!("infrac-{sub}(1)")), "{sub}: {text}");
     }
 }

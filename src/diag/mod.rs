@@ -659,4 +659,4 @@ mod tests {
 }
 
 mod render;
-pub use render::{ColorChoice, to_human, to_json};
+pub use render::{ColorChoice, to_github, to_human, to_json};

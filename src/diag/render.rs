@@ -114,6 +114,54 @@ pub fn to_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
     out
 }
 
+/// One GitHub Actions workflow command per diagnostic (`::error file=…,
+/// line=…::message`), which GitHub shows as an annotation on the pull
+/// request's diff: the code as the title, the help after the message.
+/// Columns only for a one-line span (GitHub ignores them otherwise).
+#[must_use]
+pub fn to_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    // GitHub's escapes: `%`, CR and LF everywhere; `:` and `,` also in a
+    // property, where they would end it.
+    fn data(s: &str) -> String {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    }
+    fn property(s: &str) -> String {
+        data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    let mut out = String::new();
+    for diag in diags {
+        let l = json_label(&diag.labels[0], sources);
+        let command = match diag.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        // Relative to the repository's root, as GitHub places annotations.
+        let file = l.file.trim_start_matches("./");
+        let mut at = format!(
+            "file={},line={},endLine={}",
+            property(file),
+            l.line,
+            l.end_line
+        );
+        if l.line == l.end_line {
+            at.push_str(&format!(",col={},endColumn={}", l.column, l.end_column));
+        }
+        let mut message = diag.message.clone();
+        if let Some(help) = &diag.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{command} {at},title={}::{}\n",
+            property(&diag.code.to_string()),
+            data(&message)
+        ));
+    }
+    out
+}
+
 /// A source file as miette sees it: named, borrowed.
 struct FileCode<'a> {
     name: &'a str,
