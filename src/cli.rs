@@ -147,6 +147,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Serve an editor: the language server (LSP over stdin/stdout), for
+    /// diagnostics as you type, hover docs, completion, go to definition,
+    /// symbols and formatting.
+    Lsp,
     /// Print a shell's completion script for infrac
     /// (`infrac completions bash > /etc/bash_completion.d/infrac`).
     Completions {
@@ -237,6 +241,13 @@ pub fn run(args: Args) -> u8 {
             exit::OK
         }
         Command::Man { dir } => man(&dir),
+        Command::Lsp => match crate::lsp::serve() {
+            Ok(()) => exit::OK,
+            Err(err) => {
+                eprintln!("error: infrac lsp: {err}");
+                exit::FAILURE
+            }
+        },
         Command::Explain { code } => explain(code.as_deref()),
         Command::Debug { stage, input } => debug(stage, &input),
     }

@@ -13,6 +13,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod layout;
+pub mod lsp;
 pub mod manifest;
 pub mod model;
 pub mod output;

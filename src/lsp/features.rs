@@ -1,0 +1,274 @@
+//! What the editor asks of a file: hover, completion, definition, symbols,
+//! formatting. Each reads the syntax tree and the vocabulary table.
+
+use camino::Utf8Path;
+use lsp_types::{
+    CompletionItem, CompletionItemKind, DocumentSymbol, Documentation, Hover, HoverContents,
+    Location, MarkupContent, MarkupKind, NumberOrString, Position, SymbolKind, TextEdit,
+};
+
+use super::position::{offset, position, range};
+use super::workspace::{Workspace, uri};
+use crate::diag::Code;
+use crate::source::FileId;
+use crate::syntax::{self, Arg, Ast, Directive};
+use crate::vocabulary::{Block, Group, Spec};
+
+/// Where an offset is in a file.
+struct At<'t, 'a> {
+    /// The kind of block the offset is directly in.
+    block: Option<Block>,
+    directive: Option<&'t Directive<'a>>,
+    on_name: bool,
+    arg: Option<&'t Arg<'a>>,
+}
+
+fn spec(block: Option<Block>, name: &str) -> Option<&'static Spec> {
+    block?.specs().into_iter().find(|s| s.name == name)
+}
+
+fn at<'t, 'a>(ast: &'t Ast<'a>, off: usize) -> At<'t, 'a> {
+    let mut block = Some(Block::Top);
+    let mut items = &ast.items;
+    loop {
+        let Some(d) = items
+            .iter()
+            .find(|d| d.span.start <= off && off <= d.span.end)
+        else {
+            return At {
+                block,
+                directive: None,
+                on_name: false,
+                arg: None,
+            };
+        };
+        if let Some(b) = &d.block
+            && b.span.start < off
+            && off < b.span.end
+        {
+            block = spec(block, d.name.value).and_then(|s| s.opens);
+            items = &b.items;
+            continue;
+        }
+        let on_name = d.name.span.start <= off && off <= d.name.span.end;
+        let arg = d.args.iter().find_map(|a| arg_at(a, off));
+        return At {
+            block,
+            directive: Some(d),
+            on_name,
+            arg,
+        };
+    }
+}
+
+fn arg_at<'t, 'a>(a: &'t Arg<'a>, off: usize) -> Option<&'t Arg<'a>> {
+    if !(a.span.start <= off && off <= a.span.end) {
+        return None;
+    }
+    match &a.kind {
+        syntax::ArgKind::List(items) => items.iter().find_map(|i| arg_at(i, off)),
+        _ => Some(a),
+    }
+}
+
+fn parsed(text: &str) -> Option<Ast<'_>> {
+    syntax::parse(FileId(0), text).ok()
+}
+
+/// A directive's row as Markdown: how it is written, what it means, its
+/// default, an example.
+fn describe(s: &Spec) -> String {
+    let mut md = format!("```infrac\n{}\n```\n\n{}", s.usage, s.doc);
+    if !s.default.is_empty() {
+        md.push_str(&format!("\n\nDefault: {}", s.default));
+    }
+    if !s.example.is_empty() {
+        md.push_str(&format!("\n\nExample: `{}`", s.example));
+    }
+    md
+}
+
+#[must_use]
+pub fn hover(ws: &Workspace, path: &Utf8Path, pos: Position) -> Option<Hover> {
+    let text = ws.text(path)?;
+    let off = offset(&text, pos);
+    let mut parts = Vec::new();
+    if let Some(ast) = parsed(&text) {
+        let here = at(&ast, off);
+        if let (true, Some(d)) = (here.on_name, here.directive)
+            && let Some(s) = spec(here.block, d.name.value)
+        {
+            parts.push(describe(s));
+        }
+    }
+    // The explanation of each diagnostic shown here (`infrac explain`).
+    for d in ws.diagnostics.get(path).into_iter().flatten() {
+        let covers = d.range.start <= pos && pos <= d.range.end;
+        if let (true, Some(NumberOrString::String(code))) = (covers, &d.code)
+            && let Some(code) = Code::from_name(code)
+        {
+            parts.push(format!("**{code}**\n\n{}", code.explain()));
+        }
+    }
+    (!parts.is_empty()).then(|| Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: parts.join("\n\n---\n\n"),
+        }),
+        range: None,
+    })
+}
+
+/// Declarations of the whole program: kind, name, where the name is.
+fn declarations(ws: &Workspace) -> Vec<(&'static str, String, Location)> {
+    let sources = ws.sources();
+    let mut out = Vec::new();
+    for (_, file) in sources.iter() {
+        let Some(ast) = parsed(&file.text) else {
+            continue;
+        };
+        let Some(file_uri) = uri(&file.display) else {
+            continue;
+        };
+        for d in &ast.items {
+            let Some(s) = spec(Some(Block::Top), d.name.value) else {
+                continue;
+            };
+            if s.group != Group::Declaration && s.name != "list" {
+                continue;
+            }
+            if let Some(first) = d.args.first()
+                && let Some(name) = first.text()
+            {
+                let r = range(&file.text, first.span.start, first.span.end);
+                out.push((s.name, name.to_owned(), Location::new(file_uri.clone(), r)));
+            }
+        }
+    }
+    out
+}
+
+#[must_use]
+pub fn completion(ws: &Workspace, path: &Utf8Path, pos: Position) -> Vec<CompletionItem> {
+    let Some(text) = ws.text(path) else {
+        return Vec::new();
+    };
+    let off = offset(&text, pos);
+    let line_start = text[..off].rfind('\n').map_or(0, |n| n + 1);
+    let before = &text[line_start..off];
+    let first_word = before
+        .trim_start()
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    if first_word {
+        // Where the directive being typed goes: the block around it.
+        let block = parsed(&text).map_or(Some(Block::Top), |ast| at(&ast, off).block);
+        return block
+            .map(Block::specs)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| CompletionItem {
+                label: s.name.to_owned(),
+                kind: Some(CompletionItemKind::KEYWORD),
+                detail: Some(s.usage.to_owned()),
+                documentation: Some(Documentation::MarkupContent(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: describe(s),
+                })),
+                ..Default::default()
+            })
+            .collect();
+    }
+    declarations(ws)
+        .into_iter()
+        .map(|(kind, name, _)| CompletionItem {
+            label: name,
+            kind: Some(CompletionItemKind::REFERENCE),
+            detail: Some(kind.to_owned()),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// The name an argument refers to at `off`: the list in `{@name}` or
+/// `@name`, else the whole word.
+fn name_at(arg: &Arg<'_>, off: usize) -> Option<String> {
+    let text = arg.text()?;
+    let rel = off.saturating_sub(arg.span.start).min(text.len());
+    if let Some(open) = text[..rel].rfind("{@")
+        && let Some(close) = text[open..].find('}')
+    {
+        return Some(text[open + 2..open + close].to_owned());
+    }
+    Some(text.strip_prefix('@').unwrap_or(text).to_owned())
+}
+
+#[must_use]
+pub fn definition(ws: &Workspace, path: &Utf8Path, pos: Position) -> Option<Location> {
+    let text = ws.text(path)?;
+    let off = offset(&text, pos);
+    let ast = parsed(&text)?;
+    let name = name_at(at(&ast, off).arg?, off)?;
+    declarations(ws)
+        .into_iter()
+        .find(|(_, n, _)| *n == name)
+        .map(|(_, _, l)| l)
+}
+
+#[must_use]
+pub fn symbols(ws: &Workspace, path: &Utf8Path) -> Vec<DocumentSymbol> {
+    fn of(text: &str, d: &Directive<'_>, block: Option<Block>) -> DocumentSymbol {
+        let s = spec(block, d.name.value);
+        let name = match d.args.first().and_then(Arg::text) {
+            Some(first) => format!("{} {first}", d.name.value),
+            None => d.name.value.to_owned(),
+        };
+        let children: Vec<DocumentSymbol> = d
+            .block
+            .iter()
+            .flat_map(|b| &b.items)
+            .map(|c| of(text, c, s.and_then(|s| s.opens)))
+            .collect();
+        #[allow(deprecated)] // `deprecated` is a required field of the type
+        DocumentSymbol {
+            name,
+            detail: s.map(|s| s.doc.to_owned()),
+            kind: match s.map(|s| s.group) {
+                Some(Group::Declaration) => SymbolKind::NAMESPACE,
+                Some(Group::Route) => SymbolKind::FUNCTION,
+                _ => SymbolKind::PROPERTY,
+            },
+            tags: None,
+            deprecated: None,
+            range: range(text, d.span.start, d.span.end),
+            selection_range: range(text, d.name.span.start, d.name.span.end),
+            children: (!children.is_empty()).then_some(children),
+        }
+    }
+    let Some(text) = ws.text(path) else {
+        return Vec::new();
+    };
+    let Some(ast) = parsed(&text) else {
+        return Vec::new();
+    };
+    ast.items
+        .iter()
+        .map(|d| of(&text, d, Some(Block::Top)))
+        .collect()
+}
+
+/// The whole file replaced by its `infrac fmt` layout (nothing when it is
+/// already laid out or does not parse).
+#[must_use]
+pub fn formatting(ws: &Workspace, path: &Utf8Path) -> Vec<TextEdit> {
+    let Some(text) = ws.text(path) else {
+        return Vec::new();
+    };
+    match syntax::fmt::format(FileId(0), &text) {
+        Ok(formatted) if formatted != text => vec![TextEdit {
+            range: lsp_types::Range::new(Position::new(0, 0), position(&text, text.len())),
+            new_text: formatted,
+        }],
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,214 @@
+//! `infrac lsp`: the language server (LSP over stdio, `lsp-server` for the
+//! transport and `lsp-types` for the messages). The workspace folder is the
+//! program and open buffers override the files on disk; every change is
+//! checked as `infrac check` checks, and each file gets its diagnostics
+//! (codes, ranges, the other labels as related locations, the code's
+//! explanation on hover). Also: hover docs from the vocabulary table,
+//! completion of directives and declared names, go to definition, document
+//! symbols, formatting by `infrac fmt`.
+
+mod features;
+mod position;
+pub mod workspace;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
+    PublishDiagnostics,
+};
+use lsp_types::request::{
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+};
+use lsp_types::{
+    CompletionOptions, InitializeParams, OneOf, PublishDiagnosticsParams, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind,
+};
+
+use workspace::{Workspace, path, uri};
+
+/// Serves one editor on stdin/stdout until it says `exit`.
+pub fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (connection, io) = Connection::stdio();
+    let capabilities = ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
+        completion_provider: Some(CompletionOptions::default()),
+        definition_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        ..Default::default()
+    };
+    let init = connection.initialize(serde_json::to_value(capabilities)?)?;
+    let init: InitializeParams = serde_json::from_value(init)?;
+    #[allow(deprecated)] // root_uri: the one folder of editors without workspace folders
+    let root = init
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .map(|f| f.uri.clone())
+        .or(init.root_uri)
+        .and_then(|u| path(&u));
+    let mut ws = Workspace {
+        root,
+        ..Workspace::default()
+    };
+    for message in &connection.receiver {
+        match message {
+            Message::Request(req) => {
+                if connection.handle_shutdown(&req)? {
+                    break;
+                }
+                let response = answer(&ws, req);
+                connection.sender.send(Message::Response(response))?;
+            }
+            Message::Notification(note) => {
+                if changed(&mut ws, note) {
+                    publish(&connection, &mut ws)?;
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+    io.join()?;
+    Ok(())
+}
+
+/// Applies a document notification; whether the program changed.
+fn changed(ws: &mut Workspace, note: Notification) -> bool {
+    match note.method.as_str() {
+        DidOpenTextDocument::METHOD => {
+            let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(note.params)
+            else {
+                return false;
+            };
+            let Some(file) = path(&p.text_document.uri) else {
+                return false;
+            };
+            ws.open.insert(file, p.text_document.text);
+            true
+        }
+        DidChangeTextDocument::METHOD => {
+            let Ok(p) =
+                serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(note.params)
+            else {
+                return false;
+            };
+            let Some(file) = path(&p.text_document.uri) else {
+                return false;
+            };
+            // Full sync: the last change is the whole text.
+            let Some(change) = p.content_changes.into_iter().last() else {
+                return false;
+            };
+            ws.open.insert(file, change.text);
+            true
+        }
+        DidCloseTextDocument::METHOD => {
+            let Ok(p) =
+                serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(note.params)
+            else {
+                return false;
+            };
+            path(&p.text_document.uri).is_some_and(|file| ws.open.remove(&file).is_some())
+        }
+        _ => false,
+    }
+}
+
+/// Checks the program and sends each file its diagnostics.
+fn publish(
+    connection: &Connection,
+    ws: &mut Workspace,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let sources = ws.sources();
+    let mut sent = std::collections::BTreeMap::new();
+    for (file, diagnostics) in workspace::diagnostics(&sources) {
+        let Some(file_uri) = uri(&file) else { continue };
+        let params = PublishDiagnosticsParams::new(file_uri, diagnostics.clone(), None);
+        connection
+            .sender
+            .send(Message::Notification(Notification::new(
+                PublishDiagnostics::METHOD.to_owned(),
+                params,
+            )))?;
+        sent.insert(file, diagnostics);
+    }
+    // A file that left the program (closed, never saved): cleared.
+    for gone in ws.diagnostics.keys().filter(|f| !sent.contains_key(*f)) {
+        if let Some(file_uri) = uri(gone) {
+            connection
+                .sender
+                .send(Message::Notification(Notification::new(
+                    PublishDiagnostics::METHOD.to_owned(),
+                    PublishDiagnosticsParams::new(file_uri, Vec::new(), None),
+                )))?;
+        }
+    }
+    ws.diagnostics = sent;
+    Ok(())
+}
+
+fn answer(ws: &Workspace, req: Request) -> Response {
+    fn reply<T: serde::Serialize>(id: lsp_server::RequestId, value: T) -> Response {
+        Response::new_ok(id, value)
+    }
+    let id = req.id.clone();
+    let bad = |id| Response::new_err(id, ErrorCode::InvalidParams as i32, "bad parameters".into());
+    match req.method.as_str() {
+        HoverRequest::METHOD => {
+            let Ok(p) = serde_json::from_value::<lsp_types::HoverParams>(req.params) else {
+                return bad(id);
+            };
+            let doc = p.text_document_position_params;
+            let hover =
+                path(&doc.text_document.uri).and_then(|f| features::hover(ws, &f, doc.position));
+            reply(id, hover)
+        }
+        Completion::METHOD => {
+            let Ok(p) = serde_json::from_value::<lsp_types::CompletionParams>(req.params) else {
+                return bad(id);
+            };
+            let doc = p.text_document_position;
+            let items = path(&doc.text_document.uri)
+                .map(|f| features::completion(ws, &f, doc.position))
+                .unwrap_or_default();
+            reply(id, lsp_types::CompletionResponse::Array(items))
+        }
+        GotoDefinition::METHOD => {
+            let Ok(p) = serde_json::from_value::<lsp_types::GotoDefinitionParams>(req.params)
+            else {
+                return bad(id);
+            };
+            let doc = p.text_document_position_params;
+            let found = path(&doc.text_document.uri)
+                .and_then(|f| features::definition(ws, &f, doc.position))
+                .map(lsp_types::GotoDefinitionResponse::Scalar);
+            reply(id, found)
+        }
+        DocumentSymbolRequest::METHOD => {
+            let Ok(p) = serde_json::from_value::<lsp_types::DocumentSymbolParams>(req.params)
+            else {
+                return bad(id);
+            };
+            let symbols = path(&p.text_document.uri)
+                .map(|f| features::symbols(ws, &f))
+                .unwrap_or_default();
+            reply(id, lsp_types::DocumentSymbolResponse::Nested(symbols))
+        }
+        Formatting::METHOD => {
+            let Ok(p) = serde_json::from_value::<lsp_types::DocumentFormattingParams>(req.params)
+            else {
+                return bad(id);
+            };
+            let edits = path(&p.text_document.uri)
+                .map(|f| features::formatting(ws, &f))
+                .unwrap_or_default();
+            reply(id, edits)
+        }
+        _ => Response::new_err(
+            id,
+            ErrorCode::MethodNotFound as i32,
+            format!("infrac lsp does not answer {}", req.method),
+        ),
+    }
+}
