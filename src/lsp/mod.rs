@@ -148,65 +148,47 @@ fn publish(
     Ok(())
 }
 
-fn answer(ws: &Workspace, req: Request) -> Response {
-    fn reply<T: serde::Serialize>(id: lsp_server::RequestId, value: T) -> Response {
-        Response::new_ok(id, value)
+/// A request's parameters read as `R`'s, answered by `f`.
+fn handle<R: lsp_types::request::Request>(
+    req: Request,
+    f: impl FnOnce(R::Params) -> R::Result,
+) -> Response {
+    match serde_json::from_value::<R::Params>(req.params) {
+        Ok(params) => Response::new_ok(req.id, f(params)),
+        Err(err) => Response::new_err(req.id, ErrorCode::InvalidParams as i32, err.to_string()),
     }
-    let id = req.id.clone();
-    let bad = |id| Response::new_err(id, ErrorCode::InvalidParams as i32, "bad parameters".into());
+}
+
+fn answer(ws: &Workspace, req: Request) -> Response {
     match req.method.as_str() {
-        HoverRequest::METHOD => {
-            let Ok(p) = serde_json::from_value::<lsp_types::HoverParams>(req.params) else {
-                return bad(id);
-            };
+        HoverRequest::METHOD => handle::<HoverRequest>(req, |p| {
             let doc = p.text_document_position_params;
-            let hover =
-                path(&doc.text_document.uri).and_then(|f| features::hover(ws, &f, doc.position));
-            reply(id, hover)
-        }
-        Completion::METHOD => {
-            let Ok(p) = serde_json::from_value::<lsp_types::CompletionParams>(req.params) else {
-                return bad(id);
-            };
+            path(&doc.text_document.uri).and_then(|f| features::hover(ws, &f, doc.position))
+        }),
+        Completion::METHOD => handle::<Completion>(req, |p| {
             let doc = p.text_document_position;
             let items = path(&doc.text_document.uri)
                 .map(|f| features::completion(ws, &f, doc.position))
                 .unwrap_or_default();
-            reply(id, lsp_types::CompletionResponse::Array(items))
-        }
-        GotoDefinition::METHOD => {
-            let Ok(p) = serde_json::from_value::<lsp_types::GotoDefinitionParams>(req.params)
-            else {
-                return bad(id);
-            };
+            Some(lsp_types::CompletionResponse::Array(items))
+        }),
+        GotoDefinition::METHOD => handle::<GotoDefinition>(req, |p| {
             let doc = p.text_document_position_params;
-            let found = path(&doc.text_document.uri)
+            path(&doc.text_document.uri)
                 .and_then(|f| features::definition(ws, &f, doc.position))
-                .map(lsp_types::GotoDefinitionResponse::Scalar);
-            reply(id, found)
-        }
-        DocumentSymbolRequest::METHOD => {
-            let Ok(p) = serde_json::from_value::<lsp_types::DocumentSymbolParams>(req.params)
-            else {
-                return bad(id);
-            };
+                .map(lsp_types::GotoDefinitionResponse::Scalar)
+        }),
+        DocumentSymbolRequest::METHOD => handle::<DocumentSymbolRequest>(req, |p| {
             let symbols = path(&p.text_document.uri)
                 .map(|f| features::symbols(ws, &f))
                 .unwrap_or_default();
-            reply(id, lsp_types::DocumentSymbolResponse::Nested(symbols))
-        }
-        Formatting::METHOD => {
-            let Ok(p) = serde_json::from_value::<lsp_types::DocumentFormattingParams>(req.params)
-            else {
-                return bad(id);
-            };
-            let edits = path(&p.text_document.uri)
-                .map(|f| features::formatting(ws, &f))
-                .unwrap_or_default();
-            reply(id, edits)
-        }
+            Some(lsp_types::DocumentSymbolResponse::Nested(symbols))
+        }),
+        Formatting::METHOD => handle::<Formatting>(req, |p| {
+            path(&p.text_document.uri).map(|f| features::formatting(ws, &f))
+        }),
         _ => Response::new_err(
-            id,
+            req.id,
             ErrorCode::MethodNotFound as i32,
             format!("infrac lsp does not answer {}", req.method),
         ),
