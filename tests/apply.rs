@@ -193,7 +193,10 @@ fn apply_serves_new_content_then_changes_only_what_changed() {
         out.contains("n: 0 to add, 2 to change, 0 to remove; reloads nginx"),
         "{out}"
     );
-    assert!(out.contains("  ~ /etc/nginx/conf.d/b.conf\n"), "{out}");
+    assert!(
+        out.contains("  ~ /etc/nginx/conf.d/b.conf [harmless, reloads nginx]\n"),
+        "{out}"
+    );
     assert!(out.contains("+    location = /old {"), "{out}");
     assert_ne!(settle(&lab, "n"), workers, "NGINX reloaded");
     assert_eq!(

@@ -78,7 +78,7 @@ fn plan_shows_what_apply_would_change_on_a_real_host() {
     assert_eq!(second.status.code(), Some(2));
     assert_eq!(
         stdout(&second),
-        "web: 0 to add, 0 to change, 1 to remove; reloads nginx\n  - /etc/nginx/conf.d/old.conf\n"
+        "web: 0 to add, 0 to change, 1 to remove; reloads nginx; destructive\n  - /etc/nginx/conf.d/old.conf [destructive, reloads nginx]\n"
     );
 
     // Up to date.
@@ -224,7 +224,10 @@ fn secrets_come_from_the_environment_and_never_show_in_a_plan() {
     let o = plan(Some("s3cret-new"));
     assert_eq!(o.status.code(), Some(2));
     let text = stdout(&o);
-    assert!(text.contains("  + /etc/infrac/infra/.env\n"), "{text}");
+    assert!(
+        text.contains("  + /etc/infrac/infra/.env [disruptive, reloads containers]\n"),
+        "{text}"
+    );
 
     // A live env file with another value: changed, its content not shown
     // (neither value), and not even sent back by the host.
@@ -234,7 +237,7 @@ fn secrets_come_from_the_environment_and_never_show_in_a_plan() {
     let o = plan(Some("s3cret-new"));
     let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
     assert!(
-        all.contains("  ~ /etc/infrac/infra/.env (holds secrets: contents not shown)\n"),
+        all.contains("  ~ /etc/infrac/infra/.env (holds secrets: contents not shown) [disruptive, reloads containers]\n"),
         "{all}"
     );
     assert!(!all.contains("s3cret"), "{all}");
@@ -242,7 +245,7 @@ fn secrets_come_from_the_environment_and_never_show_in_a_plan() {
     std::fs::write(&env, "API_TOKEN=s3cret-new\n").unwrap();
     let o = plan(Some("s3cret-new"));
     assert!(
-        stdout(&o).contains("  ~ (mode) /etc/infrac/infra/.env\n"),
+        stdout(&o).contains("  ~ (mode) /etc/infrac/infra/.env [harmless]\n"),
         "{}",
         stdout(&o)
     );

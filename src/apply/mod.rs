@@ -11,8 +11,10 @@
 //! `known_hosts` work as users expect; host-key checking is never turned
 //! off (`BatchMode=yes` only stops password prompts).
 
+mod risk;
 mod roll;
 
+pub use risk::Risk;
 pub use roll::{Event, HostOutcome, RollOptions, apply_all, plan_all};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -633,6 +635,9 @@ pub fn describe(plan: &HostPlan) -> String {
         let names: Vec<String> = reloads.iter().map(ToString::to_string).collect();
         out.push_str(&format!("; reloads {}", names.join(", ")));
     }
+    if let Some(risk) = plan.risk() {
+        out.push_str(&format!("; {risk}"));
+    }
     out.push('\n');
     if plan.interrupted {
         out.push_str("  ! an earlier apply was cut off: it will be rolled back and redone\n");
@@ -649,7 +654,17 @@ pub fn describe(plan: &HostPlan) -> String {
         } else {
             ""
         };
-        out.push_str(&format!("  {sign} /{}{note}\n", c.path));
+        let reload = c
+            .reload
+            .as_ref()
+            .filter(|_| c.kind != ChangeKind::Mode)
+            .map(|r| format!(", reloads {r}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {sign} /{}{note} [{}{reload}]\n",
+            c.path,
+            c.risk()
+        ));
         if let Some(d) = &c.diff {
             for line in d.lines() {
                 out.push_str(&format!("      {line}\n"));
@@ -1183,9 +1198,9 @@ mod tests {
         };
         assert_eq!(
             describe(&plan),
-            "web: 0 to add, 1 to change, 0 to remove; reloads containers\n  \
+            "web: 0 to add, 1 to change, 0 to remove; reloads containers; disruptive\n  \
              ! an earlier apply was cut off: it will be rolled back and redone\n  \
-             ~ /etc/infrac/infra/.env (holds secrets: contents not shown)\n"
+             ~ /etc/infrac/infra/.env (holds secrets: contents not shown) [disruptive, reloads containers]\n"
         );
     }
 
