@@ -11,6 +11,7 @@ use crate::diag::{self, Code, ColorChoice, Diagnostic, Severity};
 use crate::program;
 use crate::source::SourceMap;
 
+mod diff;
 mod fmt;
 mod hosts;
 
@@ -131,6 +132,16 @@ pub enum Command {
         #[arg(long, default_value_t = 10, value_name = "SECONDS")]
         proof_timeout: u32,
     },
+    /// Compare the build of the program at a git revision with the working
+    /// tree's, per host: files added, changed and removed (unified diffs),
+    /// what each reloads, and its risk class. Asks no host.
+    Diff {
+        /// The revision (default: where HEAD left its upstream branch,
+        /// `git merge-base HEAD @{upstream}`).
+        rev: Option<String>,
+        #[command(flatten)]
+        input: Input,
+    },
     /// Rewrite source files in infrac's one layout: four spaces a level,
     /// one directive a line, comments and blank-line groups kept.
     ///
@@ -230,6 +241,7 @@ pub fn run(args: Args) -> u8 {
                 proof_timeout,
             },
         ),
+        Command::Diff { rev, input } => diff::run(rev.as_deref(), &input),
         Command::Fmt {
             paths,
             check,

@@ -128,6 +128,7 @@ fn every_subcommand_has_help() {
         "plan",
         "apply",
         "fmt",
+        "diff",
         "lsp",
         "completions",
         "man",

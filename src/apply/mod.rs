@@ -11,9 +11,11 @@
 //! `known_hosts` work as users expect; host-key checking is never turned
 //! off (`BatchMode=yes` only stops password prompts).
 
+mod compare;
 mod risk;
 mod roll;
 
+pub use compare::compare;
 pub use risk::Risk;
 pub use roll::{Event, HostOutcome, RollOptions, apply_all, plan_all};
 
@@ -572,7 +574,7 @@ fn plan_mode(
                     Some(live) => diff(
                         &unb64(live).ok_or_else(|| protocol(line))?,
                         &f.content,
-                        path,
+                        (&format!("{path} (live)"), &format!("{path} (new)")),
                     ),
                     None => None,
                 };
@@ -602,7 +604,8 @@ fn same_meta(f: &TargetFile, mode: Option<&str>, owner: Option<&str>) -> bool {
         && (owner == Some("-") || owner == Some(f.owner.as_str()))
 }
 
-fn diff(live: &[u8], new: &[u8], path: &str) -> Option<String> {
+/// A unified diff of two texts, headed by their names.
+fn diff(live: &[u8], new: &[u8], names: (&str, &str)) -> Option<String> {
     let (live, new) = (
         std::str::from_utf8(live).ok()?,
         std::str::from_utf8(new).ok()?,
@@ -611,7 +614,7 @@ fn diff(live: &[u8], new: &[u8], path: &str) -> Option<String> {
         similar::TextDiff::from_lines(live, new)
             .unified_diff()
             .context_radius(2)
-            .header(&format!("{path} (live)"), &format!("{path} (new)"))
+            .header(names.0, names.1)
             .to_string(),
     )
 }
@@ -1040,7 +1043,7 @@ mod tests {
     fn diff_of_a_one_line_change() {
         let old = "a\n''  close;\nreturn 200 \"1\";\n}\n";
         let new = "a\n''  close;\nreturn 200 \"2\";\n}\n";
-        let d = super::diff(old.as_bytes(), new.as_bytes(), "x").unwrap();
+        let d = super::diff(old.as_bytes(), new.as_bytes(), ("x (live)", "x (new)")).unwrap();
         assert!(
             d.contains("-return 200 \"1\";") && d.contains("+return 200 \"2\";"),
             "{d}"

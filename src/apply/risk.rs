@@ -85,7 +85,11 @@ mod tests {
             Risk::Harmless
         );
         assert_eq!(
-            change(ChangeKind::Change, Some(Reload::Systemd("a.service".into()))).risk(),
+            change(
+                ChangeKind::Change,
+                Some(Reload::Systemd("a.service".into()))
+            )
+            .risk(),
             Risk::Disruptive
         );
         assert_eq!(
