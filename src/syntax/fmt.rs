@@ -74,36 +74,21 @@ fn gap(text: &str, from: usize, to: usize) -> Gap<'_> {
         );
         Some((at, seg[at..].trim_end()))
     }
-    let s = &text[from..to];
+    // Lines as pest ends them: `\r\n`, `\n` or `\r`; the last is what
+    // follows the gap's last line end (all of it when there is none).
     let mut segments = Vec::new();
-    let mut start = 0;
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                segments.push((start, &s[start..i]));
-                start = i + 1;
-            }
-            b'\r' => {
-                segments.push((start, &s[start..i]));
-                if bytes.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
+    let mut rest = &text[from..to];
+    while let Some(end) = rest.find(['\n', '\r']) {
+        segments.push(&rest[..end]);
+        let skip = if rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            1
+        };
+        rest = &rest[end + skip..];
     }
-    segments.push((start, &s[start..]));
-    let trailing = comment(segments[0].1).map(|(at, c)| {
-        let line_start = text[..from + segments[0].0 + at]
-            .rfind(['\n', '\r'])
-            .map_or(0, |n| n + 1);
-        let column = text[line_start..from + segments[0].0 + at].chars().count();
-        (column, c)
-    });
+    segments.push(rest);
+    let trailing = comment(segments[0]).map(|(at, c)| (column(text, from + at), c));
     Gap {
         trailing,
         newline: segments.len() > 1,
@@ -112,13 +97,19 @@ fn gap(text: &str, from: usize, to: usize) -> Gap<'_> {
         lines: segments[1..]
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, seg))| match comment(seg) {
+            .filter_map(|(i, seg)| match comment(seg) {
                 Some((_, c)) => Some(Some(c)),
                 None if i + 2 == segments.len() => None,
                 None => Some(None),
             })
             .collect(),
     }
+}
+
+/// The column (in characters) of a byte offset.
+fn column(text: &str, at: usize) -> usize {
+    let start = text[..at].rfind(['\n', '\r']).map_or(0, |n| n + 1);
+    text[start..at].chars().count()
 }
 
 struct Fmt<'a> {
@@ -135,12 +126,6 @@ impl Fmt<'_> {
         self.anchor = at;
     }
 
-    /// The column of a source offset.
-    fn column(&self, at: usize) -> usize {
-        let start = self.text[..at].rfind(['\n', '\r']).map_or(0, |n| n + 1);
-        self.text[start..at].chars().count()
-    }
-
     fn append(&mut self, s: &str) {
         if let Some(last) = self.lines.last_mut() {
             last.push_str(s);
@@ -151,16 +136,16 @@ impl Fmt<'_> {
     /// or list has a line yet (blank lines go only between lines). Returns
     /// whether a blank line is due before what follows.
     fn put_gap(&mut self, g: &Gap<'_>, depth: usize, started: &mut bool, first_line: bool) -> bool {
-        if let Some((column, comment)) = g.trailing {
+        if let Some((at_column, comment)) = g.trailing {
             if first_line {
                 self.line(depth, comment, None);
                 *started = true;
             } else {
                 let last = self.lines.last().map_or("", String::as_str);
                 let (len, indent) = (last.chars().count(), last.len() - last.trim_start().len());
-                let wanted = self
-                    .anchor
-                    .map_or(0, |at| indent + column.saturating_sub(self.column(at)));
+                let wanted = self.anchor.map_or(0, |at| {
+                    indent + at_column.saturating_sub(column(self.text, at))
+                });
                 self.append(&" ".repeat(wanted.saturating_sub(len).max(1)));
                 self.append(comment);
             }
