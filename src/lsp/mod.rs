@@ -73,44 +73,35 @@ pub fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     Ok(())
 }
 
+/// A notification's parameters read as `N`'s (none when they are not).
+fn params<N: lsp_types::notification::Notification>(note: Notification) -> Option<N::Params> {
+    serde_json::from_value(note.params).ok()
+}
+
 /// Applies a document notification; whether the program changed.
 fn changed(ws: &mut Workspace, note: Notification) -> bool {
     match note.method.as_str() {
-        DidOpenTextDocument::METHOD => {
-            let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(note.params)
-            else {
-                return false;
-            };
-            let Some(file) = path(&p.text_document.uri) else {
-                return false;
-            };
-            ws.open.insert(file, p.text_document.text);
-            true
-        }
-        DidChangeTextDocument::METHOD => {
-            let Ok(p) =
-                serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(note.params)
-            else {
-                return false;
-            };
-            let Some(file) = path(&p.text_document.uri) else {
-                return false;
-            };
+        DidOpenTextDocument::METHOD => params::<DidOpenTextDocument>(note).is_some_and(|p| {
+            path(&p.text_document.uri)
+                .map(|file| ws.open.insert(file, p.text_document.text))
+                .is_some()
+        }),
+        DidChangeTextDocument::METHOD => params::<DidChangeTextDocument>(note).is_some_and(|p| {
             // Full sync: the last change is the whole text.
-            let Some(change) = p.content_changes.into_iter().last() else {
-                return false;
-            };
-            ws.open.insert(file, change.text);
-            true
-        }
-        DidCloseTextDocument::METHOD => {
-            let Ok(p) =
-                serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(note.params)
-            else {
-                return false;
-            };
+            match (
+                path(&p.text_document.uri),
+                p.content_changes.into_iter().last(),
+            ) {
+                (Some(file), Some(change)) => {
+                    ws.open.insert(file, change.text);
+                    true
+                }
+                _ => false,
+            }
+        }),
+        DidCloseTextDocument::METHOD => params::<DidCloseTextDocument>(note).is_some_and(|p| {
             path(&p.text_document.uri).is_some_and(|file| ws.open.remove(&file).is_some())
-        }
+        }),
         _ => false,
     }
 }
