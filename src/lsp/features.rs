@@ -194,9 +194,12 @@ pub fn completion(ws: &Workspace, path: &Utf8Path, pos: Position) -> Vec<Complet
 /// `@name`, else the whole word.
 fn name_at(arg: &Arg<'_>, off: usize) -> Option<String> {
     let text = arg.text()?;
+    // A string's text is its escapes resolved: an offset into the source
+    // may fall inside a character of it (`get` then finds nothing).
     let rel = off.saturating_sub(arg.span.start).min(text.len());
-    if let Some(open) = text[..rel].rfind("{@")
+    if let Some(open) = text.get(..rel).and_then(|t| t.rfind("{@"))
         && let Some(close) = text[open..].find('}')
+        && open + close >= rel
     {
         return Some(text[open + 2..open + close].to_owned());
     }
@@ -270,5 +273,27 @@ pub fn formatting(ws: &Workspace, path: &Utf8Path) -> Vec<TextEdit> {
             new_text: formatted,
         }],
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word_at(text: &str, cursor: usize) -> Option<String> {
+        let ast = parsed(text).unwrap();
+        let arg = at(&ast, cursor).arg?;
+        name_at(arg, cursor)
+    }
+
+    #[test]
+    fn the_name_under_the_cursor_is_the_list_or_the_word() {
+        let text = "site s {\n    redirect /{@old}/x web1 @vers\n}\n";
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert_eq!(word_at(text, at("old")).as_deref(), Some("old"));
+        // Past `{@old}`: not the list.
+        assert_eq!(word_at(text, at("/x")).as_deref(), Some("/{@old}/x"));
+        assert_eq!(word_at(text, at("web1") + 2).as_deref(), Some("web1"));
+        assert_eq!(word_at(text, at("vers")).as_deref(), Some("vers"));
     }
 }
