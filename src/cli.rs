@@ -25,6 +25,9 @@ pub mod exit {
     pub const FAILURE: u8 = 2;
 }
 
+/// The program's folder when none is named.
+const PROGRAM: &str = "sites";
+
 #[derive(Parser, Debug)]
 #[command(name = "infrac", version, about = "Compile web hosting declarations into server configs", long_about = None)]
 pub struct Args {
@@ -50,7 +53,7 @@ pub enum Color {
 #[derive(clap::Args, Debug)]
 pub struct Input {
     /// Folder of `*.infra` files (one program), or a single file.
-    #[arg(default_value = "sites")]
+    #[arg(default_value = PROGRAM)]
     pub dir: Utf8PathBuf,
     /// `json`: one object per line per diagnostic, on standard output;
     /// `github`: one GitHub Actions workflow command per diagnostic (an
@@ -149,7 +152,7 @@ pub enum Command {
     /// does not parse (or, with `--check`, would change).
     Fmt {
         /// Files or folders of `*.infra` files.
-        #[arg(default_value = "sites")]
+        #[arg(default_value = PROGRAM)]
         paths: Vec<Utf8PathBuf>,
         /// Change nothing: list the files that would change, exit 1 if any.
         #[arg(long)]
@@ -265,16 +268,18 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
-fn color_choice(color: Color) -> ColorChoice {
-    let on = match color {
+/// Whether to colour output going to a stream that `terminal` says is one.
+fn colour_on(color: Color, terminal: bool) -> bool {
+    match color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::io::stderr().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    if on {
+        Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Diagnostics' colour (they go to standard error).
+fn color_choice(color: Color) -> ColorChoice {
+    if colour_on(color, std::io::stderr().is_terminal()) {
         ColorChoice::Always
     } else {
         ColorChoice::Never
@@ -362,6 +367,15 @@ fn check(input: &Input) -> u8 {
     exit::OK
 }
 
+/// Every host's tree; a render error (a bug in infrac, not the input) is
+/// printed and ends the command.
+fn rendered(model: &crate::model::Model) -> Result<Vec<crate::render::HostTree>, u8> {
+    crate::render::render(model).map_err(|err| {
+        eprintln!("error: {err}");
+        exit::FAILURE
+    })
+}
+
 fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
     // Before any work: `-o` never replaces what infrac did not write.
     if let Err(err) =
@@ -374,12 +388,9 @@ fn build(input: &Input, out: &camino::Utf8Path) -> u8 {
         Ok((_, model)) => model,
         Err(code) => return code,
     };
-    let trees = match crate::render::render(&model) {
+    let trees = match rendered(&model) {
         Ok(trees) => trees,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return exit::FAILURE;
-        }
+        Err(code) => return code,
     };
     let written = match crate::output::write(&trees, out) {
         Ok(written) => written,

@@ -112,6 +112,18 @@ fn diff_shows_each_hosts_changes_with_reloads_and_risk() {
         (&"add".into(), &"disruptive".into()),
         "{sysctl}"
     );
+    // A warning in the program (a service that runs nowhere) is `check`'s
+    // to report: the JSON on standard output stays one document.
+    std::fs::write(
+        dir.join("sites/idle.infra"),
+        "service idle {\n    image example/idle:1\n    port 80\n}\n",
+    )
+    .unwrap();
+    let out = diff(&dir, &["HEAD~1", "sites", "--message-format", "json"]);
+    let with_warning: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(with_warning, hosts);
+    std::fs::remove_file(dir.join("sites/idle.infra")).unwrap();
     // Against itself: nothing.
     let same = diff(&dir, &["HEAD", "sites"]);
     assert_eq!(

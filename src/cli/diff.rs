@@ -9,10 +9,11 @@ use std::process::Command;
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 
-use super::{Color, Input, MessageFormat, emit, exit, out};
+use super::{Input, MessageFormat, PROGRAM, colour_on, emit, exit, out, rendered};
 use crate::apply::{self, ChangeKind, HostPlan};
+use crate::diag::Diagnostic;
 use crate::program;
-use crate::render::{self, HostTree};
+use crate::render::HostTree;
 use crate::source::SourceMap;
 
 /// `git ARGS` in `dir`: its standard output, or what it said.
@@ -36,8 +37,22 @@ fn program_at(rev: &str, dir: &Utf8Path) -> Result<SourceMap, String> {
     let top = Utf8PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
     let prefix = git(dir, &["rev-parse", "--show-prefix"])?.trim().to_owned();
     let listed = git(&top, &["ls-tree", "-r", "--name-only", rev, "--", &prefix])?;
+    // The files `program::load_dir` reads (`*.infra`, not in a hidden
+    // folder), in its order (by path, not git's by bytes), so both builds
+    // are of the same kind of program.
+    let mut paths: Vec<Utf8PathBuf> = listed
+        .lines()
+        .map(Utf8PathBuf::from)
+        .filter(|p| {
+            p.extension() == Some("infra")
+                && !p
+                    .parent()
+                    .is_some_and(|d| d.components().any(|c| c.as_str().starts_with('.')))
+        })
+        .collect();
+    paths.sort();
     let mut sources = SourceMap::new();
-    for path in listed.lines().filter(|p| p.ends_with(".infra")) {
+    for path in &paths {
         let text = git(&top, &["show", &format!("{rev}:{path}")])?;
         let name = path.strip_prefix(prefix.as_str()).unwrap_or(path);
         sources.add_shown(name, format!("{rev}:{path}"), text);
@@ -45,23 +60,23 @@ fn program_at(rev: &str, dir: &Utf8Path) -> Result<SourceMap, String> {
     Ok(sources)
 }
 
-/// The hosts' trees of a program; `None` after printing why not.
-fn build(sources: &SourceMap, input: &Input, what: &str) -> Option<Vec<HostTree>> {
+/// The hosts' trees of a program; else the exit code, after printing why.
+/// Only a program that does not check has its diagnostics printed: its
+/// warnings are `check`'s to report, and would mix with `diff`'s JSON.
+fn build(sources: &SourceMap, input: &Input, what: &str) -> Result<Vec<HostTree>, u8> {
     if sources.is_empty() {
-        return Some(Vec::new());
+        return Ok(Vec::new());
     }
     let checked = program::analyze(sources);
-    if emit(&checked.diagnostics, sources, input) {
+    let model = checked
+        .model
+        .filter(|_| !checked.diagnostics.iter().any(Diagnostic::is_error));
+    let Some(model) = model else {
+        emit(&checked.diagnostics, sources, input);
         eprintln!("error: {what} does not check: nothing to compare");
-        return None;
-    }
-    match render::render(&checked.model?) {
-        Ok(trees) => Some(trees),
-        Err(err) => {
-            eprintln!("error: {err}");
-            None
-        }
-    }
+        return Err(exit::INPUT);
+    };
+    rendered(&model)
 }
 
 #[derive(Serialize)]
@@ -143,7 +158,7 @@ pub fn run(rev: Option<&str>, input: &Input) -> u8 {
     let given;
     let (rev, input) = match rev {
         Some(r)
-            if input.dir.as_str() == "sites"
+            if input.dir.as_str() == PROGRAM
                 && Utf8Path::new(r).exists()
                 && git(
                     Utf8Path::new("."),
@@ -196,11 +211,13 @@ pub fn run(rev: Option<&str>, input: &Input) -> u8 {
             return exit::FAILURE;
         }
     };
-    let Some(old) = build(&old_sources, input, &format!("the program at `{rev}`")) else {
-        return exit::INPUT;
+    let old = match build(&old_sources, input, &format!("the program at `{rev}`")) {
+        Ok(trees) => trees,
+        Err(code) => return code,
     };
-    let Some(new) = build(&new_sources, input, "the working tree's program") else {
-        return exit::INPUT;
+    let new = match build(&new_sources, input, "the working tree's program") {
+        Ok(trees) => trees,
+        Err(code) => return code,
     };
     let plans = apply::compare(&old, &new, (&rev, "working tree"));
     let changed: Vec<&HostPlan> = plans.iter().filter(|p| !p.is_empty()).collect();
@@ -215,14 +232,7 @@ pub fn run(rev: Option<&str>, input: &Input) -> u8 {
         return exit::OK;
     }
     let text: String = changed.iter().map(|p| apply::describe(p)).collect();
-    let colour = match input.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let colour = colour_on(input.color, std::io::stdout().is_terminal());
     out(&if colour { coloured(&text) } else { text });
     exit::OK
 }
