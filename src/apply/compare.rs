@@ -8,16 +8,14 @@ use camino::Utf8Path;
 
 use crate::render::{Artifact, HostTree};
 
+fn by_host(trees: &[HostTree]) -> BTreeMap<&str, &HostTree> {
+    trees.iter().map(|t| (t.host.as_str(), t)).collect()
+}
+
 /// A host's files by path (none when the build has no such host).
-fn files<'t>(trees: &'t [HostTree], at: Option<&usize>) -> BTreeMap<&'t Utf8Path, &'t Artifact> {
-    at.map(|i| {
-        trees[*i]
-            .files
-            .iter()
-            .map(|f| (f.path.as_path(), f))
-            .collect()
-    })
-    .unwrap_or_default()
+fn files<'t>(tree: Option<&&'t HostTree>) -> BTreeMap<&'t Utf8Path, &'t Artifact> {
+    tree.map(|t| t.files.iter().map(|f| (f.path.as_path(), f)).collect())
+        .unwrap_or_default()
 }
 
 /// Per host of either build (hosts in order of name), the changes from
@@ -25,20 +23,13 @@ fn files<'t>(trees: &'t [HostTree], at: Option<&usize>) -> BTreeMap<&'t Utf8Path
 /// has all its files removed; only in `new`, all added.
 #[must_use]
 pub fn compare(old: &[HostTree], new: &[HostTree], labels: (&str, &str)) -> Vec<HostPlan> {
-    let index = |trees: &[HostTree]| -> BTreeMap<String, usize> {
-        trees
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.host.clone(), i))
-            .collect()
-    };
-    let (old_hosts, new_hosts) = (index(old), index(new));
-    let hosts: BTreeSet<&String> = old_hosts.keys().chain(new_hosts.keys()).collect();
+    let (old_hosts, new_hosts) = (by_host(old), by_host(new));
+    let hosts: BTreeSet<&str> = old_hosts.keys().chain(new_hosts.keys()).copied().collect();
     hosts
         .into_iter()
         .map(|host| {
-            let before = files(old, old_hosts.get(host));
-            let after = files(new, new_hosts.get(host));
+            let before = files(old_hosts.get(host));
+            let after = files(new_hosts.get(host));
             let paths: BTreeSet<_> = before.keys().chain(after.keys()).collect();
             let changes = paths
                 .into_iter()
@@ -82,7 +73,7 @@ pub fn compare(old: &[HostTree], new: &[HostTree], labels: (&str, &str)) -> Vec<
                 })
                 .collect();
             HostPlan {
-                host: host.clone(),
+                host: host.to_owned(),
                 interrupted: false,
                 changes,
             }
