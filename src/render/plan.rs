@@ -942,11 +942,11 @@ impl SitePlan {
         // An exact path with a hidden part is never reached (the hidden
         // answer comes first), so it has no location: NGINX's `=` would
         // otherwise precede the hidden regex and answer it.
+        let hidden = site.hide.clone();
         locations.retain(|l| match &l.pattern {
-            Some(PathPattern::Exact(p)) => !p.split('/').any(|c| site.hide.iter().any(|h| h == c)),
+            Some(PathPattern::Exact(p)) => !p.split('/').any(|c| hidden.iter().any(|h| h == c)),
             _ => true,
         });
-        let hidden = site.hide.clone();
         let tls = site.tls != Tls::Off;
         let webroot = site
             .tls
