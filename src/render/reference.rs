@@ -300,9 +300,6 @@ fn respond(plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected
     }
     let mut path = normalise(request.path);
     let mut rewritten = false;
-    if path.split('/').any(|c| plan.hidden.iter().any(|h| h == c)) {
-        return not_found(plan, files);
-    }
     // The first rewrite that matches; the query is kept.
     for r in &plan.rewrites {
         if let Some(rest) = matched(&r.from, &path) {
@@ -310,6 +307,12 @@ fn respond(plan: &SitePlan, request: &Request<'_>, files: &dyn Tree) -> Expected
             rewritten = true;
             break;
         }
+    }
+    // Hidden: the path a file would be looked up by, so a rewrite to a
+    // hidden file finds nothing, and one from a hidden path to a public
+    // file serves that file (which hides nothing).
+    if path.split('/').any(|c| plan.hidden.iter().any(|h| h == c)) {
+        return not_found(plan, files);
     }
     let location = plan.locations.iter().find(|l| {
         l.pattern
