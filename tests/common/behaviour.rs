@@ -115,7 +115,17 @@ pub struct Req {
 pub const HEADER: &str = "X-Infrac-Test";
 
 const PREFIXES: &[&str] = &["/docs/", "/api/", "/old/", "/a/", "/blog/", "/sub1/"];
-const EXACTS: &[&str] = &["/x", "/old", "/a/b.html", "/about", "/ping", "/docs"];
+// Hidden ones too (`.git` of a subproject, a `hide`): never served.
+const EXACTS: &[&str] = &[
+    "/x",
+    "/old",
+    "/a/b.html",
+    "/about",
+    "/ping",
+    "/docs",
+    "/.git/HEAD",
+    "/sub1/.git/config",
+];
 const FILES: &[&str] = &[
     "index.html",
     // Over `min_length`: compressed when the site says so.
@@ -267,9 +277,16 @@ pub fn generate(seed: u64, requests: usize, backend: u16) -> Program {
         };
         for _ in 0..rng.usize(0..=4) {
             let prefix = rng.bool();
-            let Some(from) = free(&mut rng, prefix) else {
+            let Some(mut from) = free(&mut rng, prefix) else {
                 continue;
             };
+            // Sometimes a route over two patterns: one location group on
+            // each proxy (a regex of both on NGINX).
+            if rng.u8(..3) == 0
+                && let Some(second) = free(&mut rng, prefix)
+            {
+                from = format!("[{from} {second}]");
+            }
             let line = match rng.u8(..6) {
                 0 => {
                     let mut block = Vec::new();
