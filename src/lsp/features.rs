@@ -295,5 +295,12 @@ mod tests {
         assert_eq!(word_at(text, at("/x")).as_deref(), Some("/{@old}/x"));
         assert_eq!(word_at(text, at("web1") + 2).as_deref(), Some("web1"));
         assert_eq!(word_at(text, at("vers")).as_deref(), Some("vers"));
+        // On a quoted value starting with `é`: the offset is one byte into
+        // the text without its quote, inside `é`.
+        let text = "site s {\n    header X-Name \"éa\"\n}\n";
+        assert_eq!(
+            word_at(text, text.find('é').unwrap()).as_deref(),
+            Some("éa")
+        );
     }
 }
