@@ -117,7 +117,7 @@ pub enum Command {
     /// A host either runs the new configuration or still runs the old one.
     /// Pool members go one at a time; when one fails, those already
     /// switched are put back. Exit code: 0 applied (or nothing to do), 1
-    /// an error.
+    /// an error, 2 changes left for confirmation (`--confirm`).
     Apply {
         #[command(flatten)]
         input: Input,
@@ -129,8 +129,13 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
         /// Do not ask for confirmation on a terminal.
-        #[arg(long, short)]
+        #[arg(long, short, conflicts_with = "confirm")]
         yes: bool,
+        /// Apply without asking the hosts whose changes are all at most
+        /// this risky; ask about the others on a terminal, and leave them
+        /// otherwise (exit 2). A host is left whole, with its pool.
+        #[arg(long, value_name = "LEVEL")]
+        confirm: Option<crate::apply::Risk>,
         /// Seconds a reloaded proxy has to answer its new build id.
         #[arg(long, default_value_t = 10, value_name = "SECONDS")]
         proof_timeout: u32,
@@ -233,6 +238,7 @@ pub fn run(args: Args) -> u8 {
             source,
             dry_run,
             yes,
+            confirm,
             proof_timeout,
         } => hosts::apply(
             &input,
@@ -241,6 +247,7 @@ pub fn run(args: Args) -> u8 {
             &hosts::ApplyFlags {
                 dry_run,
                 yes,
+                confirm,
                 proof_timeout,
             },
         ),

@@ -1173,3 +1173,104 @@ fn a_secret_is_only_ever_in_its_file() {
         "{kills} kills: fewer checkpoints than expected"
     );
 }
+
+#[test]
+fn confirm_harmless_applies_the_harmless_hosts_and_leaves_the_rest_whole() {
+    let lab = Lab::new("apply-confirm");
+    let (c_decl, c_port, _caddy) = lab.caddy_host("c");
+    let (n_decl, n_port, _nginx) = lab.nginx_host("n", "");
+    lab.page("c", "a", "site a");
+    lab.page("n", "b", "site b");
+    let program = |extra: &str, n_extra: &str| {
+        let n_decl = n_decl.replacen("}\n", &format!("{n_extra}}}\n"), 1);
+        format!(
+            "defaults {{\n    site_root /srv\n}}\n{c_decl}{n_decl}{}{}",
+            site("a", "c", extra),
+            site("b", "n", extra)
+        )
+    };
+    let confirm = |level: &str| {
+        lab.command(
+            "apply",
+            &["--all", "--proof-timeout", "4", "--confirm", level],
+        )
+        .output()
+        .unwrap()
+    };
+    // A first apply adds files the proxies reload: harmless, so it goes
+    // without asking.
+    lab.write(&program("", ""));
+    let first = confirm("harmless");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert_eq!(get(c_port.http, "a.test", "/"), (200, "site a".into()));
+    assert_eq!(get(n_port.http, "b.test", "/"), (200, "site b".into()));
+
+    // Both sites gain a redirect (harmless); `n` also gains a kernel
+    // setting (disruptive). `c` applies; `n` is left whole.
+    lab.write(&program(
+        "    redirect /old /new\n",
+        "    sysctl keepalive\n",
+    ));
+    let n_files = lab.files("n");
+    let second = confirm("harmless");
+    assert_eq!(second.status.code(), Some(2), "{}", text(&second));
+    let err = stderr(&second);
+    assert!(err.contains("c: applied"), "{err}");
+    assert!(
+        err.contains("applied to 1 host; left for confirmation, with changes above harmless:\n  n: /etc/sysctl.d/"),
+        "{err}"
+    );
+    assert!(err.contains("[disruptive, reloads sysctl]"), "{err}");
+    assert!(
+        err.contains("apply them with `--confirm disruptive`"),
+        "{err}"
+    );
+    // Only the change above the level is named, not the harmless ones.
+    assert!(!err.contains("n: /etc/nginx"), "{err}");
+    assert_eq!(get(c_port.http, "a.test", "/old").0, 301);
+    assert_eq!(
+        get(n_port.http, "b.test", "/old").0,
+        404,
+        "n's harmless change waits too"
+    );
+    assert_eq!(lab.files("n"), n_files, "n's files are untouched");
+
+    // The host is consistent: a plan finds the same changes still to
+    // make and no apply cut off; `c` is up to date.
+    let plan = lab.plan(&["--all"]);
+    assert_eq!(plan.status.code(), Some(2), "{}", text(&plan));
+    let out = String::from_utf8_lossy(&plan.stdout);
+    assert!(out.contains("c: up to date\n"), "{out}");
+    assert!(out.contains("; disruptive\n"), "{out}");
+    assert!(!out.contains("cut off"), "{out}");
+
+    // Asked again at the same level: nothing goes, and it says so.
+    let third = confirm("harmless");
+    assert_eq!(third.status.code(), Some(2), "{}", text(&third));
+    assert!(
+        stderr(&third).contains("nothing applied; left for confirmation"),
+        "{}",
+        text(&third)
+    );
+    assert_eq!(lab.files("n"), n_files);
+
+    // On a terminal it asks about the held host; declined, it leaves it.
+    let (code, screen) = on_terminal(
+        &[
+            "apply",
+            lab.sites.as_str(),
+            "--all",
+            "--ssh-config",
+            lab.sshd.ssh_config.as_str(),
+            "--confirm",
+            "harmless",
+        ],
+        "n\n",
+    );
+    assert_eq!(code, Some(2), "{screen}");
+    assert!(
+        screen.contains("changes above harmless on:\r\n  n: /etc/sysctl.d/01-keepalive.conf [disruptive, reloads sysctl]\r\napply them too? [y/N]"),
+        "{screen}"
+    );
+    assert_eq!(lab.files("n"), n_files);
+}

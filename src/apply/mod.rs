@@ -16,7 +16,7 @@ mod risk;
 mod roll;
 
 pub use compare::compare;
-pub use risk::Risk;
+pub use risk::{Hold, Risk, hold};
 pub use roll::{Event, HostOutcome, RollOptions, apply_all, plan_all};
 
 use std::collections::{BTreeMap, HashMap, HashSet};

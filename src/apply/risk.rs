@@ -10,10 +10,10 @@
 
 use serde::Serialize;
 
-use super::{Change, ChangeKind, HostPlan};
+use super::{Change, ChangeKind, HostPlan, Target};
 use crate::manifest::Reload;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
     Harmless,
@@ -53,6 +53,55 @@ impl HostPlan {
     pub fn risk(&self) -> Option<Risk> {
         self.changes.iter().map(Change::risk).max()
     }
+}
+
+/// Why a host is left out of an apply at a confirmation level.
+#[derive(Clone, Debug)]
+pub enum Hold {
+    /// Its own changes above the level (its riskiest class, and them).
+    Own { risk: Risk, changes: Vec<Change> },
+    /// It shares a pool with `member`, which is held: a pool rolls whole
+    /// or not at all, so it never serves two configurations.
+    Pool { member: String },
+}
+
+/// Which targets an apply that proceeds without asking up to `level`
+/// must leave: a host is the unit of an apply (one journal, one proof),
+/// so a host with any change above `level` is left whole — its harmless
+/// half could route a new site to a container its held redeploy would
+/// start — and so are the hosts it shares a pool with. `None`: it goes.
+#[must_use]
+pub fn hold(targets: &[Target], plans: &[HostPlan], level: Risk) -> Vec<Option<Hold>> {
+    let mut held: Vec<Option<Hold>> = plans
+        .iter()
+        .map(|plan| {
+            let above: Vec<Change> = plan
+                .changes
+                .iter()
+                .filter(|c| c.risk() > level)
+                .cloned()
+                .collect();
+            let risk = above.iter().map(Change::risk).max()?;
+            Some(Hold::Own {
+                risk,
+                changes: above,
+            })
+        })
+        .collect();
+    for group in super::roll::groups(targets) {
+        let Some(&first) = group.iter().find(|&&i| held[i].is_some()) else {
+            continue;
+        };
+        let member = targets[first].host().to_owned();
+        for &i in &group {
+            if held[i].is_none() {
+                held[i] = Some(Hold::Pool {
+                    member: member.clone(),
+                });
+            }
+        }
+    }
+    held
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub fn plan_all(targets: &[Target], options: &RollOptions) -> Vec<Result<HostPla
 
 /// Groups of target indexes that must roll one after another: hosts
 /// joined by a shared pool, in the targets' order.
-fn groups(targets: &[Target]) -> Vec<Vec<usize>> {
+pub(super) fn groups(targets: &[Target]) -> Vec<Vec<usize>> {
     let mut group: Vec<usize> = (0..targets.len()).collect();
     fn find(group: &mut [usize], i: usize) -> usize {
         let mut r = i;
@@ -270,8 +270,8 @@ fn shared_pool(a: &Target, b: &Target) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Target;
-    use crate::manifest::Manifest;
+    use super::super::{Change, ChangeKind, Hold, HostPlan, Risk, Target, hold};
+    use crate::manifest::{Manifest, Reload};
 
     fn host(name: &str, pools: &[&str]) -> Target {
         Target {
@@ -309,6 +309,65 @@ mod tests {
         assert_eq!(
             super::groups(&targets),
             vec![vec![0, 2, 4], vec![1], vec![3]]
+        );
+    }
+
+    fn plan(host: &str, changes: &[(&str, Option<Reload>)]) -> HostPlan {
+        HostPlan {
+            host: host.into(),
+            interrupted: false,
+            changes: changes
+                .iter()
+                .map(|(path, reload)| Change {
+                    path: (*path).into(),
+                    kind: ChangeKind::Change,
+                    diff: None,
+                    secret: false,
+                    reload: reload.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_host_above_the_level_is_held_whole_and_so_is_its_pool() {
+        // a–c share `web`; c has a sysctl change; b and d are alone.
+        let targets = [
+            host("a", &["web"]),
+            host("b", &[]),
+            host("c", &["web"]),
+            host("d", &[]),
+        ];
+        let plans = [
+            plan("a", &[("etc/caddy/Caddyfile", Some(Reload::Caddy))]),
+            plan("b", &[("etc/caddy/Caddyfile", Some(Reload::Caddy))]),
+            plan(
+                "c",
+                &[
+                    ("etc/caddy/Caddyfile", Some(Reload::Caddy)),
+                    ("etc/sysctl.d/k.conf", Some(Reload::Sysctl)),
+                ],
+            ),
+            plan("d", &[("etc/sysctl.d/k.conf", Some(Reload::Sysctl))]),
+        ];
+        let held = hold(&targets, &plans, Risk::Harmless);
+        assert!(matches!(&held[0], Some(Hold::Pool { member }) if member == "c"));
+        assert!(held[1].is_none());
+        match &held[2] {
+            Some(Hold::Own { risk, changes }) => {
+                assert_eq!(*risk, Risk::Disruptive);
+                // Only the change above the level is named.
+                assert_eq!(changes.len(), 1);
+                assert_eq!(changes[0].path, "etc/sysctl.d/k.conf");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&held[3], Some(Hold::Own { .. })));
+        // At `disruptive`, everything goes.
+        assert!(
+            hold(&targets, &plans, Risk::Disruptive)
+                .iter()
+                .all(Option::is_none)
         );
     }
 }

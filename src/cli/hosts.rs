@@ -5,7 +5,9 @@ use std::io::{IsTerminal, Write};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use super::{Input, Targets, checked_model, plural};
-use crate::apply::{self, Event, HostOutcome, HostPlan, RollOptions, SshOptions, Target};
+use crate::apply::{
+    self, Event, Hold, HostOutcome, HostPlan, Risk, RollOptions, SshOptions, Target,
+};
 
 /// Exit codes of `plan` (and `apply --dry-run`), like `terraform plan
 /// -detailed-exitcode`; `apply` uses the first two.
@@ -166,6 +168,7 @@ pub fn plan(input: &Input, select: &Targets, source: &Source) -> u8 {
 pub struct ApplyFlags {
     pub dry_run: bool,
     pub yes: bool,
+    pub confirm: Option<Risk>,
     pub proof_timeout: u32,
 }
 
@@ -212,17 +215,24 @@ pub fn apply(input: &Input, select: &Targets, source: &Source, flags: &ApplyFlag
             None => skipped.push((t.host().to_owned(), "could not be planned".to_owned())),
         }
     }
-    let targets = go_targets;
+    let (targets, plans, left) = match flags.confirm {
+        Some(level) => hold(go_targets, plans, level),
+        None => (go_targets, plans, Vec::new()),
+    };
     let busy = plans.iter().filter(|p| !p.is_empty()).count();
     if busy == 0 {
-        if skipped.is_empty() {
-            eprintln!("nothing to apply");
-            return OK;
+        if !skipped.is_empty() {
+            eprintln!("nothing applied; not applied: {}", not_applied(&skipped));
+            return ERROR;
         }
-        eprintln!("nothing applied; not applied: {}", not_applied(&skipped));
-        return ERROR;
+        if let Some(level) = flags.confirm.filter(|_| !left.is_empty()) {
+            eprintln!("nothing applied; {}", left_for_confirmation(level, &left));
+            return CHANGES;
+        }
+        eprintln!("nothing to apply");
+        return OK;
     }
-    if !flags.yes && std::io::stdin().is_terminal() && !confirm(busy) {
+    if flags.confirm.is_none() && !flags.yes && std::io::stdin().is_terminal() && !confirm(busy) {
         eprintln!("nothing applied");
         return ERROR;
     }
@@ -250,16 +260,51 @@ pub fn apply(input: &Input, select: &Targets, source: &Source, flags: &ApplyFlag
     if !skipped.is_empty() {
         code = ERROR;
     }
-    eprintln!(
-        "applied to {}{}",
-        plural(applied, "host"),
-        if skipped.is_empty() {
-            String::new()
-        } else {
-            format!("; not applied: {}", not_applied(&skipped))
+    let mut summary = format!("applied to {}", plural(applied, "host"));
+    if !skipped.is_empty() {
+        summary.push_str(&format!("; not applied: {}", not_applied(&skipped)));
+    }
+    if let Some(level) = flags.confirm.filter(|_| !left.is_empty()) {
+        summary.push_str(&format!("; {}", left_for_confirmation(level, &left)));
+        if code == OK {
+            code = CHANGES;
         }
-    );
+    }
+    eprintln!("{summary}");
     code
+}
+
+/// Splits the targets at a confirmation level: those that go, their
+/// plans, and those left (with why). On a terminal the user is asked
+/// about the held hosts first.
+fn hold(
+    targets: Vec<Target>,
+    plans: Vec<HostPlan>,
+    level: Risk,
+) -> (Vec<Target>, Vec<HostPlan>, Vec<(String, Hold)>) {
+    let held = apply::hold(&targets, &plans, level);
+    let asked: Vec<(String, Hold)> = targets
+        .iter()
+        .zip(&held)
+        .filter_map(|(t, h)| Some((t.host().to_owned(), h.clone()?)))
+        .collect();
+    if asked.is_empty()
+        || (std::io::stdin().is_terminal()
+            && ask(&format!(
+                "changes above {level} on:{}\napply them too?",
+                held_list(&asked)
+            )))
+    {
+        return (targets, plans, Vec::new());
+    }
+    let mut go = (Vec::new(), Vec::new());
+    for ((t, p), h) in targets.into_iter().zip(plans).zip(held) {
+        if h.is_none() {
+            go.0.push(t);
+            go.1.push(p);
+        }
+    }
+    (go.0, go.1, asked)
 }
 
 /// `h2 (could not be planned), h3 (failed)`
@@ -271,8 +316,57 @@ fn not_applied(hosts: &[(String, String)]) -> String {
         .join(", ")
 }
 
+/// The held hosts, a line each: a host's changes above the level with
+/// their class and reload, as `plan` shows them.
+fn held_list(held: &[(String, Hold)]) -> String {
+    let mut out = String::new();
+    for (host, why) in held {
+        let what = match why {
+            Hold::Own { changes, .. } => changes
+                .iter()
+                .map(|c| {
+                    let reload = c
+                        .reload
+                        .as_ref()
+                        .map(|r| format!(", reloads {r}"))
+                        .unwrap_or_default();
+                    format!("/{} [{}{reload}]", c.path, c.risk())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            Hold::Pool { member } => format!("shares a pool with {member}"),
+        };
+        out.push_str(&format!("\n  {host}: {what}"));
+    }
+    out
+}
+
+/// What `--confirm` left, and how to apply it.
+fn left_for_confirmation(level: Risk, left: &[(String, Hold)]) -> String {
+    let most = left
+        .iter()
+        .filter_map(|(_, h)| match h {
+            Hold::Own { risk, .. } => Some(*risk),
+            Hold::Pool { .. } => None,
+        })
+        .max()
+        .unwrap_or(Risk::Destructive);
+    format!(
+        "left for confirmation, with changes above {level}:{}\napply them with `--confirm {most}`",
+        held_list(left)
+    )
+}
+
 fn confirm(hosts: usize) -> bool {
-    eprint!("apply these changes to {}? [y/N] ", plural(hosts, "host"));
+    ask(&format!(
+        "apply these changes to {}?",
+        plural(hosts, "host")
+    ))
+}
+
+/// Asks `question` on the terminal; yes only when the user says so.
+fn ask(question: &str) -> bool {
+    eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     if std::io::stdin().read_line(&mut answer).is_err() {
