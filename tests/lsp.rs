@@ -169,6 +169,7 @@ impl Client {
         loop {
             let m = self.read();
             if m["id"] == id {
+                assert!(m.get("error").is_none(), "{m}");
                 return m["result"].clone();
             }
         }
@@ -264,6 +265,103 @@ fn protocol_hover_symbols_formatting_and_related_locations() {
         &serde_json::json!({"textDocument": {"uri": b_uri}}),
     );
     assert_eq!(c.diagnostics(&b_uri), serde_json::json!([]));
+    let _ = c.request("shutdown", &serde_json::Value::Null);
+    c.notify("exit", &serde_json::Value::Null);
+}
+
+/// Find references and completion by what the position takes: a host's
+/// uses across files (by `on`, by a pool's `hosts`), a service's from a
+/// `proxy`; `on` offers hosts and pools only, `proxy` services, a choice
+/// its words.
+#[test]
+fn protocol_references_and_completion_by_kind() {
+    let root = common::temp_dir("lsp-references");
+    std::fs::write(
+        root.join("a.infra"),
+        "host web1 {\n    address 10.0.0.1\n    proxy caddy\n}\nhost web2 {\n    address 10.0.0.2\n    proxy caddy\n}\npool edge {\n    hosts web1 web2\n}\nservice api {\n    image example/api:1\n    port 8080\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("b.infra"),
+        "site s {\n    domains s.example.org\n    on web1\n    proxy api\n}\nsite t {\n    domains t.example.org\n    on edge\n    static\n}\n",
+    )
+    .unwrap();
+    let (a_uri, b_uri) = (
+        format!("file://{root}/a.infra"),
+        format!("file://{root}/b.infra"),
+    );
+    let mut c = Client::start(&root);
+    let places = |v: &serde_json::Value| -> Vec<(String, u64, u64)> {
+        let mut out: Vec<(String, u64, u64)> = v
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .map(|l| {
+                let file = l["uri"].as_str().unwrap().rsplit('/').next().unwrap();
+                let start = &l["range"]["start"];
+                (
+                    file.to_owned(),
+                    start["line"].as_u64().unwrap(),
+                    start["character"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let at = |uri: &str, line: u32, character: u32, declaration: bool| serde_json::json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}, "context": {"includeDeclaration": declaration}});
+    let pos = |uri: &str, line: u32, character: u32| serde_json::json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+    // From the declaration of web1: itself, the pool's `hosts`, the site's
+    // `on` — not web2, not the words of other directives.
+    let refs = c.request("textDocument/references", &at(&a_uri, 0, 6, true));
+    let want = |v: &[(&str, u64, u64)]| -> Vec<(String, u64, u64)> {
+        v.iter()
+            .map(|(f, l, c)| ((*f).to_owned(), *l, *c))
+            .collect()
+    };
+    assert_eq!(
+        places(&refs),
+        want(&[("a.infra", 0, 5), ("a.infra", 9, 10), ("b.infra", 2, 7)]),
+        "{refs}"
+    );
+    // From a use of the service, without the declaration.
+    let refs = c.request("textDocument/references", &at(&b_uri, 3, 11, false));
+    assert_eq!(places(&refs), want(&[("b.infra", 3, 10)]), "{refs}");
+    let refs = c.request("textDocument/references", &at(&b_uri, 3, 11, true));
+    assert_eq!(
+        places(&refs),
+        want(&[("a.infra", 11, 8), ("b.infra", 3, 10)]),
+        "{refs}"
+    );
+    // A pool named by `on`: the pool, not a host.
+    let def = c.request("textDocument/definition", &pos(&b_uri, 7, 8));
+    assert_eq!(
+        def["range"]["start"],
+        serde_json::json!({"line": 8, "character": 5}),
+        "{def}"
+    );
+
+    // Completion: an unsaved buffer with a site being written.
+    let text = "site u {\n    domains u.example.org\n    on \n    proxy \n}\n";
+    c.notify("textDocument/didOpen", &serde_json::json!({"textDocument": {"uri": format!("file://{root}/c.infra"), "languageId": "infrac", "version": 1, "text": text}}));
+    let labels = |v: &serde_json::Value| -> Vec<String> {
+        let mut out: Vec<String> = v
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_owned())
+            .collect();
+        out.sort();
+        out
+    };
+    let c_uri = format!("file://{root}/c.infra");
+    let on = c.request("textDocument/completion", &pos(&c_uri, 2, 7));
+    assert_eq!(labels(&on), ["edge", "web1", "web2"], "{on}");
+    let proxy = c.request("textDocument/completion", &pos(&c_uri, 3, 10));
+    assert_eq!(labels(&proxy), ["api"], "{proxy}");
+    // A host's `proxy caddy`, the word being typed: the choice's words.
+    let choice = c.request("textDocument/completion", &pos(&a_uri, 2, 15));
+    assert!(labels(&choice).contains(&"nginx".to_owned()), "{choice}");
     let _ = c.request("shutdown", &serde_json::Value::Null);
     c.notify("exit", &serde_json::Value::Null);
 }

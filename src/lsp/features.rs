@@ -10,9 +10,9 @@ use lsp_types::{
 use super::position::{offset, position, range};
 use super::workspace::{Workspace, uri};
 use crate::diag::Code;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 use crate::syntax::{self, Arg, Ast, Directive};
-use crate::vocabulary::{Block, Group, Spec};
+use crate::vocabulary::{Block, Group, Spec, Ty};
 
 /// Where an offset is in a file.
 struct At<'t, 'a> {
@@ -119,31 +119,144 @@ pub fn hover(ws: &Workspace, path: &Utf8Path, pos: Position) -> Option<Hover> {
     })
 }
 
+/// A declaration's name in a file: its kind (`host`, `list`, …), the name,
+/// where the name is written.
+fn declared<'t>(ast: &'t Ast<'_>) -> impl Iterator<Item = (&'static str, &'t str, Span)> {
+    ast.items.iter().filter_map(|d| {
+        let s = spec(Some(Block::Top), d.name.value)?;
+        if s.group != Group::Declaration && s.name != "list" {
+            return None;
+        }
+        let first = d.args.first()?;
+        Some((s.name, first.text()?, first.span))
+    })
+}
+
+/// A use of a name: a reference argument (`on web1`, `proxy api`) or a
+/// list named in a word (`@versions`, `/{@versions}/x`); the kinds of
+/// declaration it may name, the name, where the name is written.
+struct Use<'t> {
+    kinds: &'static [&'static str],
+    name: &'t str,
+    span: Span,
+}
+
+fn uses<'t>(ast: &'t Ast<'_>) -> Vec<Use<'t>> {
+    fn walk<'t>(d: &'t Directive<'_>, block: Option<Block>, out: &mut Vec<Use<'t>>) {
+        let s = spec(block, d.name.value);
+        let args = crate::check::flat_args(d);
+        for (i, a) in args.iter().enumerate() {
+            if let syntax::ArgKind::Word(w) = &a.kind {
+                let base = a.span.start;
+                if let Some(name) = w.strip_prefix('@') {
+                    out.push(Use {
+                        kinds: &["list"],
+                        name,
+                        span: Span::new(a.span.file, base + 1, a.span.end),
+                    });
+                    continue;
+                }
+                let mut from = 0;
+                while let Some(open) = w[from..].find("{@").map(|o| o + from)
+                    && let Some(len) = w[open..].find('}')
+                {
+                    out.push(Use {
+                        kinds: &["list"],
+                        name: &w[open + 2..open + len],
+                        span: Span::new(a.span.file, base + open + 2, base + open + len),
+                    });
+                    from = open + len;
+                }
+            }
+            if let Some(Ty::Ref(r)) = s.and_then(|s| s.param_of(i, args.len())).map(|p| p.ty)
+                && let Some(name) = a.text()
+            {
+                out.push(Use {
+                    kinds: r.kinds(),
+                    name,
+                    span: a.span,
+                });
+            }
+        }
+        for c in d.block.iter().flat_map(|b| &b.items) {
+            walk(c, s.and_then(|s| s.opens), out);
+        }
+    }
+    let mut out = Vec::new();
+    for d in &ast.items {
+        walk(d, Some(Block::Top), &mut out);
+    }
+    out
+}
+
 /// Declarations of the whole program: kind, name, where the name is.
 fn declarations(ws: &Workspace) -> Vec<(&'static str, String, Location)> {
     let sources = ws.sources();
     let mut out = Vec::new();
     for (_, file) in sources.iter() {
-        let Some(ast) = parsed(&file.text) else {
+        let (Some(ast), Some(file_uri)) = (parsed(&file.text), uri(&file.display)) else {
             continue;
         };
-        let Some(file_uri) = uri(&file.display) else {
-            continue;
-        };
-        for d in &ast.items {
-            let Some(s) = spec(Some(Block::Top), d.name.value) else {
-                continue;
-            };
-            if s.group != Group::Declaration && s.name != "list" {
-                continue;
-            }
-            if let Some(first) = d.args.first()
-                && let Some(name) = first.text()
-            {
-                let r = range(&file.text, first.span.start, first.span.end);
-                out.push((s.name, name.to_owned(), Location::new(file_uri.clone(), r)));
-            }
+        for (kind, name, span) in declared(&ast) {
+            let r = range(&file.text, span.start, span.end);
+            out.push((kind, name.to_owned(), Location::new(file_uri.clone(), r)));
         }
+    }
+    out
+}
+
+/// What the name at `pos` names: a declaration's kind and name, from the
+/// declaration itself or from a use of it.
+fn target(ws: &Workspace, path: &Utf8Path, pos: Position) -> Option<(&'static str, String)> {
+    let text = ws.text(path)?;
+    let off = offset(&text, pos);
+    let ast = parsed(&text)?;
+    let covers = |s: Span| s.start <= off && off <= s.end;
+    if let Some((kind, name, _)) = declared(&ast).find(|(_, _, s)| covers(*s)) {
+        return Some((kind, name.to_owned()));
+    }
+    let used = uses(&ast);
+    let u = used.iter().find(|u| covers(u.span))?;
+    // `on NAME` may name a host or a pool: the declaration decides.
+    let kind = declarations(ws)
+        .into_iter()
+        .find(|(k, n, _)| n == u.name && u.kinds.contains(k))
+        .map_or(u.kinds[0], |(k, _, _)| k);
+    Some((kind, u.name.to_owned()))
+}
+
+/// Every use of the name at `pos` in the program, and its declaration
+/// when `declaration` is asked for.
+#[must_use]
+pub fn references(
+    ws: &Workspace,
+    path: &Utf8Path,
+    pos: Position,
+    declaration: bool,
+) -> Vec<Location> {
+    let Some((kind, name)) = target(ws, path, pos) else {
+        return Vec::new();
+    };
+    let sources = ws.sources();
+    let mut out = Vec::new();
+    for (_, file) in sources.iter() {
+        let (Some(ast), Some(file_uri)) = (parsed(&file.text), uri(&file.display)) else {
+            continue;
+        };
+        let at = |s: Span| Location::new(file_uri.clone(), range(&file.text, s.start, s.end));
+        if declaration {
+            out.extend(
+                declared(&ast)
+                    .filter(|(k, n, _)| *k == kind && *n == name)
+                    .map(|(_, _, s)| at(s)),
+            );
+        }
+        out.extend(
+            uses(&ast)
+                .into_iter()
+                .filter(|u| u.name == name && u.kinds.contains(&kind))
+                .map(|u| at(u.span)),
+        );
     }
     out
 }
@@ -179,15 +292,41 @@ pub fn completion(ws: &Workspace, path: &Utf8Path, pos: Position) -> Vec<Complet
             })
             .collect();
     }
-    declarations(ws)
-        .into_iter()
-        .map(|(kind, name, _)| CompletionItem {
-            label: name,
-            kind: Some(CompletionItemKind::REFERENCE),
-            detail: Some(kind.to_owned()),
-            ..Default::default()
-        })
-        .collect()
+    // An argument: what its parameter takes — the names of the
+    // declarations a reference may name, or a choice's words.
+    let words: Vec<&str> = before
+        .split(|c: char| c.is_whitespace() || c == '[' || c == ']')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let typing = !before.ends_with(|c: char| c.is_whitespace() || c == '[');
+    let Some(index) = words.len().checked_sub(1 + usize::from(typing)) else {
+        return Vec::new();
+    };
+    let block = parsed(&text).map_or(Some(Block::Top), |ast| at(&ast, line_start).block);
+    let Some(s) = spec(block, words[0]) else {
+        return Vec::new();
+    };
+    match s.param_of(index, (index + 1).max(s.min())).map(|p| p.ty) {
+        Some(Ty::Ref(r)) => declarations(ws)
+            .into_iter()
+            .filter(|(kind, _, _)| r.kinds().contains(kind))
+            .map(|(kind, name, _)| CompletionItem {
+                label: name,
+                kind: Some(CompletionItemKind::REFERENCE),
+                detail: Some(kind.to_owned()),
+                ..Default::default()
+            })
+            .collect(),
+        Some(Ty::Choice(words)) => words
+            .iter()
+            .map(|w| CompletionItem {
+                label: (*w).to_owned(),
+                kind: Some(CompletionItemKind::ENUM_MEMBER),
+                ..Default::default()
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The name an argument refers to at `off`: the list in `{@name}` or
@@ -208,6 +347,13 @@ fn name_at(arg: &Arg<'_>, off: usize) -> Option<String> {
 
 #[must_use]
 pub fn definition(ws: &Workspace, path: &Utf8Path, pos: Position) -> Option<Location> {
+    if let Some((kind, name)) = target(ws, path, pos) {
+        return declarations(ws)
+            .into_iter()
+            .find(|(k, n, _)| *k == kind && *n == name)
+            .map(|(_, _, l)| l);
+    }
+    // Not a reference position: any declaration of that name.
     let text = ws.text(path)?;
     let off = offset(&text, pos);
     let ast = parsed(&text)?;
@@ -284,6 +430,40 @@ mod tests {
         let ast = parsed(text).unwrap();
         let arg = at(&ast, cursor).arg?;
         name_at(arg, cursor)
+    }
+
+    #[test]
+    fn uses_are_references_by_parameter_type_and_list_names() {
+        let text = "site s {\n    on web1 edge\n    proxy /api api\n    domains web1\n    redirect /{@old}/x /y\n}\n";
+        let ast = parsed(text).unwrap();
+        let found: Vec<(&str, &str)> = uses(&ast)
+            .iter()
+            .map(|u| (u.kinds[0], &text[u.span.start..u.span.end]))
+            .collect();
+        // `domains web1` is a domain, not a reference; `/api` a pattern.
+        assert_eq!(
+            found,
+            [
+                ("host", "web1"),
+                ("host", "edge"),
+                ("service", "api"),
+                ("list", "old")
+            ]
+        );
+        // Every kind a reference may name is a declaration.
+        use crate::vocabulary::Ref;
+        for r in [
+            Ref::Placement,
+            Ref::Host,
+            Ref::Site,
+            Ref::Backend,
+            Ref::Profile,
+        ] {
+            for kind in r.kinds() {
+                let s = spec(Some(Block::Top), kind).unwrap();
+                assert_eq!(s.group, Group::Declaration, "{kind}");
+            }
+        }
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! checked as `infrac check` checks, and each file gets its diagnostics
 //! (codes, ranges, the other labels as related locations, the code's
 //! explanation on hover). Also: hover docs from the vocabulary table,
-//! completion of directives and declared names, go to definition, document
-//! symbols, formatting by `infrac fmt`.
+//! completion of directives and of the declared names a position takes, go
+//! to definition, find references, document symbols, formatting by
+//! `infrac fmt`.
 
 mod features;
 mod position;
@@ -17,7 +18,8 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
+    Request as _,
 };
 use lsp_types::{
     CompletionOptions, InitializeParams, OneOf, PublishDiagnosticsParams, ServerCapabilities,
@@ -34,6 +36,7 @@ pub fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions::default()),
         definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         ..Default::default()
@@ -168,6 +171,11 @@ fn answer(ws: &Workspace, req: Request) -> Response {
             path(&doc.text_document.uri)
                 .and_then(|f| features::definition(ws, &f, doc.position))
                 .map(lsp_types::GotoDefinitionResponse::Scalar)
+        }),
+        References::METHOD => handle::<References>(req, |p| {
+            let doc = p.text_document_position;
+            path(&doc.text_document.uri)
+                .map(|f| features::references(ws, &f, doc.position, p.context.include_declaration))
         }),
         DocumentSymbolRequest::METHOD => handle::<DocumentSymbolRequest>(req, |p| {
             let symbols = path(&p.text_document.uri)

@@ -62,6 +62,20 @@ pub enum Ref {
     Profile,
 }
 
+impl Ref {
+    /// The declarations (top-level directive names) it may name.
+    #[must_use]
+    pub fn kinds(self) -> &'static [&'static str] {
+        match self {
+            Ref::Placement => &["host", "pool"],
+            Ref::Host => &["host"],
+            Ref::Site => &["site"],
+            Ref::Backend => &["service"],
+            Ref::Profile => &["sysctl"],
+        }
+    }
+}
+
 /// The type of one argument: each is parsed in one place in the checker
 /// and has its own diagnostic code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,6 +271,31 @@ impl Spec {
         } else {
             Some(self.params.len())
         }
+    }
+
+    /// The parameter argument `i` of `n` (lists flattened) stands for: each
+    /// parameter takes its share in order, an optional one only when the
+    /// arguments left exceed what the required ones after it need.
+    #[must_use]
+    pub fn param_of(&self, i: usize, n: usize) -> Option<&'static Param> {
+        let mut at = 0;
+        for (j, p) in self.params.iter().enumerate() {
+            let needed_after = self.params[j + 1..]
+                .iter()
+                .filter(|p| p.count != Count::Optional)
+                .count();
+            let left = n.saturating_sub(at);
+            let takes = match p.count {
+                Count::One => 1,
+                Count::Optional => usize::from(left > needed_after),
+                Count::Many => left.saturating_sub(needed_after).max(1),
+            };
+            if i < at + takes {
+                return Some(p);
+            }
+            at += takes;
+        }
+        None
     }
 
     /// The choice list of parameter `i` (empty when it is not a choice).
