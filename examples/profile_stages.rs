@@ -10,13 +10,16 @@ fn main() {
         let t = Instant::now();
         let mut asts: Vec<_> = sources
             .iter()
-            .map(|(id, f)| infrac::syntax::parse(id, &f.text).expect("valid"))
+            .map(|(id, f)| {
+                std::borrow::Cow::Owned(infrac::syntax::parse(id, &f.text).expect("valid"))
+            })
             .collect();
         let parsed = t.elapsed();
         let t = Instant::now();
         let listed = infrac::check::lists::expand(&sources, &mut asts);
         let listed_in = t.elapsed();
         let t = Instant::now();
+        let asts: Vec<&infrac::syntax::Ast<'_>> = asts.iter().map(|a| &**a).collect();
         let checked = infrac::check::check(&sources, &asts, listed);
         let checked_in = t.elapsed();
         assert!(checked.model.is_some());

@@ -124,6 +124,16 @@ impl SourceMap {
         id
     }
 
+    /// Gives file `id` a new text (an editor's buffer changed).
+    pub fn set_text(&mut self, id: FileId, text: String) {
+        let f = &mut self.files[id.0 as usize];
+        *f = SourceFile::new(
+            std::mem::take(&mut f.name),
+            std::mem::take(&mut f.display),
+            text,
+        );
+    }
+
     #[must_use]
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]

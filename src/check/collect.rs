@@ -12,7 +12,7 @@ use crate::vocabulary::{Directives, top};
 impl<'a> Checker<'a> {
     /// Pass 1: every top-level declaration, grouped by kind,
     /// duplicates and missing required settings reported.
-    pub(crate) fn collect(&mut self, asts: &'a [Ast<'a>]) -> Decls<'a> {
+    pub(crate) fn collect(&mut self, asts: &'a [&'a Ast<'a>]) -> Decls<'a> {
         let mut decls = Decls::default();
         // Hosts and pools share one namespace: `on NAME` may be either.
         let mut seen: HashMap<(&str, String), Span> = HashMap::new();

@@ -236,7 +236,7 @@ fn combinations<'l>(lists: &'l [(&'l str, Items<'_>)]) -> Vec<Vec<(&'l str, Stri
 /// Puts every named list in; the problems found (unknown lists, a list
 /// naming itself).
 #[must_use]
-pub fn expand(sources: &SourceMap, asts: &mut [Ast<'_>]) -> Vec<Diagnostic> {
+pub fn expand(sources: &SourceMap, asts: &mut [Cow<'_, Ast<'_>>]) -> Vec<Diagnostic> {
     let mut lists = Lists {
         defs: HashMap::new(),
         resolved: HashMap::new(),
@@ -266,7 +266,7 @@ pub fn expand(sources: &SourceMap, asts: &mut [Ast<'_>]) -> Vec<Diagnostic> {
         .iter_mut()
         .filter(|a| sources.get(a.file).text.as_bytes().contains(&b'@'))
     {
-        for d in &mut ast.items {
+        for d in &mut ast.to_mut().items {
             if !is_list(d) {
                 lists.directive(d);
             }
@@ -285,7 +285,7 @@ mod tests {
     fn expanded(text: &str) -> (String, Vec<&'static str>) {
         let mut sources = SourceMap::new();
         let file = sources.add("t.infra", text);
-        let mut asts = vec![parse(file, text).expect("parses")];
+        let mut asts = vec![Cow::Owned(parse(file, text).expect("parses"))];
         let codes = expand(&sources, &mut asts)
             .iter()
             .map(|d| d.code.name())

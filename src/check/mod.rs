@@ -23,6 +23,7 @@ mod collect;
 mod link;
 mod lints;
 pub mod lists;
+mod memo;
 mod read;
 mod say;
 pub mod value;
@@ -34,6 +35,8 @@ use crate::model::{HostId, Model, Origin, PoolId};
 use crate::source::{SourceMap, Span};
 use crate::syntax::{Arg, ArgKind, Ast, Directive};
 
+pub use memo::Memo;
+
 /// The result of checking: the model when there are no errors, and every
 /// diagnostic (errors and warnings), sorted by file and position.
 pub struct Checked {
@@ -44,27 +47,75 @@ pub struct Checked {
 /// Checks a whole program whose named lists are put in ([`lists::expand`],
 /// which found `listed`).
 #[must_use]
-pub fn check<'a>(sources: &'a SourceMap, asts: &'a [Ast<'a>], listed: Vec<Diagnostic>) -> Checked {
+pub fn check<'a>(
+    sources: &'a SourceMap,
+    asts: &'a [&'a Ast<'a>],
+    listed: Vec<Diagnostic>,
+) -> Checked {
+    let (model, diagnostics) = run(sources, asts, listed, None);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    Checked {
+        model: (!has_errors).then_some(model),
+        diagnostics,
+    }
+}
+
+/// What [`check`] reports, reusing what `memo` kept from the check before
+/// for the files that did not change ([`memo`]); the model's sites are
+/// kept in `memo` for the next re-check rather than returned.
+#[must_use]
+pub fn recheck<'a>(
+    sources: &'a SourceMap,
+    asts: &'a [&'a Ast<'a>],
+    listed: Vec<Diagnostic>,
+    memo: &mut Memo,
+) -> Vec<Diagnostic> {
+    run(sources, asts, listed, Some(memo)).1
+}
+
+fn run<'a>(
+    sources: &'a SourceMap,
+    asts: &'a [&'a Ast<'a>],
+    listed: Vec<Diagnostic>,
+    memo: Option<&mut Memo>,
+) -> (Model, Vec<Diagnostic>) {
     let mut checker = Checker {
         sources,
         diags: Vec::new(),
     };
-    value::text::check_all(asts, &mut |d| checker.report(d));
+    let mut reuse = memo.map(|m| m.begin(sources, asts));
+    for ast in asts {
+        match reuse.as_mut() {
+            Some(r) => {
+                if let Some(kept) = r.values(ast.file) {
+                    checker.diags.extend_from_slice(kept);
+                } else {
+                    let mut found = Vec::new();
+                    value::text::check_file(ast, &mut |d| found.push(d));
+                    checker.diags.extend_from_slice(&found);
+                    r.file(sources, ast.file, found);
+                }
+            }
+            None => value::text::check_file(ast, &mut |d| checker.report(d)),
+        }
+    }
     let decls = checker.collect(asts);
-    let (mut model, uses) = checker.read(&decls);
+    let (mut model, uses) = checker.read(&decls, reuse.as_mut());
     checker.link(&mut model, &uses, &decls);
     lints::run(&mut checker, &model);
+    if let Some(r) = reuse.as_mut() {
+        // The sites and services go back to the memo: moved, not copied.
+        let sites = std::mem::take(&mut model.sites);
+        let services = std::mem::take(&mut model.services);
+        r.give_back(sites.into_iter(), services.into_iter());
+    }
     let mut diagnostics = checker.diags;
     // A word naming an unknown list is reported once, as that.
     diagnostics.retain(|d| !listed.iter().any(|l| l.span() == d.span()));
     diagnostics.extend(listed);
     diagnostics.sort_by(|a, b| (a.span(), &a.message).cmp(&(b.span(), &b.message)));
     diagnostics.dedup();
-    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    Checked {
-        model: (!has_errors).then_some(model),
-        diagnostics,
-    }
+    (model, diagnostics)
 }
 
 /// A top-level declaration, by kind.

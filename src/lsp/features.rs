@@ -191,7 +191,7 @@ fn uses<'t>(ast: &'t Ast<'_>) -> Vec<Use<'t>> {
 
 /// Declarations of the whole program: kind, name, where the name is.
 fn declarations(ws: &Workspace) -> Vec<(&'static str, String, Location)> {
-    let sources = ws.sources();
+    let sources = &ws.program;
     let mut out = Vec::new();
     for (_, file) in sources.iter() {
         let (Some(ast), Some(file_uri)) = (parsed(&file.text), uri(&file.display)) else {
@@ -237,7 +237,7 @@ pub fn references(
     let Some((kind, name)) = target(ws, path, pos) else {
         return Vec::new();
     };
-    let sources = ws.sources();
+    let sources = &ws.program;
     let mut out = Vec::new();
     for (_, file) in sources.iter() {
         let (Some(ast), Some(file_uri)) = (parsed(&file.text), uri(&file.display)) else {

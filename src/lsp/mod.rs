@@ -14,8 +14,8 @@ pub mod workspace;
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
-    PublishDiagnostics,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
     Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
@@ -51,10 +51,7 @@ pub fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .map(|f| f.uri.clone())
         .or(init.root_uri)
         .and_then(|u| path(&u));
-    let mut ws = Workspace {
-        root,
-        ..Workspace::default()
-    };
+    let mut ws = Workspace::new(root);
     for message in &connection.receiver {
         match message {
             Message::Request(req) => {
@@ -105,6 +102,8 @@ fn changed(ws: &mut Workspace, note: Notification) -> bool {
         DidCloseTextDocument::METHOD => params::<DidCloseTextDocument>(note).is_some_and(|p| {
             path(&p.text_document.uri).is_some_and(|file| ws.open.remove(&file).is_some())
         }),
+        // Files on disk may have changed: the check reads what did.
+        DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => true,
         _ => false,
     }
 }
@@ -114,9 +113,8 @@ fn publish(
     connection: &Connection,
     ws: &mut Workspace,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let sources = ws.sources();
     let mut sent = std::collections::BTreeMap::new();
-    for (file, diagnostics) in workspace::diagnostics(&sources) {
+    for (file, diagnostics) in ws.check() {
         let Some(file_uri) = uri(&file) else { continue };
         let params = PublishDiagnosticsParams::new(file_uri, diagnostics.clone(), None);
         connection

@@ -1,8 +1,11 @@
 //! The program an editor shows: every `*.infra` file under the workspace
 //! folder, with the editor's unsaved buffers in place of the files on disk,
-//! checked as `infrac check` checks it.
+//! checked as `infrac check` checks it. Files on disk are read again only
+//! when their modification time or size changed, and a re-check redoes
+//! only what the edit changed (`program::Session`).
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri};
@@ -10,7 +13,7 @@ use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, Numb
 use super::position::range;
 use crate::diag::{Diagnostic, Severity};
 use crate::program;
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 
 #[derive(Default)]
 pub struct Workspace {
@@ -19,23 +22,79 @@ pub struct Workspace {
     pub open: BTreeMap<Utf8PathBuf, String>,
     /// What the last check said, by file (for hovers).
     pub diagnostics: BTreeMap<Utf8PathBuf, Vec<lsp_types::Diagnostic>>,
+    /// The program as last refreshed: files on disk, open buffers over
+    /// them; each file named by its path relative to the root and shown by
+    /// its absolute path.
+    pub program: SourceMap,
+    /// Files on disk as last read: modified when, how long, the text.
+    disk: BTreeMap<Utf8PathBuf, (Option<SystemTime>, u64, String)>,
+    session: program::Session,
 }
 
 impl Workspace {
-    /// The program: files on disk, open buffers over them; each file named
-    /// by its path relative to the root and shown by its absolute path.
     #[must_use]
-    pub fn sources(&self) -> SourceMap {
-        let mut texts: BTreeMap<Utf8PathBuf, String> = BTreeMap::new();
-        if let Some(root) = &self.root
-            && let Ok(disk) = program::load_dir(root)
-        {
-            for (_, f) in disk.iter() {
-                texts.insert(f.display.clone(), f.text.clone());
-            }
+    pub fn new(root: Option<Utf8PathBuf>) -> Workspace {
+        let mut ws = Workspace {
+            root,
+            ..Workspace::default()
+        };
+        ws.refresh();
+        ws
+    }
+
+    /// Takes in what changed on disk since the last refresh, and the open
+    /// buffers.
+    pub fn refresh(&mut self) {
+        let listed = self
+            .root
+            .as_ref()
+            .and_then(|root| program::files(root).ok())
+            .map(|(_, files)| files)
+            .unwrap_or_default();
+        let mut disk = BTreeMap::new();
+        for path in listed {
+            let stamp = std::fs::metadata(&path)
+                .ok()
+                .map(|m| (m.modified().ok(), m.len()));
+            let Some((modified, len)) = stamp else {
+                continue;
+            };
+            let text = match self.disk.remove(&path) {
+                Some((m, l, text)) if modified.is_some() && m == modified && l == len => text,
+                _ => match program::read(&path) {
+                    Ok(text) => text,
+                    Err(_) => continue,
+                },
+            };
+            disk.insert(path, (modified, len, text));
         }
+        self.disk = disk;
+        let mut texts: BTreeMap<&Utf8Path, &str> = self
+            .disk
+            .iter()
+            .map(|(p, (_, _, t))| (p.as_path(), t.as_str()))
+            .collect();
         for (path, text) in &self.open {
-            texts.insert(path.clone(), text.clone());
+            texts.insert(path, text);
+        }
+        // The same files (most edits): only changed texts are put in.
+        let same_files = texts.len() == self.program.len()
+            && texts
+                .keys()
+                .zip(self.program.iter())
+                .all(|(path, (_, f))| *path == f.display);
+        if same_files {
+            let changed: Vec<(FileId, String)> = self
+                .program
+                .iter()
+                .zip(texts.values())
+                .filter(|((_, f), text)| f.text != **text)
+                .map(|((id, _), text)| (id, (*text).to_owned()))
+                .collect();
+            for (id, text) in changed {
+                self.program.set_text(id, text);
+            }
+            return;
         }
         let mut sources = SourceMap::new();
         for (path, text) in texts {
@@ -43,32 +102,43 @@ impl Workspace {
                 .root
                 .as_ref()
                 .and_then(|r| path.strip_prefix(r).ok())
-                .map_or_else(|| path.clone(), Utf8Path::to_owned);
-            sources.add_shown(name, path, text);
+                .unwrap_or(path);
+            sources.add_shown(name, path, text.to_owned());
         }
-        sources
+        self.program = sources;
     }
 
-    /// The text of a file: the open buffer, else the file on disk.
+    /// Refreshes and checks the program: every file's diagnostics (an
+    /// empty list for a clean file, which clears what the editor showed).
+    pub fn check(&mut self) -> Vec<(Utf8PathBuf, Vec<lsp_types::Diagnostic>)> {
+        self.refresh();
+        let found = self.session.diagnostics(&self.program);
+        by_file(&self.program, &found)
+    }
+
+    /// The text of a file: the open buffer, else the file on disk (as
+    /// last read, for a file of the program).
     #[must_use]
     pub fn text(&self, path: &Utf8Path) -> Option<String> {
         self.open
             .get(path)
+            .or_else(|| self.disk.get(path).map(|(_, _, text)| text))
             .cloned()
-            .or_else(|| std::fs::read_to_string(path).ok())
+            .or_else(|| program::read(path).ok())
     }
 }
 
-/// Every file's diagnostics (an empty list for a clean file, which clears
-/// what the editor showed).
-#[must_use]
-pub fn diagnostics(sources: &SourceMap) -> Vec<(Utf8PathBuf, Vec<lsp_types::Diagnostic>)> {
-    let checked = program::analyze(sources);
+/// Each file's diagnostics in LSP's terms; every file of the program has
+/// a list, empty when it is clean.
+fn by_file(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+) -> Vec<(Utf8PathBuf, Vec<lsp_types::Diagnostic>)> {
     let mut by_file: BTreeMap<Utf8PathBuf, Vec<lsp_types::Diagnostic>> = sources
         .iter()
         .map(|(_, f)| (f.display.clone(), Vec::new()))
         .collect();
-    for d in &checked.diagnostics {
+    for d in diagnostics {
         let file = sources.get(d.span().file);
         by_file
             .entry(file.display.clone())

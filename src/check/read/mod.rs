@@ -19,9 +19,10 @@ use profile::BUILTIN_PROFILES;
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::check::memo::{ServiceFacts, SiteFacts};
 use crate::check::say;
 use crate::check::{Checker, Decl, Decls, Index, Placement, flat_args};
-use crate::model::{Defaults, HostId, Model, PoolId, ServiceId, SiteId, SysctlProfile};
+use crate::model::{Defaults, HostId, Model, PoolId, ServiceId, Site, SiteId, SysctlProfile};
 use crate::source::Span;
 use crate::syntax::Directive;
 
@@ -50,9 +51,23 @@ pub(crate) fn block<'d, 'a>(d: &'d Directive<'a>) -> &'d [Directive<'a>] {
 /// What the read pass learnt that only the link pass can act on.
 pub(crate) struct Uses {
     /// The sites (and where in them) that proxy to each service.
-    pub services: HashMap<ServiceId, Vec<(SiteId, Span)>>,
+    pub services: UsedServices,
     /// Whether each service has its own `on`.
     pub explicit_on: Vec<bool>,
+}
+
+/// The services, as a site's read sees them: each one looked at is noted,
+/// so a re-check reuses the read only while those are unchanged (`memo`).
+pub(crate) struct Services<'m> {
+    all: &'m [crate::model::Service],
+    seen: std::cell::RefCell<Vec<ServiceId>>,
+}
+
+impl<'m> Services<'m> {
+    pub fn get(&self, id: ServiceId) -> &'m crate::model::Service {
+        self.seen.borrow_mut().push(id);
+        &self.all[id.0]
+    }
 }
 
 pub(crate) struct Scope {
@@ -79,8 +94,15 @@ impl Scope {
     }
 }
 
+/// The sites (and where in them) that proxy to each service.
+pub(crate) type UsedServices = HashMap<ServiceId, Vec<(SiteId, Span)>>;
+
 impl<'a> Checker<'a> {
-    pub(crate) fn read(&mut self, decls: &Decls<'a>) -> (Model, Uses) {
+    pub(crate) fn read(
+        &mut self,
+        decls: &Decls<'a>,
+        mut reuse: Option<&mut crate::check::memo::Reuse<'_>>,
+    ) -> (Model, Uses) {
         let defaults = self.read_defaults(decls.defaults);
         let mut model = Model::default();
 
@@ -132,9 +154,31 @@ impl<'a> Checker<'a> {
             model.pools.push(pool);
         }
 
+        // Services as read, before link places them, and sites: a re-check
+        // borrows those of unchanged files from its memo.
         let mut explicit_on = Vec::new();
-        for decl in &decls.services {
-            let (service, explicit) = self.read_service(decl, &scope, &model);
+        for (i, decl) in decls.services.iter().enumerate() {
+            let file = decl.directive.span.file;
+            if let Some((service, facts)) = reuse.as_mut().and_then(|r| r.service(file, i)) {
+                self.diags.extend_from_slice(&facts.diags);
+                explicit_on.push(facts.explicit);
+                model.services.push(service);
+                continue;
+            }
+            let mut checker = Checker {
+                sources: self.sources,
+                diags: Vec::new(),
+            };
+            let (service, explicit) = checker.read_service(decl, &scope, &model);
+            self.diags.extend_from_slice(&checker.diags);
+            if let Some(r) = reuse.as_mut() {
+                let facts = ServiceFacts {
+                    explicit,
+                    diags: checker.diags,
+                    hosts: service.hosts.clone(),
+                };
+                r.service_read(file, i, facts);
+            }
             explicit_on.push(explicit);
             model.services.push(service);
         }
@@ -142,24 +186,73 @@ impl<'a> Checker<'a> {
         // Sites are most of a program and independent of one another: large
         // programs read them on all cores, each with its own diagnostics and
         // service users, merged in site order.
-        let sites: Vec<(usize, &Decl<'_>)> = decls.sites.iter().enumerate().collect();
-        let read = crate::parallel::map(&sites, sites.len() >= PARALLEL_SITES, |&(i, decl)| {
+        let mut used_services: UsedServices = HashMap::new();
+        let mut note = |diags: &[crate::diag::Diagnostic], used: &UsedServices| {
+            self.diags.extend_from_slice(diags);
+            for (service, users) in used {
+                used_services
+                    .entry(*service)
+                    .or_default()
+                    .extend_from_slice(users);
+            }
+        };
+        let mut sites: Vec<Option<Site>> = Vec::with_capacity(decls.sites.len());
+        for (i, decl) in decls.sites.iter().enumerate() {
+            // Reused while the services it looked at are as they were.
+            let current = |s: ServiceId| {
+                let span = decls.services[s.0].directive.span;
+                (span, self.sources.slice(span))
+            };
+            let lent = reuse
+                .as_mut()
+                .and_then(|r| r.site(decl.directive.span.file, i, current));
+            sites.push(lent.map(|(site, facts)| {
+                note(&facts.diags, &facts.used);
+                site
+            }));
+        }
+        let todo: Vec<(usize, &Decl<'_>)> = decls
+            .sites
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| sites[*i].is_none())
+            .collect();
+        let fresh = crate::parallel::map(&todo, todo.len() >= PARALLEL_SITES, |&(i, decl)| {
             let mut checker = Checker {
                 sources: self.sources,
                 diags: Vec::new(),
             };
             let mut used = HashMap::new();
-            let site = checker.read_site(decl, &scope, &model, SiteId(i), &mut used);
-            (site, checker.diags, used)
+            let services = Services {
+                all: &model.services,
+                seen: std::cell::RefCell::default(),
+            };
+            let site = checker.read_site(decl, &scope, &services, SiteId(i), &mut used);
+            let mut seen = services.seen.into_inner();
+            seen.sort_unstable();
+            seen.dedup();
+            let looked_at = seen
+                .into_iter()
+                .map(|s| {
+                    let span = decls.services[s.0].directive.span;
+                    (s, span, self.sources.slice(span).to_owned())
+                })
+                .collect();
+            let facts = SiteFacts {
+                diags: checker.diags,
+                used,
+                services: looked_at,
+            };
+            (site, facts)
         });
-        let mut used_services: HashMap<ServiceId, Vec<(SiteId, Span)>> = HashMap::new();
-        for (site, diags, used) in read {
-            model.sites.push(site);
-            self.diags.extend(diags);
-            for (service, users) in used {
-                used_services.entry(service).or_default().extend(users);
+        for ((i, decl), (site, facts)) in todo.into_iter().zip(fresh) {
+            note(&facts.diags, &facts.used);
+            if let Some(r) = reuse.as_mut() {
+                r.site_read(decl.directive.span.file, i, facts);
             }
+            sites[i] = Some(site);
         }
+        model.sites = sites.into_iter().flatten().collect();
         for decl in &decls.webhooks {
             let webhook = self.read_webhook(decl, &scope, &model);
             model.webhooks.push(webhook);

@@ -4,12 +4,12 @@ use std::collections::HashMap;
 
 use camino::Utf8PathBuf;
 
-use crate::check::read::{Scope, block};
+use crate::check::read::{Scope, Services, block};
 use crate::check::say;
 use crate::check::value::paths::{REDIRECT_PLACEHOLDERS, without_braces};
 use crate::check::value::{rules as values, text};
 use crate::check::{Checker, Served, flat_args};
-use crate::model::{Backend, Model, PathPattern, QueryTest, Route, ServiceId, SiteId, StaticFiles};
+use crate::model::{Backend, PathPattern, QueryTest, Route, ServiceId, SiteId, StaticFiles};
 use crate::source::Span;
 use crate::syntax::{Arg, Directive};
 use crate::vocabulary::static_;
@@ -137,7 +137,7 @@ impl Checker<'_> {
         args: &[&Arg<'_>],
         item: &Directive<'_>,
         scope: &Scope,
-        model: &Model,
+        services: &Services<'_>,
         site: SiteId,
         used: &mut HashMap<ServiceId, Vec<(SiteId, Span)>>,
     ) -> Option<Route> {
@@ -165,7 +165,7 @@ impl Checker<'_> {
             used.entry(ServiceId(sid)).or_default().push((site, span));
             Backend::Service {
                 service: ServiceId(sid),
-                name: model.service(ServiceId(sid)).name.clone(),
+                name: services.get(ServiceId(sid)).name.clone(),
                 port,
             }
         };
@@ -182,7 +182,7 @@ impl Checker<'_> {
                         // A URL naming a declared service is that service:
                         // the renderers then re-resolve it (NGINX).
                         if let Some(&sid) = scope.services.get(&url.host) {
-                            let port = url.port.or(model.service(ServiceId(sid)).port);
+                            let port = url.port.or(services.get(ServiceId(sid)).port);
                             backends.push(to_service(sid, port.unwrap_or(80), arg.span));
                         } else {
                             backends.push(Backend::Url {
@@ -210,7 +210,7 @@ impl Checker<'_> {
                 ));
                 continue;
             };
-            let service = model.service(ServiceId(sid));
+            let service = services.get(ServiceId(sid));
             let port = match port_text {
                 Some(p) => self.port_text(p, arg.span),
                 None => {

@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use crate::check::read::{Scope, block, written};
+use crate::check::read::{Scope, Services, block, written};
 use crate::check::say;
 use crate::check::value::text;
 use crate::check::{Checker, Decl, Placement, Served, flat_args, per_pattern};
 use crate::model::{
-    AccessLog, Defaults, Encoding, ErrorPage, Model, Route, ServiceId, Site, SiteId, Subproject,
-    Tls, TlsKind,
+    AccessLog, Defaults, Encoding, ErrorPage, Route, ServiceId, Site, SiteId, Subproject, Tls,
+    TlsKind,
 };
 use crate::source::Span;
 use crate::syntax::{Arg, ArgKind, Directive};
@@ -30,7 +30,7 @@ impl Checker<'_> {
         &mut self,
         decl: &Decl<'_>,
         scope: &Scope,
-        model: &Model,
+        services: &Services<'_>,
         id: SiteId,
         used: &mut HashMap<ServiceId, Vec<(SiteId, Span)>>,
     ) -> Site {
@@ -145,7 +145,7 @@ impl Checker<'_> {
                     for args in per_pattern(item) {
                         let route = match dir {
                             site::Id::Proxy => {
-                                self.proxy_route(&args, item, scope, model, id, used)
+                                self.proxy_route(&args, item, scope, services, id, used)
                             }
                             site::Id::Static => {
                                 self.static_route(&args, item, &root).map(Route::Static)

@@ -43,8 +43,8 @@ pub fn problem(text: &str) -> Option<(Code, String, &'static str)> {
     None
 }
 
-/// Pass 0: every argument of every directive.
-pub(crate) fn check_all(asts: &[Ast<'_>], report: &mut dyn FnMut(Diagnostic)) {
+/// Pass 0: every argument of every directive of a file.
+pub(crate) fn check_file(ast: &Ast<'_>, report: &mut dyn FnMut(Diagnostic)) {
     fn arg(a: &Arg<'_>, report: &mut dyn FnMut(Diagnostic)) {
         if let ArgKind::List(items) = &a.kind {
             for item in items {
@@ -69,10 +69,8 @@ pub(crate) fn check_all(asts: &[Ast<'_>], report: &mut dyn FnMut(Diagnostic)) {
             }
         }
     }
-    for ast in asts {
-        for d in &ast.items {
-            directive(d, report);
-        }
+    for d in &ast.items {
+        directive(d, report);
     }
 }
 

@@ -1,7 +1,13 @@
 //! A whole program: every `*.infra` file under a folder, parsed and checked.
 //! [`load_dir`] is the only IO; [`analyze`] is pure.
 
+use std::borrow::Cow;
+
 use camino::{Utf8Path, Utf8PathBuf};
+
+mod session;
+
+pub use session::Session;
 
 use crate::check::{self, Checked};
 use crate::source::SourceMap;
@@ -31,10 +37,24 @@ pub enum LoadError {
 /// file may be given instead of a folder. A leading byte-order mark is
 /// dropped.
 pub fn load_dir(dir: &Utf8Path) -> Result<SourceMap, LoadError> {
-    let io = |path: &Utf8Path| {
-        let path = path.to_owned();
-        move |source| LoadError::Io { path, source }
-    };
+    let (base, files) = files(dir)?;
+    let mut sources = SourceMap::new();
+    for path in files {
+        let text = read(&path)?;
+        let name = path.strip_prefix(&base).unwrap_or(&path).to_owned();
+        sources.add_shown(name, path.clone(), text);
+    }
+    Ok(sources)
+}
+
+fn io(path: &Utf8Path) -> impl FnOnce(std::io::Error) -> LoadError {
+    let path = path.to_owned();
+    move |source| LoadError::Io { path, source }
+}
+
+/// The files of the program under `dir` (see [`load_dir`]), sorted, and
+/// the folder their names are relative to.
+pub fn files(dir: &Utf8Path) -> Result<(Utf8PathBuf, Vec<Utf8PathBuf>), LoadError> {
     let mut files = Vec::new();
     let meta = std::fs::metadata(dir).map_err(io(dir))?;
     if meta.is_file() {
@@ -66,22 +86,23 @@ pub fn load_dir(dir: &Utf8Path) -> Result<SourceMap, LoadError> {
         });
     }
     let base = if meta.is_file() {
-        dir.parent().unwrap_or(Utf8Path::new(""))
+        dir.parent().unwrap_or(Utf8Path::new("")).to_owned()
     } else {
-        dir
+        dir.to_owned()
     };
-    let mut sources = SourceMap::new();
-    for path in files {
-        let bytes = std::fs::read(&path).map_err(io(&path))?;
-        let mut text =
-            String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: path.clone() })?;
-        if text.starts_with('\u{feff}') {
-            text.drain(..'\u{feff}'.len_utf8());
-        }
-        let name = path.strip_prefix(base).unwrap_or(&path).to_owned();
-        sources.add_shown(name, path.clone(), text);
+    Ok((base, files))
+}
+
+/// One source file's text, without a leading byte-order mark.
+pub fn read(path: &Utf8Path) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    let mut text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 {
+        path: path.to_owned(),
+    })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
     }
-    Ok(sources)
+    Ok(text)
 }
 
 /// Parses and checks every file of a program. Syntax errors in any file
@@ -103,7 +124,9 @@ pub fn analyze(sources: &SourceMap) -> Checked {
             diagnostics,
         };
     }
+    let mut asts: Vec<Cow<'_, syntax::Ast<'_>>> = asts.into_iter().map(Cow::Owned).collect();
     let listed = check::lists::expand(sources, &mut asts);
+    let asts: Vec<&syntax::Ast<'_>> = asts.iter().map(|a| &**a).collect();
     check::check(sources, &asts, listed)
 }
 
