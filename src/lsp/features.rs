@@ -189,12 +189,23 @@ fn uses<'t>(ast: &'t Ast<'_>) -> Vec<Use<'t>> {
     out
 }
 
+/// A file's syntax tree: the last check's, else parsed now.
+fn tree<'w>(
+    ws: &'w Workspace,
+    file: &'w crate::source::SourceFile,
+) -> Option<std::borrow::Cow<'w, Ast<'w>>> {
+    match ws.tree(&file.display) {
+        Some(ast) => Some(std::borrow::Cow::Borrowed(ast)),
+        None => parsed(&file.text).map(std::borrow::Cow::Owned),
+    }
+}
+
 /// Declarations of the whole program: kind, name, where the name is.
 fn declarations(ws: &Workspace) -> Vec<(&'static str, String, Location)> {
     let sources = &ws.program;
     let mut out = Vec::new();
     for (_, file) in sources.iter() {
-        let (Some(ast), Some(file_uri)) = (parsed(&file.text), uri(&file.display)) else {
+        let (Some(ast), Some(file_uri)) = (tree(ws, file), uri(&file.display)) else {
             continue;
         };
         for (kind, name, span) in declared(&ast) {
@@ -240,7 +251,7 @@ pub fn references(
     let sources = &ws.program;
     let mut out = Vec::new();
     for (_, file) in sources.iter() {
-        let (Some(ast), Some(file_uri)) = (parsed(&file.text), uri(&file.display)) else {
+        let (Some(ast), Some(file_uri)) = (tree(ws, file), uri(&file.display)) else {
             continue;
         };
         let at = |s: Span| Location::new(file_uri.clone(), range(&file.text, s.start, s.end));

@@ -116,6 +116,12 @@ impl Workspace {
         by_file(&self.program, &found)
     }
 
+    /// The syntax tree of a file of the program as last checked.
+    #[must_use]
+    pub fn tree(&self, path: &Utf8Path) -> Option<&crate::syntax::Ast<'_>> {
+        self.session.tree(path)
+    }
+
     /// The text of a file: the open buffer, else the file on disk (as
     /// last read, for a file of the program).
     #[must_use]

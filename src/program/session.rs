@@ -40,6 +40,13 @@ pub struct Session {
 }
 
 impl Session {
+    /// The syntax tree of the file shown as `display`, as last checked
+    /// (none when it does not parse).
+    #[must_use]
+    pub fn tree(&self, display: &camino::Utf8Path) -> Option<&Ast<'_>> {
+        self.parsed.get(display)?.borrow_dependent().as_ref().ok()
+    }
+
     /// How many files the last check parsed (the others were as before).
     #[must_use]
     pub fn parsed_last(&self) -> usize {
