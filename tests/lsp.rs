@@ -333,6 +333,23 @@ fn protocol_references_and_completion_by_kind() {
         want(&[("a.infra", 11, 8), ("b.infra", 3, 10)]),
         "{refs}"
     );
+    // Hover on a value: its parameter, and what it names or may be.
+    let hover = c.request("textDocument/hover", &pos(&b_uri, 2, 8));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(shown.contains("`HOST|POOL`"), "{hover}");
+    assert!(
+        shown.contains("host `web1`, declared in a.infra:1."),
+        "{hover}"
+    );
+    let hover = c.request("textDocument/hover", &pos(&a_uri, 2, 12));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(shown.contains("One of `caddy`, `nginx`"), "{hover}");
+    let hover = c.request("textDocument/hover", &pos(&a_uri, 13, 10));
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        shown.contains("Wrong when: A port is not a number from 1 to 65535."),
+        "{hover}"
+    );
     // A pool named by `on`: the pool, not a host.
     let def = c.request("textDocument/definition", &pos(&b_uri, 7, 8));
     assert_eq!(

@@ -88,6 +88,48 @@ fn describe(s: &Spec) -> String {
     md
 }
 
+/// An argument: the parameter it stands for, in its directive's usage,
+/// and what it may be — a choice's words, the declaration a reference
+/// names, else the rule its type's diagnostic states.
+fn describe_value(ws: &Workspace, s: &Spec, p: &crate::vocabulary::Param, arg: &Arg<'_>) -> String {
+    let mut md = format!("`{}` in `{}`: {}", p.name, s.usage, s.doc);
+    match p.ty {
+        Ty::Choice(words) => {
+            let words: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+            md.push_str(&format!("\n\nOne of {}.", words.join(", ")));
+        }
+        Ty::Ref(r) => {
+            let name = arg.text().unwrap_or_default();
+            let found = declarations(ws)
+                .into_iter()
+                .find(|(k, n, _)| n == name && r.kinds().contains(k));
+            match found {
+                Some((kind, _, at)) => {
+                    let file = super::workspace::path(&at.uri)
+                        .and_then(|p| p.file_name().map(str::to_owned))
+                        .unwrap_or_default();
+                    md.push_str(&format!(
+                        "\n\n{kind} `{name}`, declared in {file}:{}.",
+                        at.range.start.line + 1
+                    ));
+                }
+                None => md.push_str(&format!(
+                    "\n\nNames a {}; none is called `{name}`.",
+                    r.kinds().join(" or ")
+                )),
+            }
+        }
+        ty => {
+            // The rule, as the type's diagnostic explains it.
+            let rule = ty.code().explain();
+            if let Some(first) = rule.split("\n\n").next() {
+                md.push_str(&format!("\n\nWrong when: {}", first.replace('\n', " ")));
+            }
+        }
+    }
+    md
+}
+
 #[must_use]
 pub fn hover(ws: &Workspace, path: &Utf8Path, pos: Position) -> Option<Hover> {
     let text = ws.text(path)?;
@@ -99,6 +141,16 @@ pub fn hover(ws: &Workspace, path: &Utf8Path, pos: Position) -> Option<Hover> {
             && let Some(s) = spec(here.block, d.name.value)
         {
             parts.push(describe(s));
+        }
+        if let (Some(d), Some(arg)) = (here.directive, here.arg)
+            && let Some(s) = spec(here.block, d.name.value)
+        {
+            let args = crate::check::flat_args(d);
+            if let Some(i) = args.iter().position(|a| std::ptr::eq(*a, arg))
+                && let Some(p) = s.param_of(i, args.len())
+            {
+                parts.push(describe_value(ws, s, p, arg));
+            }
         }
     }
     // The explanation of each diagnostic shown here (`infrac explain`).
