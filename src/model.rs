@@ -176,6 +176,9 @@ pub struct Host {
     /// The ACME directory Caddy obtains certificates from (`None`: Caddy's
     /// default, Let's Encrypt).
     pub acme_ca: Option<String>,
+    /// A CA certificate to trust for the ACME server's HTTPS (Caddy's
+    /// `acme_ca_root`, certbot's `REQUESTS_CA_BUNDLE`).
+    pub acme_ca_root: Option<Utf8PathBuf>,
     /// Proxies in front of this one whose forwarding headers are passed
     /// on, extended (addresses and networks, as written).
     pub trusted_proxies: Vec<String>,

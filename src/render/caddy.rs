@@ -19,6 +19,8 @@ struct View {
     admin: Option<String>,
     email: Option<String>,
     acme_ca: Option<String>,
+    /// On the host (under its prefix).
+    acme_ca_root: Option<String>,
     /// `error_log`: Caddy's own log, at level ERROR, to this file.
     error_log: Option<Raw>,
     http_port: Option<u16>,
@@ -666,6 +668,7 @@ pub fn render(ctx: &Context<'_>) -> Result<String> {
         admin: host.proxy.caddy_admin.clone(),
         email: host.acme_email.clone(),
         acme_ca: host.acme_ca.clone(),
+        acme_ca_root: host.acme_ca_root.as_ref().map(|p| host.path(p).to_string()),
         error_log: plan
             .error_log
             .as_ref()

@@ -181,14 +181,27 @@ fn certbot(ctx: &Context<'_>) -> CertbotView {
     let host = ctx.host;
     let webroot = host.path(&ctx.model.defaults.acme_webroot).to_string();
     let letsencrypt = host.path(Utf8Path::new(CERTBOT_DIR)).to_string();
+    // A private CA's root, trusted for the ACME server's HTTPS (certbot
+    // reads it through `requests`).
+    let root = host.acme_ca_root.as_ref().map(|p| host.path(p).to_string());
     let certbot = if host.proxy.mode.in_container() {
+        let trust = root.as_ref().map_or(String::new(), |r| {
+            format!(
+                " -e {} -v {}",
+                word(&format!("REQUESTS_CA_BUNDLE={r}")),
+                word(&format!("{r}:{r}:ro"))
+            )
+        });
         format!(
-            "docker run --rm -v {} -v {} certbot/certbot",
+            "docker run --rm{trust} -v {} -v {} certbot/certbot",
             word(&format!("{letsencrypt}:{CERTBOT_DIR}")),
             word(&format!("{webroot}:{webroot}"))
         )
     } else {
-        "certbot".to_owned()
+        match &root {
+            Some(r) => format!("env {} certbot", word(&format!("REQUESTS_CA_BUNDLE={r}"))),
+            None => "certbot".to_owned(),
+        }
     };
     // Seen from where certbot runs.
     let marker_inside = if host.proxy.mode.in_container() {

@@ -166,7 +166,7 @@ pub mod defaults {
 pub mod host {
     use super::{Block, Directives, EMAIL, PROXY_PARAMS, Ref, Row, Ty, many, one};
     ids!(Host: Address, Alias, SshUser, SshPort, HostKey, Proxy, ProxyImage, Containers,
-        Resolver, AcmeEmail, AcmeCa, Stack, Prefix, CaddyAdmin, ProbePort, HttpPort, HttpsPort,
+        Resolver, AcmeEmail, AcmeCa, AcmeCaRoot, Stack, Prefix, CaddyAdmin, ProbePort, HttpPort, HttpsPort,
         TrustedProxies, ErrorLog, Sysctl, Tags);
 
     pub const ROWS: &[Row<Id>] = &[
@@ -244,6 +244,10 @@ pub mod host {
             .usage("acme_ca https://acme-staging-v02.api.letsencrypt.org/directory")
             .doc("the ACME directory Caddy obtains certificates from (a staging or private CA; default Let's Encrypt)")
             .example("acme_ca https://ca.example.org:14000/dir"),
+        Row::new(Id::AcmeCaRoot, "acme_ca_root", &[one("/PATH", Ty::AbsPath)])
+            .usage("acme_ca_root /etc/ssl/private-ca.pem")
+            .doc("a CA certificate (PEM, on the host) to trust for the ACME server's own HTTPS, for a private CA: Caddy's `acme_ca_root`, certbot's `REQUESTS_CA_BUNDLE`")
+            .example("acme_ca_root /etc/ssl/acme-root.pem"),
         Row::new(Id::Stack, "stack", &[one("NAME", Ty::Name)])
             .usage("stack NAME")
             .doc("overrides the default")

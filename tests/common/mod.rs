@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use camino::Utf8Path;
 
+pub mod acme;
 pub mod behaviour;
 pub mod hostile;
 pub mod lab;

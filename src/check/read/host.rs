@@ -30,6 +30,7 @@ impl Checker<'_> {
         let mut caddy_admin = None;
         let mut acme_email = defaults.acme_email.clone();
         let mut error_log = None;
+        let mut acme_ca_root = None;
         let mut acme_ca = None;
         let mut trusted_proxies = Vec::new();
         let mut stack = defaults.stack.clone();
@@ -115,6 +116,7 @@ impl Checker<'_> {
                 }
                 host::Id::AcmeEmail => acme_email = self.email(args[0]),
                 host::Id::ErrorLog => error_log = self.abs_path(args[0], "error log"),
+                host::Id::AcmeCaRoot => acme_ca_root = self.abs_path(args[0], "ACME CA root"),
                 host::Id::AcmeCa => {
                     acme_ca = self
                         .url(args[0], say::decl::ACME_DIRECTORY)
@@ -179,6 +181,7 @@ impl Checker<'_> {
             containers,
             acme_email,
             error_log,
+            acme_ca_root,
             acme_ca: acme_ca.map(|(url, _)| url),
             trusted_proxies,
             stack,

@@ -1,0 +1,146 @@
+//! Let's Encrypt's test CA, pebble, and its mock DNS, pebble-challtestsrv,
+//! on loopback: a private ACME server the tests obtain real certificates
+//! from. Pebble validates challenges at the names' addresses from the mock
+//! DNS (every name is 127.0.0.1 unless told otherwise), on the ports given.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use camino::Utf8PathBuf;
+
+use super::Server;
+use super::lab::free_port;
+
+pub struct Acme {
+    /// The ACME directory URL.
+    pub directory: String,
+    /// The certificate pebble's own HTTPS is served with: what a client
+    /// must trust to talk to it (`acme_ca_root`).
+    pub api_root: Utf8PathBuf,
+    management: u16,
+    dns_management: u16,
+    _pebble: Server,
+    _dns: Server,
+}
+
+impl Acme {
+    /// Pebble validating HTTP-01 on `http_port` and TLS-ALPN-01 on
+    /// `tls_port` of each name's address.
+    pub fn start(dir: &camino::Utf8Path, http_port: u16, tls_port: u16) -> Acme {
+        std::fs::create_dir_all(dir).unwrap();
+        let (cert, key) = (dir.join("pebble.pem"), dir.join("pebble.key"));
+        let status = Command::new(super::require_tool("openssl"))
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+            .args(["-subj", "/CN=pebble", "-addext"])
+            .arg("subjectAltName=IP:127.0.0.1,DNS:localhost")
+            .arg("-keyout")
+            .arg(key.as_str())
+            .arg("-out")
+            .arg(cert.as_str())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "openssl could not make pebble's certificate"
+        );
+
+        let (dns, dns_management) = (free_port(), free_port());
+        let dns_child = Command::new(super::require_tool("pebble-challtestsrv"))
+            .args(["-dns01", &format!("127.0.0.1:{dns}")])
+            .args(["-management", &format!("127.0.0.1:{dns_management}")])
+            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut dns_server = Server(dns_child);
+        super::wait_for_port(dns_management, "pebble-challtestsrv", &mut dns_server.0);
+
+        let (listen, management) = (free_port(), free_port());
+        let config = dir.join("pebble.json");
+        let json = serde_json::json!({"pebble": {
+            "listenAddress": format!("127.0.0.1:{listen}"),
+            "managementListenAddress": format!("127.0.0.1:{management}"),
+            "certificate": cert, "privateKey": key,
+            "httpPort": http_port, "tlsPort": tls_port,
+            "ocspResponderURL": "", "externalAccountBindingRequired": false,
+        }});
+        std::fs::write(&config, json.to_string()).unwrap();
+        let pebble = Command::new(super::require_tool("pebble"))
+            .args(["-config", config.as_str()])
+            .args(["-dnsserver", &format!("127.0.0.1:{dns}")])
+            // Validate at once, and accept every nonce: the tests are
+            // about infrac, not about a client's retries.
+            .env("PEBBLE_VA_NOSLEEP", "1")
+            .env("PEBBLE_WFE_NONCEREJECT", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut pebble = Server(pebble);
+        super::wait_for_port(listen, "pebble", &mut pebble.0);
+        Acme {
+            directory: format!("https://127.0.0.1:{listen}/dir"),
+            api_root: cert,
+            management,
+            dns_management,
+            _pebble: pebble,
+            _dns: dns_server,
+        }
+    }
+
+    /// The root pebble issues under (made anew each run), as PEM.
+    pub fn issuing_root(&self) -> String {
+        let out = Command::new(super::require_tool("curl"))
+            .args(["-s", "--max-time", "5", "--cacert", self.api_root.as_str()])
+            .arg(format!("https://127.0.0.1:{}/roots/0", self.management))
+            .output()
+            .unwrap();
+        let pem = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(pem.contains("BEGIN CERTIFICATE"), "pebble's root: {pem}");
+        pem
+    }
+
+    /// Makes the mock DNS answer `name` with `address` (A record).
+    pub fn resolve(&self, name: &str, address: &str) {
+        let body = serde_json::json!({"host": name, "addresses": [address]}).to_string();
+        let out = Command::new(super::require_tool("curl"))
+            .args(["-s", "--max-time", "5", "-d", &body])
+            .arg(format!("http://127.0.0.1:{}/add-a", self.dns_management))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "challtestsrv: {out:?}");
+    }
+}
+
+/// `GET https://NAME:PORT/` through loopback, trusting only `root`: the
+/// status and body once it answers (up to `timeout`), else the last error.
+pub fn get_https(
+    name: &str,
+    port: u16,
+    root: &camino::Utf8Path,
+    timeout: Duration,
+) -> Result<(u16, String), String> {
+    let start = Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < timeout {
+        let out = Command::new(super::require_tool("curl"))
+            .args(["-sS", "--max-time", "5", "--cacert", root.as_str()])
+            .args(["--resolve", &format!("{name}:{port}:127.0.0.1")])
+            .args(["-w", "\n%{http_code}"])
+            .arg(format!("https://{name}:{port}/"))
+            .output()
+            .unwrap();
+        if out.status.success() {
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+            return Ok((code.parse().unwrap_or(0), body.to_owned()));
+        }
+        last = String::from_utf8_lossy(&out.stderr).into_owned();
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(last)
+}
