@@ -45,6 +45,6 @@ fn a_caddy_host_obtains_its_certificate_from_the_programs_acme_server() {
     );
     let root = lab.root.join("pebble-issuing-root.pem");
     std::fs::write(&root, acme.issuing_root()).unwrap();
-    let answer = get_https("a.example.org", https, &root, Duration::from_secs(60));
+    let answer = get_https("a.example.org", https, &root, Duration::from_mins(1));
     assert_eq!(answer, Ok((200, "site a over https".to_owned())));
 }
