@@ -198,10 +198,22 @@ fn certbot(ctx: &Context<'_>) -> CertbotView {
             word(&format!("{webroot}:{webroot}"))
         )
     } else {
-        match &root {
+        let mut command = match &root {
             Some(r) => format!("env {} certbot", word(&format!("REQUESTS_CA_BUNDLE={r}"))),
             None => "certbot".to_owned(),
+        };
+        // A host in a prefix (staging, tests): certbot's folders are in it.
+        if host.prefix.is_some() {
+            for (flag, dir) in [
+                ("--config-dir", CERTBOT_DIR),
+                ("--work-dir", "/var/lib/letsencrypt"),
+                ("--logs-dir", "/var/log/letsencrypt"),
+            ] {
+                let dir = host.path(Utf8Path::new(dir));
+                command.push_str(&format!(" {flag} {}", word(dir.as_str())));
+            }
         }
+        command
     };
     // Seen from where certbot runs.
     let marker_inside = if host.proxy.mode.in_container() {

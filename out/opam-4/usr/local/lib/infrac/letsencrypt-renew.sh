@@ -5,8 +5,14 @@
 set -euo pipefail
 marker=/etc/letsencrypt/infrac-deploy
 rm -f "$marker"
-systemd-cat -t certbot -- docker run --rm -v /etc/letsencrypt:/etc/letsencrypt -v /var/www/html:/var/www/html certbot/certbot renew --non-interactive --webroot --webroot-path /var/www/html --deploy-hook 'touch /etc/letsencrypt/infrac-deploy'
+# certbot refuses a webroot that does not exist (the proxy serves it).
+mkdir -p /var/www/html
+# A certificate renewed before another one failed is still put in use:
+# certbot's status is the script's, after the reload.
+status=0
+systemd-cat -t certbot -- docker run --rm -v /etc/letsencrypt:/etc/letsencrypt -v /var/www/html:/var/www/html certbot/certbot renew --non-interactive --webroot --webroot-path /var/www/html --deploy-hook 'touch /etc/letsencrypt/infrac-deploy' || status=$?
 if [ -f "$marker" ]; then
     rm -f "$marker"
     c=$(docker ps -q --filter 'label=com.docker.swarm.service.name=infra_nginx' --filter status=running | head -n 1); if [ -n "$c" ]; then docker exec "$c" nginx -s reload; fi
 fi
+exit "$status"
