@@ -28,6 +28,9 @@ pub enum File {
     NginxCommon,
     NginxErrors,
     NginxSite(SiteId),
+    /// A site's TLS servers, apart when certbot obtains its certificate:
+    /// installed once the certificate exists (`apply` requests it).
+    NginxSiteTls(SiteId),
     NginxWebhook(WebhookId),
     Sysctl(ProfileId),
     /// The host's compose or stack file.
@@ -56,6 +59,11 @@ pub const NGINX_ERRORS: &str = "etc/nginx/infrac/errors.conf";
 #[must_use]
 pub fn nginx_site(site: &str) -> Utf8PathBuf {
     format!("etc/nginx/conf.d/{site}.conf").into()
+}
+
+#[must_use]
+pub fn nginx_site_tls(site: &str) -> Utf8PathBuf {
+    format!("etc/nginx/conf.d/{site}.tls.conf").into()
 }
 
 #[must_use]
@@ -143,6 +151,17 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
                     site.origin.span,
                     File::NginxSite(*s),
                 ));
+                if site
+                    .tls
+                    .certbot_webroot(host.proxy.kind, &model.defaults)
+                    .is_some()
+                {
+                    out.push(at(
+                        nginx_site_tls(&site.name),
+                        site.origin.span,
+                        File::NginxSiteTls(*s),
+                    ));
+                }
             }
             for w in &host.webhooks {
                 let webhook = model.webhook(*w);

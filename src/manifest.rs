@@ -88,6 +88,24 @@ pub struct File {
     pub reload: Option<Reload>,
     /// Source files it was generated from.
     pub sources: Vec<Utf8PathBuf>,
+    /// The certificate (a `certificates` name) it needs: the file is
+    /// installed only once that certificate exists on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+}
+
+/// A certificate certbot obtains on the host for its NGINX, which cannot
+/// obtain its own: before the files that need it are installed, apply
+/// serves HTTP (the ACME challenges) and runs `command`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CertificateRequest {
+    /// certbot's name for it (`live/NAME/`).
+    pub name: String,
+    pub domains: Vec<String>,
+    /// The files it is, on the host: while one is missing it is requested.
+    pub files: Vec<Utf8PathBuf>,
+    /// `certbot certonly …`, run on the host by a shell.
+    pub command: String,
 }
 
 impl File {
@@ -146,6 +164,8 @@ pub struct Manifest {
     pub reloads: Vec<ReloadCommands>,
     pub secrets: Vec<SecretUse>,
     pub proof: Option<Proof>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertificateRequest>,
 }
 
 impl Manifest {

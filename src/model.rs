@@ -173,8 +173,8 @@ pub struct Host {
     pub acme_email: Option<String>,
     /// `error_log`: the proxy's errors go to this file (`None`: its own log).
     pub error_log: Option<Utf8PathBuf>,
-    /// The ACME directory Caddy obtains certificates from (`None`: Caddy's
-    /// default, Let's Encrypt).
+    /// The ACME directory certificates come from (`None`: Let's Encrypt):
+    /// Caddy's own, certbot's `--server` on NGINX hosts.
     pub acme_ca: Option<String>,
     /// A CA certificate to trust for the ACME server's HTTPS (Caddy's
     /// `acme_ca_root`, certbot's `REQUESTS_CA_BUNDLE`).

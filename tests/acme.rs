@@ -68,6 +68,19 @@ fn workers(master: u32) -> Vec<u32> {
     out
 }
 
+/// The workers once only one generation is left (old ones finish what
+/// they accepted before a reload).
+fn settled(master: u32) -> Vec<u32> {
+    let start = std::time::Instant::now();
+    loop {
+        let w = workers(master);
+        if w.len() == 1 || start.elapsed() > Duration::from_secs(10) {
+            return w;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The workers once a reload (if any) has taken: a new generation alone,
 /// waited for up to 10 s; when none comes, the same ones after 2 s.
 fn after_run(master: u32, before: &[u32]) -> Vec<u32> {
@@ -206,7 +219,7 @@ fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
     };
 
     // Nothing due: no renewal, no reload.
-    let before = workers(master);
+    let before = settled(master);
     let out = run(false);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
@@ -235,4 +248,121 @@ fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(after_run(master, &after), after);
     assert_eq!(served_serial("s.example.org", https), renewed);
+}
+
+/// An NGINX host with `acme_ca` and `acme_ca_root` pointing at `acme`
+/// (its root copied onto the host), its /var as on a real host, and a
+/// certbot site `s`; the program written, nothing applied.
+fn certbot_lab(name: &str) -> (Lab, u16, common::lab::Port, common::Server, Acme) {
+    let lab = Lab::new(name);
+    let https = free_port();
+    let (decl, port, nginx) = lab.nginx_host(
+        "n",
+        &format!("    https_port {https}\n    acme_ca_root /etc/ssl/acme-root.pem\n"),
+    );
+    let acme = Acme::start(&lab.root.join("acme"), port.http, https);
+    let host = lab.host("n");
+    let on_host = host.join("etc/ssl/acme-root.pem");
+    std::fs::create_dir_all(on_host.parent().unwrap()).unwrap();
+    std::fs::copy(&acme.api_root, &on_host).unwrap();
+    for dir in ["var/www/html", "var/lib", "var/log"] {
+        std::fs::create_dir_all(host.join(dir)).unwrap();
+    }
+    lab.page("n", "s", "site s over https");
+    std::fs::write(lab.root.join("decl"), decl).unwrap();
+    (lab, https, port, nginx, acme)
+}
+
+/// The program of [`certbot_lab`] with the host's ACME directory `ca`.
+fn certbot_program(lab: &Lab, ca: &str) -> String {
+    let decl = std::fs::read_to_string(lab.root.join("decl")).unwrap();
+    let decl = decl.replacen("}\n", &format!("    acme_ca {ca}\n}}\n"), 1);
+    format!(
+        "defaults {{\n    site_root /srv\n    acme_email ops@example.org\n}}\n{decl}\
+         site s {{\n    domains s.example.org\n    on n\n    tls certbot\n    static\n}}\n"
+    )
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh NGINX host whose site needs a certificate certbot has not
+/// obtained yet: the plan says it will be requested, one apply serves HTTP,
+/// obtains it from the program's ACME server and ends serving the site
+/// over HTTPS with it; a second apply changes nothing.
+#[test]
+fn a_fresh_nginx_host_obtains_its_certificates_in_one_apply() {
+    let (lab, https, _port, _nginx, acme) = certbot_lab("acme-bootstrap");
+    lab.write(&certbot_program(&lab, &acme.directory));
+    let plan = lab.plan(&["--all"]);
+    let shown = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        shown.contains(
+            "certificates to request first (certbot, serving HTTP meanwhile): s.example.org"
+        ),
+        "{shown}"
+    );
+    let first = lab.apply(&["--all"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("obtained certificates s.example.org"),
+        "{}",
+        stderr(&first)
+    );
+    let root = lab.root.join("pebble-issuing-root.pem");
+    std::fs::write(&root, acme.issuing_root()).unwrap();
+    assert_eq!(
+        get_https("s.example.org", https, &root, Duration::from_secs(10)),
+        Ok((200, "site s over https".to_owned()))
+    );
+    let second = lab.apply(&["--all"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("nothing to apply"),
+        "{}",
+        stderr(&second)
+    );
+}
+
+/// The ACME server unreachable: the apply fails with certbot's own words,
+/// the host serves the site over HTTP (its challenges, the redirect) and
+/// nothing that needs the missing certificate; once the server answers,
+/// the next apply goes on from there.
+#[test]
+fn a_failed_request_leaves_the_host_serving_http_and_the_next_apply_goes_on() {
+    let (lab, https, port, _nginx, acme) = certbot_lab("acme-unreachable");
+    let closed = free_port();
+    lab.write(&certbot_program(
+        &lab,
+        &format!("https://127.0.0.1:{closed}/dir"),
+    ));
+    let failed = lab.apply(&["--all"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let err = stderr(&failed);
+    assert!(
+        err.contains("certbot could not obtain certificate `s.example.org`"),
+        "{err}"
+    );
+    assert!(err.contains("Connection refused"), "{err}");
+    // HTTP: the challenges' location and the redirect to HTTPS; no TLS
+    // server (its file was not installed).
+    assert_eq!(
+        common::lab::get(port.http, "s.example.org", "/").0,
+        308,
+        "{err}"
+    );
+    let conf = lab.host("n").join("etc/nginx/conf.d");
+    assert!(conf.join("s.conf").exists());
+    assert!(!conf.join("s.tls.conf").exists());
+
+    lab.write(&certbot_program(&lab, &acme.directory));
+    let next = lab.apply(&["--all"]);
+    assert_eq!(next.status.code(), Some(0), "{}", stderr(&next));
+    let root = lab.root.join("pebble-issuing-root.pem");
+    std::fs::write(&root, acme.issuing_root()).unwrap();
+    assert_eq!(
+        get_https("s.example.org", https, &root, Duration::from_secs(10)),
+        Ok((200, "site s over https".to_owned()))
+    );
 }

@@ -289,23 +289,6 @@ fn the_language_reference_is_the_vocabulary() {
     );
 }
 
-/// `acme_ca` is Caddy's: on an NGINX host it would do nothing, so it is
-/// rejected there rather than ignored.
-#[test]
-fn acme_ca_on_an_nginx_host_is_refused_not_ignored() {
-    let text = |proxy: &str| {
-        format!(
-            "host h {{\n    address h.example.org\n    proxy {proxy}\n    acme_ca https://ca.example.org/dir\n}}\n"
-        )
-    };
-    let nginx = common::program(&[("h.infra", &text("nginx"))]);
-    let checked = analyze(&nginx);
-    assert_eq!(common::codes(&checked), vec!["conflicting-settings"]);
-    assert!(checked.diagnostics[0].message.contains("acme_ca"));
-    let caddy = common::program(&[("h.infra", &text("caddy"))]);
-    assert!(analyze(&caddy).diagnostics.is_empty());
-}
-
 /// What NGINX cannot do is refused on an NGINX host, not dropped by its
 /// renderer; on a Caddy host it is done.
 #[test]

@@ -75,6 +75,7 @@ pub fn compare(old: &[HostTree], new: &[HostTree], labels: (&str, &str)) -> Vec<
             HostPlan {
                 host: host.to_owned(),
                 interrupted: false,
+                certificates: Vec::new(),
                 changes,
             }
         })

@@ -120,6 +120,10 @@ pub enum ApplyError {
         "`{name}` is not running on the host (nothing answers on 127.0.0.1:{port}): start it, then apply again; the previous files are back in place"
     )]
     ProxyDown { name: String, port: String },
+    #[error(
+        "certbot could not obtain certificate `{name}`; the host serves HTTP (the ACME challenges) without the servers that need it. certbot said:\n{output}"
+    )]
+    Certificate { name: String, output: String },
     #[error("{cause}; a new plan shows {state}")]
     Lost { cause: String, state: String },
     #[error(
@@ -139,6 +143,9 @@ impl ApplyError {
             ApplyError::Unknown { .. } => "what it runs is unknown",
             ApplyError::ProxyDown { .. } => "its proxy is not running; its files are as before",
             ApplyError::Lost { .. } => "its files are as before (re-checked)",
+            ApplyError::Certificate { .. } => {
+                "serving HTTP without the servers that need the certificate"
+            }
             ApplyError::Spawn(_) | ApplyError::Ssh(_) | ApplyError::Input(_) => {
                 "nothing was changed on it"
             }
@@ -148,6 +155,29 @@ impl ApplyError {
 }
 
 impl Target {
+    /// This target without the files that need one of `certificates` (and
+    /// without certificates to request).
+    #[must_use]
+    pub fn without_certificates(&self, certificates: &[String]) -> Target {
+        let needs = |f: &crate::manifest::File| {
+            f.certificate
+                .as_ref()
+                .is_some_and(|c| certificates.contains(c))
+        };
+        let left_out: HashSet<&Utf8Path> = self
+            .manifest
+            .files
+            .iter()
+            .filter(|f| needs(f))
+            .map(|f| f.path.as_path())
+            .collect();
+        let mut out = self.clone();
+        out.manifest.files.retain(|f| !needs(f));
+        out.manifest.certificates.clear();
+        out.files.retain(|f| !left_out.contains(f.path.as_path()));
+        out
+    }
+
     /// The target of a host straight from a build.
     pub fn from_tree(tree: &HostTree) -> Result<Target, ApplyError> {
         let manifest = tree.manifest.clone();
@@ -482,12 +512,15 @@ pub struct HostPlan {
     /// An earlier apply was cut off; the next one repairs it.
     pub interrupted: bool,
     pub changes: Vec<Change>,
+    /// Certificates missing on the host: apply requests them (certbot)
+    /// before it installs the files that need them.
+    pub certificates: Vec<String>,
 }
 
 impl HostPlan {
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty() && !self.interrupted
+        self.changes.is_empty() && !self.interrupted && self.certificates.is_empty()
     }
 
     /// The reloads the changes call for, in the order they run.
@@ -542,6 +575,7 @@ fn plan_mode(
         host: target.host().to_owned(),
         interrupted: false,
         changes: Vec::new(),
+        certificates: missing_certificates(target, options)?,
     };
     let by_path: HashMap<&str, &TargetFile> =
         target.files.iter().map(|f| (f.path.as_str(), f)).collect();
@@ -596,6 +630,94 @@ fn plan_mode(
     Ok(plan)
 }
 
+/// The certificates of the manifest with a file missing on the host.
+fn missing_certificates(target: &Target, options: &SshOptions) -> Result<Vec<String>, ApplyError> {
+    let requests = &target.manifest.certificates;
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
+    let files: Vec<String> = requests
+        .iter()
+        .flat_map(|c| &c.files)
+        .map(|f| shell_quote(f.as_str()))
+        .collect();
+    let script = format!(
+        "for f in {}; do [ -e \"$f\" ] || printf '%s\\n' \"$f\"; done",
+        files.join(" ")
+    );
+    let out = ssh(&target.manifest.ssh, options)?
+        .arg(script)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(ApplyError::Spawn)?;
+    if !out.status.success() {
+        return Err(ApplyError::Ssh(
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        ));
+    }
+    let missing: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .unwrap_or_default()
+        .lines()
+        .collect();
+    Ok(requests
+        .iter()
+        .filter(|c| c.files.iter().any(|f| missing.contains(&f.as_str())))
+        .map(|c| c.name.clone())
+        .collect())
+}
+
+/// Applies `target`, first obtaining the certificates `plan` says are
+/// missing: the host is given the files that need none of them (it serves
+/// HTTP, and so the ACME challenges, for those sites), certbot obtains
+/// each, then the whole build is applied. Each step is an apply of its
+/// own (journalled, proved): a failure or a kill leaves the host as it was
+/// or serving HTTP, and the next apply goes on from there.
+pub fn apply_obtaining(
+    target: &Target,
+    plan: &HostPlan,
+    options: &SshOptions,
+    proof_timeout: u32,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<Applied, ApplyError> {
+    if plan.certificates.is_empty() {
+        return apply(target, plan, options, proof_timeout, on_step);
+    }
+    let http = target.without_certificates(&plan.certificates);
+    let http_plan = self::plan(&http, options)?;
+    if !http_plan.is_empty() {
+        on_step("serving HTTP for the ACME challenges");
+        apply(&http, &http_plan, options, proof_timeout, on_step)?;
+    }
+    for name in &plan.certificates {
+        let Some(request) = target
+            .manifest
+            .certificates
+            .iter()
+            .find(|c| c.name == *name)
+        else {
+            continue;
+        };
+        on_step(&format!("requesting certificate {name}"));
+        let out = ssh(&target.manifest.ssh, options)?
+            .arg(&request.command)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(ApplyError::Spawn)?;
+        if !out.status.success() {
+            let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
+            said.push_str(&String::from_utf8_lossy(&out.stderr));
+            return Err(ApplyError::Certificate {
+                name: name.clone(),
+                output: said.trim().to_owned(),
+            });
+        }
+    }
+    let full = self::plan(target, options)?;
+    let mut applied = apply(target, &full, options, proof_timeout, on_step)?;
+    applied.obtained.clone_from(&plan.certificates);
+    Ok(applied)
+}
+
 /// Whether the live mode (`644`) and owner (`root:root`, `-` when the
 /// host cannot tell) are the file's.
 fn same_meta(f: &TargetFile, mode: Option<&str>, owner: Option<&str>) -> bool {
@@ -644,6 +766,12 @@ pub fn describe(plan: &HostPlan) -> String {
     out.push('\n');
     if plan.interrupted {
         out.push_str("  ! an earlier apply was cut off: it will be rolled back and redone\n");
+    }
+    if !plan.certificates.is_empty() {
+        out.push_str(&format!(
+            "  ! certificates to request first (certbot, serving HTTP meanwhile): {}\n",
+            plan.certificates.join(", ")
+        ));
     }
     for c in &plan.changes {
         let sign = match c.kind {
@@ -695,6 +823,8 @@ pub struct Applied {
     /// Learned by planning again (why: the connection was lost, …): the
     /// host has this build's files.
     pub observed: Option<String>,
+    /// Certificates obtained first (certbot).
+    pub obtained: Vec<String>,
 }
 
 /// Applies `target` to its host, `plan` being what the host said it
@@ -1014,6 +1144,7 @@ mod tests {
                         sha256: f.sha256.clone(),
                         reload: f.reload.clone(),
                         sources: Vec::new(),
+                        certificate: None,
                     })
                     .collect(),
                 reloads: vec![ReloadCommands {
@@ -1029,6 +1160,7 @@ mod tests {
                     env_file_mode: Some("0600".into()),
                     reload: Some(Reload::Containers),
                 }],
+                certificates: Vec::new(),
                 proof: Some(crate::manifest::Proof {
                     url: "http://127.0.0.1:7707/.well-known/infrac-build".into(),
                     build: "abc".into(),
@@ -1081,6 +1213,7 @@ mod tests {
         let plan = HostPlan {
             host: "web".into(),
             interrupted: false,
+            certificates: Vec::new(),
             changes: vec![Change {
                 path: "etc/cron.d/tidy".into(),
                 kind: ChangeKind::Change,
@@ -1105,6 +1238,7 @@ mod tests {
             &t,
             &HostPlan {
                 interrupted: true,
+                certificates: Vec::new(),
                 ..plan
             },
         )
@@ -1191,6 +1325,7 @@ mod tests {
         let plan = HostPlan {
             host: "web".into(),
             interrupted: true,
+            certificates: Vec::new(),
             changes: vec![Change {
                 path: "etc/infrac/infra/.env".into(),
                 kind: ChangeKind::Change,

@@ -148,6 +148,7 @@ mod tests {
         let plan = HostPlan {
             host: "h".into(),
             interrupted: false,
+            certificates: Vec::new(),
             changes: vec![
                 change(ChangeKind::Add, None),
                 change(ChangeKind::Change, Some(Reload::Containers)),

@@ -186,7 +186,7 @@ fn roll(
                     step: "applying",
                 });
             }
-            match super::apply(
+            match super::apply_obtaining(
                 target,
                 &plans[i],
                 &options.ssh,
@@ -289,6 +289,7 @@ mod tests {
                 reloads: Vec::new(),
                 secrets: Vec::new(),
                 proof: None,
+                certificates: Vec::new(),
             },
             files: Vec::new(),
             needs: Vec::new(),
@@ -316,6 +317,7 @@ mod tests {
         HostPlan {
             host: host.into(),
             interrupted: false,
+            certificates: Vec::new(),
             changes: changes
                 .iter()
                 .map(|(path, reload)| Change {

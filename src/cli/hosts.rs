@@ -460,6 +460,9 @@ fn done(outcome: &HostOutcome) -> String {
             if a.recovered {
                 parts.push("repaired an interrupted apply".to_owned());
             }
+            if !a.obtained.is_empty() {
+                parts.push(format!("obtained certificates {}", a.obtained.join(", ")));
+            }
             if !a.reloads.is_empty() {
                 parts.push(format!("reloaded {}", a.reloads.join(", ")));
             }

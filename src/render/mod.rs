@@ -36,6 +36,8 @@ pub struct Artifact {
     pub reload: Option<Reload>,
     /// Source files it was generated from.
     pub sources: Vec<Utf8PathBuf>,
+    /// The certificate it needs on the host (certbot's name).
+    pub certificate: Option<String>,
     #[serde(skip)]
     pub content: String,
 }
@@ -382,8 +384,10 @@ fn manifest(
                 sha256: sha256_hex(&f.content),
                 reload: f.reload.clone(),
                 sources: f.sources.clone(),
+                certificate: f.certificate.clone(),
             })
             .collect(),
+        certificates: system::certificate_requests(model, host),
         reloads: reloads
             .into_iter()
             .map(|r| ReloadCommands {
@@ -424,6 +428,18 @@ fn render_host(
     id: HostId,
 ) -> Result<HostTree, RenderError> {
     let host = model.host(id);
+    let planned = layout::plan(model, id);
+    // A site's TLS server on NGINX needs certbot's certificate.
+    let needs_certificate: std::collections::HashMap<Utf8PathBuf, String> = planned
+        .iter()
+        .filter_map(|p| match p.file {
+            layout::File::NginxSiteTls(s) => Some((
+                p.path.clone(),
+                system::certbot_certificate(model.site(s), host)?.0,
+            )),
+            _ => None,
+        })
+        .collect();
     let mut files = Vec::new();
     let mut secrets: Vec<SecretUse> = Vec::new();
     let host_plan = plan::HostPlan::new(model, host);
@@ -454,6 +470,7 @@ fn render_host(
         })?;
         secrets.extend(uses);
         files.push(Artifact {
+            certificate: needs_certificate.get(&path).cloned(),
             path,
             mode,
             owner: "root:root".to_owned(),
@@ -463,7 +480,7 @@ fn render_host(
         });
         Ok(())
     };
-    for planned in layout::plan(model, id) {
+    for planned in planned {
         emit_file(model, host, &planned, &mut emit)?;
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -557,8 +574,20 @@ fn emit_file(
         }),
         File::NginxSite(s) => {
             let site = model.site(s);
+            // Apart from its TLS servers when certbot obtains the certificate.
+            let part = if system::certbot_certificate(site, host).is_some() {
+                nginx::SitePart::Http
+            } else {
+                nginx::SitePart::All
+            };
             emit(path, 0o644, with(&site.origin.file), nginx, &|ctx| {
-                plain(nginx::render_site(ctx, site))
+                plain(nginx::render_site(ctx, site, part))
+            })
+        }
+        File::NginxSiteTls(s) => {
+            let site = model.site(s);
+            emit(path, 0o644, with(&site.origin.file), nginx, &|ctx| {
+                plain(nginx::render_site(ctx, site, nginx::SitePart::Tls))
             })
         }
         File::NginxWebhook(w) => {

@@ -30,6 +30,9 @@ struct SiteView {
     listen_https: Vec<Raw>,
     server_names: Vec<String>,
     tls: bool,
+    /// Which servers this file holds ([`SitePart`]).
+    http_part: bool,
+    tls_part: bool,
     cert: Option<(String, String)>,
     gzip: Option<Compression>,
     headers: Vec<(String, String)>,
@@ -508,6 +511,8 @@ fn site_view(site: &Site, ctx: &Context<'_>) -> Result<SiteView> {
         plain_errors: PLAIN_ERRORS,
         server_names: plan.names.clone(),
         tls,
+        http_part: true,
+        tls_part: true,
         cert: cert(plan.certificate.as_ref()),
         gzip: plan.compression.clone(),
         headers: plan
@@ -602,9 +607,25 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
     })
 }
 
-/// The conf.d file of one site on `ctx.host`.
-pub fn render_site(ctx: &Context<'_>, site: &Site) -> Result<String> {
-    ctx.render("nginx-site.conf.j2", &site_view(site, ctx)?)
+/// Which servers of a site a conf.d file holds: a site whose certificate
+/// certbot obtains has its TLS servers in a file of their own, installed
+/// once the certificate exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SitePart {
+    /// Every server (one file).
+    All,
+    /// The HTTP servers: ACME challenges, redirects to HTTPS.
+    Http,
+    /// The TLS servers (and the upstreams they use).
+    Tls,
+}
+
+/// A conf.d file of one site on `ctx.host`.
+pub fn render_site(ctx: &Context<'_>, site: &Site, part: SitePart) -> Result<String> {
+    let mut view = site_view(site, ctx)?;
+    view.http_part = part != SitePart::Tls;
+    view.tls_part = part != SitePart::Http;
+    ctx.render("nginx-site.conf.j2", &view)
 }
 
 pub fn render_webhook(ctx: &Context<'_>, w: &Webhook) -> Result<String> {

@@ -13,7 +13,7 @@ use super::{Context, Reload, SecretUse, reload_command};
 use crate::layout;
 use crate::model::{
     Backend, ContainerMode, CronJob, DeployMode, EnvValue, Host, Model, ProxyKind, PublishMode,
-    Restart, Route, RunMode, SecretRef, Service, Task, Tls, Unit, VolumeSource, Webhook,
+    Restart, Route, RunMode, SecretRef, Service, Site, Task, Tls, Unit, VolumeSource, Webhook,
 };
 use crate::quote::{self, shell::word};
 
@@ -177,14 +177,77 @@ pub fn containers_validate(host: &Host) -> String {
     }
 }
 
-fn certbot(ctx: &Context<'_>) -> CertbotView {
-    let host = ctx.host;
-    let webroot = host.path(&ctx.model.defaults.acme_webroot).to_string();
+/// The certificate certbot obtains for `site` on `host`, when it is the
+/// one to (NGINX serves certbot's certificates): its name (the site's
+/// first name there) and every name it covers (`redirect_from` too).
+#[must_use]
+pub fn certbot_certificate(site: &Site, host: &Host) -> Option<(String, Vec<String>)> {
+    if host.proxy.kind != ProxyKind::Nginx || !matches!(site.tls, Tls::Acme | Tls::Certbot { .. }) {
+        return None;
+    }
+    let mut domains = site.names_on(host);
+    for alias in &site.redirect_from {
+        if !domains.contains(alias) {
+            domains.push(alias.clone());
+        }
+    }
+    Some((domains.first()?.clone(), domains))
+}
+
+/// The certificates certbot obtains on `host`, each with the command that
+/// does (`certbot certonly` through the webroot NGINX serves).
+#[must_use]
+pub fn certificate_requests(
+    model: &Model,
+    host: &Host,
+) -> Vec<crate::manifest::CertificateRequest> {
+    let mut out: Vec<crate::manifest::CertificateRequest> = Vec::new();
+    for s in &host.sites {
+        let site = model.site(*s);
+        let Some((name, domains)) = certbot_certificate(site, host) else {
+            continue;
+        };
+        let Some(webroot) = site.tls.certbot_webroot(host.proxy.kind, &model.defaults) else {
+            continue;
+        };
+        let live = host.path(Utf8Path::new(&format!("{CERTBOT_DIR}/live/{name}")));
+        let webroot = host.path(webroot);
+        // certbot refuses a webroot that does not exist (NGINX serves it).
+        let mut command = format!(
+            "mkdir -p {root} && {} certonly --non-interactive --agree-tos --keep-until-expiring --webroot --webroot-path {root} --cert-name {}",
+            certbot_command(host, webroot.as_str()),
+            word(&name),
+            root = word(webroot.as_str()),
+        );
+        for d in &domains {
+            command.push_str(&format!(" -d {}", word(d)));
+        }
+        match site.acme_email.as_ref().or(host.acme_email.as_ref()) {
+            Some(e) => command.push_str(&format!(" --email {}", word(e))),
+            None => command.push_str(" --register-unsafely-without-email"),
+        }
+        if let Some(ca) = &host.acme_ca {
+            command.push_str(&format!(" --server {}", word(ca)));
+        }
+        out.push(crate::manifest::CertificateRequest {
+            name,
+            domains,
+            files: vec![live.join("fullchain.pem"), live.join("privkey.pem")],
+            command,
+        });
+    }
+    out
+}
+
+/// certbot's command line up to its subcommand: on the host, or in the
+/// certbot image with the host's folders mounted where they are; trusting
+/// the host's `acme_ca_root`; with its folders under the host's prefix.
+fn certbot_command(host: &Host, webroot: &str) -> String {
     let letsencrypt = host.path(Utf8Path::new(CERTBOT_DIR)).to_string();
     // A private CA's root, trusted for the ACME server's HTTPS (certbot
     // reads it through `requests`).
     let root = host.acme_ca_root.as_ref().map(|p| host.path(p).to_string());
-    let certbot = if host.proxy.mode.in_container() {
+    if host.proxy.mode.in_container() {
         let trust = root.as_ref().map_or(String::new(), |r| {
             format!(
                 " -e {} -v {}",
@@ -214,7 +277,14 @@ fn certbot(ctx: &Context<'_>) -> CertbotView {
             }
         }
         command
-    };
+    }
+}
+
+fn certbot(ctx: &Context<'_>) -> CertbotView {
+    let host = ctx.host;
+    let webroot = host.path(&ctx.model.defaults.acme_webroot).to_string();
+    let letsencrypt = host.path(Utf8Path::new(CERTBOT_DIR)).to_string();
+    let certbot = certbot_command(host, &webroot);
     // Seen from where certbot runs.
     let marker_inside = if host.proxy.mode.in_container() {
         format!("{CERTBOT_DIR}/infrac-deploy")

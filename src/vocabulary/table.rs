@@ -242,7 +242,7 @@ pub mod host {
             .example("error_log /var/log/proxy/errors.log"),
         Row::new(Id::AcmeCa, "acme_ca", &[one("URL", Ty::Url)])
             .usage("acme_ca https://acme-staging-v02.api.letsencrypt.org/directory")
-            .doc("the ACME directory Caddy obtains certificates from (a staging or private CA; default Let's Encrypt)")
+            .doc("the ACME directory certificates come from (a staging or private CA; default Let's Encrypt): Caddy's `acme_ca`, certbot's `--server`")
             .example("acme_ca https://ca.example.org:14000/dir"),
         Row::new(Id::AcmeCaRoot, "acme_ca_root", &[one("/PATH", Ty::AbsPath)])
             .usage("acme_ca_root /etc/ssl/private-ca.pem")

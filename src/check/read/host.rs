@@ -154,10 +154,6 @@ impl Checker<'_> {
             resolver.or_else(|| proxy_mode.in_container().then(|| "127.0.0.11".to_owned()));
         profiles.sort();
         profiles.dedup();
-        // Only Caddy reads it so far: on NGINX it would be silently ignored.
-        if let (ProxyKind::Nginx, Some((_, span))) = (proxy_kind, &acme_ca) {
-            self.report(say::decl::acme_ca_on_nginx(*span));
-        }
         Host {
             name: decl.name.clone(),
             origin: self.origin(decl.name_span),

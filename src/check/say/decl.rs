@@ -205,16 +205,6 @@ pub(crate) const CADDY_ADMIN: super::Expect = super::Expect {
 
 pub(crate) const ACME_DIRECTORY: &str = "an ACME directory URL";
 
-pub(crate) fn acme_ca_on_nginx(span: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::ConflictingSettings,
-        span,
-        "`acme_ca` on an NGINX host",
-    )
-    .label("only Caddy obtains certificates from a chosen ACME directory")
-    .help("remove `acme_ca`, or run this host's proxy with `proxy caddy`")
-}
-
 pub(crate) fn empty_pool(span: Span, pool: &str) -> Diagnostic {
     Diagnostic::new(
         Code::EmptyPool,
