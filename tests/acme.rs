@@ -366,3 +366,69 @@ fn a_failed_request_leaves_the_host_serving_http_and_the_next_apply_goes_on() {
         Ok((200, "site s over https".to_owned()))
     );
 }
+
+/// A two-member NGINX pool behind round-robin DNS: the mock DNS names one
+/// member while both request the site's certificate, so the other one's
+/// challenge reaches the member that did not start it, which forwards it
+/// (`acme_forward`). Both directions; each member ends serving the site
+/// over HTTPS with its own certificate from pebble.
+#[test]
+fn both_members_of_a_pool_obtain_certificates_through_challenge_forwarding() {
+    for named in ["a", "b"] {
+        let lab = Lab::new(&format!("acme-pool-{named}"));
+        let (https_a, https_b) = (free_port(), free_port());
+        let root_line = "    acme_ca_root /etc/ssl/acme-root.pem\n";
+        let (decl_a, port_a, _a) =
+            lab.nginx_host("a", &format!("    https_port {https_a}\n{root_line}"));
+        let (decl_b, port_b, _b) =
+            lab.nginx_host("b", &format!("    https_port {https_b}\n{root_line}"));
+        // Pebble validates at the name's address on one port: each member
+        // has an address of its own there.
+        let challenge_port = free_port();
+        common::acme::forward(&format!("127.0.0.2:{challenge_port}"), port_a.http);
+        common::acme::forward(&format!("127.0.0.3:{challenge_port}"), port_b.http);
+        let acme = Acme::start(&lab.root.join("acme"), challenge_port, free_port());
+        acme.resolve(
+            "s.example.org",
+            if named == "a" {
+                "127.0.0.2"
+            } else {
+                "127.0.0.3"
+            },
+        );
+        for host in ["a", "b"] {
+            let dir = lab.host(host);
+            let on_host = dir.join("etc/ssl/acme-root.pem");
+            std::fs::create_dir_all(on_host.parent().unwrap()).unwrap();
+            std::fs::copy(&acme.api_root, &on_host).unwrap();
+            for d in ["var/www/html", "var/lib", "var/log"] {
+                std::fs::create_dir_all(dir.join(d)).unwrap();
+            }
+            lab.page(host, "s", &format!("site s on {host}"));
+        }
+        let ca = format!("    acme_ca {}\n}}\n", acme.directory);
+        lab.write(&format!(
+            "defaults {{\n    site_root /srv\n    acme_email ops@example.org\n}}\n{}{}\
+             pool edge {{\n    hosts a b\n    acme_forward on\n}}\n\
+             site s {{\n    domains s.example.org\n    on edge\n    tls certbot\n    static\n}}\n",
+            decl_a.replacen("}\n", &ca, 1),
+            decl_b.replacen("}\n", &ca, 1),
+        ));
+        let applied = lab.apply(&["--pool", "edge"]);
+        assert_eq!(
+            applied.status.code(),
+            Some(0),
+            "DNS naming {named}: {}",
+            stderr(&applied)
+        );
+        let root = lab.root.join("pebble-issuing-root.pem");
+        std::fs::write(&root, acme.issuing_root()).unwrap();
+        for (host, https) in [("a", https_a), ("b", https_b)] {
+            assert_eq!(
+                get_https("s.example.org", https, &root, Duration::from_secs(10)),
+                Ok((200, format!("site s on {host}"))),
+                "DNS naming {named}"
+            );
+        }
+    }
+}

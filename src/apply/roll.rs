@@ -167,6 +167,9 @@ fn roll(
     options: &RollOptions,
     report: &(dyn Fn(Event<'_>) + Sync),
 ) -> Vec<HostOutcome> {
+    if let Some(outcomes) = serve_http_first(members, targets, plans, options, report) {
+        return outcomes;
+    }
     let mut outcomes: Vec<HostOutcome> = Vec::new();
     // The position in `members` of the member that failed.
     let mut failed: Option<usize> = None;
@@ -254,6 +257,81 @@ fn roll(
         });
     }
     outcomes
+}
+
+/// Before a pool's members request certificates, each that will serves
+/// HTTP: a challenge reaches whichever member round-robin DNS names, which
+/// answers it or forwards it to its peers, so every member must be
+/// answering challenges before any requests. (Alone, a host does this
+/// step in `apply_obtaining`.) When one cannot, those already switched
+/// are put back and the pool is left as it was: the outcomes.
+fn serve_http_first(
+    members: &[usize],
+    targets: &[Target],
+    plans: &[HostPlan],
+    options: &RollOptions,
+    report: &(dyn Fn(Event<'_>) + Sync),
+) -> Option<Vec<HostOutcome>> {
+    if members.len() < 2 {
+        return None;
+    }
+    let mut switched: Vec<usize> = Vec::new();
+    for (k, &i) in members.iter().enumerate() {
+        if plans[i].certificates.is_empty() {
+            continue;
+        }
+        let target = &targets[i];
+        let host = target.host();
+        let http = target.without_certificates(&plans[i].certificates);
+        report(Event::Step {
+            host,
+            step: "serving HTTP for the pool's ACME challenges",
+        });
+        let result = super::plan(&http, &options.ssh).and_then(|plan| {
+            super::apply(
+                &http,
+                &plan,
+                &options.ssh,
+                options.proof_timeout,
+                &mut |step| {
+                    report(Event::Step { host, step });
+                },
+            )
+        });
+        match result {
+            Ok(applied) => {
+                if !applied.up_to_date {
+                    switched.push(k);
+                }
+            }
+            Err(e) => {
+                let mut outcomes: Vec<HostOutcome> = members
+                    .iter()
+                    .map(|&j| HostOutcome::Skipped {
+                        pool: shared_pool(&targets[j], target),
+                        member: host.to_owned(),
+                    })
+                    .collect();
+                for &s in switched.iter().rev() {
+                    let t = &targets[members[s]];
+                    outcomes[s] = HostOutcome::RolledBack {
+                        pool: shared_pool(t, target),
+                        member: host.to_owned(),
+                        error: super::rollback(t, &options.ssh, options.proof_timeout).err(),
+                    };
+                }
+                outcomes[k] = HostOutcome::Failed(e);
+                for (&j, outcome) in members.iter().zip(&outcomes) {
+                    report(Event::Done {
+                        host: targets[j].host(),
+                        outcome,
+                    });
+                }
+                return Some(outcomes);
+            }
+        }
+    }
+    None
 }
 
 /// The pool `a` and the failed member `b` share; for members joined only

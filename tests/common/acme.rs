@@ -144,3 +144,28 @@ pub fn get_https(
     }
     Err(last)
 }
+
+/// Forwards TCP connections made to `listen` (`127.0.0.2:PORT`) to
+/// `127.0.0.1:to`, for as long as the test runs: the lab's hosts share
+/// one address, so this gives each its own, for the mock DNS to name.
+pub fn forward(listen: &str, to: u16) {
+    let listener = std::net::TcpListener::bind(listen).unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", to)) else {
+                continue;
+            };
+            let (mut c_read, mut s_write) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut s_read, mut c_write) = (server, client);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c_read, &mut s_write);
+                let _ = s_write.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s_read, &mut c_write);
+                let _ = c_write.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+}
