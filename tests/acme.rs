@@ -432,3 +432,41 @@ fn both_members_of_a_pool_obtain_certificates_through_challenge_forwarding() {
         }
     }
 }
+
+/// The challenge refused: the mock DNS names an address nothing answers
+/// on. The apply fails with what the CA said of the challenge, and the
+/// host keeps serving what it served (its earlier site over HTTPS) and
+/// the new site over HTTP only.
+#[test]
+fn a_refused_challenge_is_reported_with_the_cas_words_and_the_host_keeps_serving() {
+    let (lab, https, port, _nginx, acme) = certbot_lab("acme-refused");
+    lab.write(&certbot_program(&lab, &acme.directory));
+    let first = lab.apply(&["--all"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    // A second site, whose name leads nowhere.
+    acme.resolve("t.example.org", "192.0.2.1");
+    lab.page("n", "t", "site t");
+    let program = certbot_program(&lab, &acme.directory)
+        + "site t {\n    domains t.example.org\n    on n\n    tls certbot\n    static\n}\n";
+    lab.write(&program);
+    let failed = lab.apply(&["--all"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let err = stderr(&failed);
+    assert!(
+        err.contains("certbot could not obtain certificate `t.example.org`"),
+        "{err}"
+    );
+    // The CA's own account of the challenge.
+    assert!(
+        err.contains("Detail: ") && err.contains("192.0.2.1"),
+        "{err}"
+    );
+    let root = lab.root.join("pebble-issuing-root.pem");
+    std::fs::write(&root, acme.issuing_root()).unwrap();
+    assert_eq!(
+        get_https("s.example.org", https, &root, Duration::from_secs(10)),
+        Ok((200, "site s over https".to_owned()))
+    );
+    assert_eq!(common::lab::get(port.http, "t.example.org", "/").0, 308);
+    assert!(!lab.host("n").join("etc/nginx/conf.d/t.tls.conf").exists());
+}
