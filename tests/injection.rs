@@ -427,3 +427,40 @@ fn cron_commands_run_exactly_as_written() {
         common::verify::tree(&root, &trees[0], None).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// The certificate request a host runs (`certbot certonly …`, from the
+/// manifest, through a shell) carries each value as one word: a URL with
+/// `&` and `;`, an e-mail with `+`, read back by POSIX word splitting.
+#[test]
+fn a_certificate_request_carries_each_value_as_one_word() {
+    let root = common::temp_dir("inject-certonly");
+    let text = "defaults {\n    acme_email o+p@example.org\n}\n\
+                host n {\n    address n.example.org\n    proxy nginx\n    acme_ca \"https://ca.example.org/d?a=1&b=2;c\"\n}\n\
+                site s {\n    domains s.example.org\n    on n\n    tls certbot\n    static\n}\n";
+    let trees = build(text, &root).expect("builds");
+    let command = &trees[0].manifest.certificates[0].command;
+    let out = std::process::Command::new(common::require_tool("python3"))
+        .args([
+            "-c",
+            "import json,shlex,sys; print(json.dumps(shlex.split(sys.argv[1])))",
+        ])
+        .arg(command)
+        .output()
+        .unwrap();
+    let words: Vec<String> = serde_json::from_slice(&out.stdout).expect("shlex read it");
+    let after = |flag: &str| {
+        words
+            .iter()
+            .position(|w| w == flag)
+            .and_then(|i| words.get(i + 1))
+            .cloned()
+    };
+    assert_eq!(
+        after("--server").as_deref(),
+        Some("https://ca.example.org/d?a=1&b=2;c")
+    );
+    assert_eq!(after("--email").as_deref(), Some("o+p@example.org"));
+    assert_eq!(after("-d").as_deref(), Some("s.example.org"));
+    // One command after the webroot is made: no other `;` or `&` split.
+    assert_eq!(words.iter().filter(|w| *w == "&&").count(), 1, "{words:?}");
+}
