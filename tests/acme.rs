@@ -117,56 +117,13 @@ fn served_serial(name: &str, port: u16) -> String {
 /// the new one.
 #[test]
 fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
-    let lab = Lab::new("acme-renew");
-    let https = free_port();
-    let (decl, port, nginx) = lab.nginx_host(
-        "n",
-        &format!("    https_port {https}\n    acme_ca_root /etc/ssl/acme-root.pem\n"),
-    );
-    let acme = Acme::start(&lab.root.join("acme"), port.http, https);
+    let (lab, https, _port, nginx, acme) = certbot_lab("acme-renew");
     let host = lab.host("n");
-    let on_host = host.join("etc/ssl/acme-root.pem");
-    std::fs::create_dir_all(on_host.parent().unwrap()).unwrap();
-    std::fs::copy(&acme.api_root, &on_host).unwrap();
-    lab.page("n", "s", "site s over https");
-    lab.write(&format!(
-        "defaults {{\n    site_root /srv\n    acme_email ops@example.org\n}}\n{decl}\
-         site s {{\n    domains s.example.org\n    on n\n    tls certbot\n    static\n}}\n\
-         cron renew {{\n    builtin certbot-renew\n    schedule @daily\n    on n\n}}\n"
-    ));
-
-    // The host's /var as on a real host (certbot would make the missing
-    // parents of its folders its own, 0700, where NGINX cannot look).
-    for dir in ["var/www/html", "var/lib", "var/log"] {
-        std::fs::create_dir_all(host.join(dir)).unwrap();
-    }
-    // The first certificate, by hand, as a user does today before the
-    // first apply (NGINX serves nothing yet: certbot answers itself).
-    let dirs = |cmd: &mut std::process::Command| {
-        for (flag, dir) in [
-            ("--config-dir", "etc/letsencrypt"),
-            ("--work-dir", "var/lib/letsencrypt"),
-            ("--logs-dir", "var/log/letsencrypt"),
-        ] {
-            cmd.args([flag, host.join(dir).as_str()]);
-        }
-    };
-    let mut first = std::process::Command::new(common::require_tool("certbot"));
-    first
-        .args([
-            "certonly",
-            "--standalone",
-            "--non-interactive",
-            "--agree-tos",
-        ])
-        .args(["--http-01-port", &port.http.to_string()])
-        .args(["--server", &acme.directory, "-m", "ops@example.org"])
-        .args(["-d", "s.example.org"])
-        .env("REQUESTS_CA_BUNDLE", acme.api_root.as_str());
-    dirs(&mut first);
-    let out = first.output().unwrap();
-    assert!(out.status.success(), "certbot: {out:?}");
-
+    lab.write(
+        &(certbot_program(&lab, &acme.directory)
+            + "cron renew {\n    builtin certbot-renew\n    schedule @daily\n    on n\n}\n"),
+    );
+    // The first certificate: requested by the first apply.
     let applied = lab.apply(&["--all"]);
     assert_eq!(
         applied.status.code(),
