@@ -32,6 +32,8 @@ pub enum File {
     /// installed once the certificate exists (`apply` requests it).
     NginxSiteTls(SiteId),
     NginxWebhook(WebhookId),
+    /// A webhook's TLS server, apart (as [`File::NginxSiteTls`]).
+    NginxWebhookTls(WebhookId),
     Sysctl(ProfileId),
     /// The host's compose or stack file.
     Containers,
@@ -69,6 +71,11 @@ pub fn nginx_site_tls(site: &str) -> Utf8PathBuf {
 #[must_use]
 pub fn nginx_webhook(webhook: &str) -> Utf8PathBuf {
     format!("etc/nginx/conf.d/webhook-{webhook}.conf").into()
+}
+
+#[must_use]
+pub fn nginx_webhook_tls(webhook: &str) -> Utf8PathBuf {
+    format!("etc/nginx/conf.d/webhook-{webhook}.tls.conf").into()
 }
 
 #[must_use]
@@ -170,6 +177,14 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
                     webhook.origin.span,
                     File::NginxWebhook(*w),
                 ));
+                // Over TLS, certbot's certificate: its server apart.
+                if model.defaults.tls != crate::model::TlsKind::Off {
+                    out.push(at(
+                        nginx_webhook_tls(&webhook.name),
+                        webhook.origin.span,
+                        File::NginxWebhookTls(*w),
+                    ));
+                }
             }
         }
     }

@@ -427,3 +427,79 @@ fn a_refused_challenge_is_reported_with_the_cas_words_and_the_host_keeps_serving
     assert_eq!(common::lab::get(port.http, "t.example.org", "/").0, 308);
     assert!(!lab.host("n").join("etc/nginx/conf.d/t.tls.conf").exists());
 }
+
+/// A webhook over TLS on an NGINX host needs certbot's certificate like a
+/// site: the manifest requests it, its TLS server is a file apart, and the
+/// files installed before the certificate exists — run by a real NGINX
+/// with no certificate on disk — answer the webhook domain's ACME
+/// challenges from the webroot and send everything else to HTTPS.
+#[test]
+fn a_webhook_on_nginx_is_served_over_http_for_its_challenges_until_its_certificate_exists() {
+    let root = common::temp_dir("acme-webhook");
+    let host_root = root.join("n");
+    let (http, probe) = (free_port(), free_port());
+    let text = format!(
+        "defaults {{\n    acme_email ops@example.org\n}}\n\
+         host n {{\n    address 127.0.0.1\n    proxy nginx\n    prefix {host_root}\n    http_port {http}\n    probe_port {probe}\n}}\n\
+         site app {{\n    domains app.example.org\n    on n\n    tls certbot\n    static\n    subproject docs https://github.com/example/docs\n}}\n\
+         webhook hooks {{\n    domain hooks.example.org\n    updates app\n    secret env HOOK_SECRET\n}}\n"
+    );
+    let sources = common::program(&[("main.infra", &text)]);
+    let checked = infrac::program::analyze(&sources);
+    assert!(
+        checked.model.is_some(),
+        "{}",
+        common::human(&checked, &sources)
+    );
+    let model = checked.model.unwrap();
+    let trees = infrac::render::render(&model).unwrap();
+    let target = infrac::apply::Target::from_tree(&trees[0]).unwrap();
+    let names: Vec<&str> = target
+        .manifest
+        .certificates
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["app.example.org", "hooks.example.org"]);
+    let tls_file = "etc/nginx/conf.d/webhook-hooks.tls.conf";
+    let marked = target.manifest.files.iter().find(|f| f.path == tls_file);
+    assert_eq!(
+        marked.and_then(|f| f.certificate.as_deref()),
+        Some("hooks.example.org")
+    );
+
+    // What apply installs first: the files that need no certificate.
+    let all: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let first = target.without_certificates(&all);
+    assert!(!first.files.iter().any(|f| f.path == tls_file));
+    for f in &first.files {
+        let path = host_root.join(&f.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &f.content).unwrap();
+    }
+    let conf = common::write_nginx_conf(&host_root, host_root.join("error.log").as_str());
+    let mut nginx = common::Server(
+        std::process::Command::new(common::require_tool("nginx"))
+            .args(["-c", conf.as_str(), "-g", "daemon off;"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    common::wait_for_port(http, "nginx", &mut nginx.0);
+    let token = host_root.join("var/www/html/.well-known/acme-challenge/tok-1");
+    std::fs::create_dir_all(token.parent().unwrap()).unwrap();
+    std::fs::write(&token, "tok-1.key").unwrap();
+    assert_eq!(
+        common::lab::get(
+            http,
+            "hooks.example.org",
+            "/.well-known/acme-challenge/tok-1"
+        ),
+        (200, "tok-1.key".to_owned())
+    );
+    assert_eq!(
+        common::lab::get(http, "hooks.example.org", "/hooks/").0,
+        308
+    );
+}

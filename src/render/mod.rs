@@ -437,6 +437,9 @@ fn render_host(
                 p.path.clone(),
                 system::certbot_certificate(model.site(s), host)?.0,
             )),
+            layout::File::NginxWebhookTls(w) => {
+                Some((p.path.clone(), model.webhook(w).domain.clone()))
+            }
             _ => None,
         })
         .collect();
@@ -592,8 +595,19 @@ fn emit_file(
         }
         File::NginxWebhook(w) => {
             let webhook = model.webhook(w);
+            let part = if model.defaults.tls == crate::model::TlsKind::Off {
+                nginx::SitePart::All
+            } else {
+                nginx::SitePart::Http
+            };
             emit(path, 0o644, with(&webhook.origin.file), nginx, &|ctx| {
-                plain(nginx::render_webhook(ctx, webhook))
+                plain(nginx::render_webhook(ctx, webhook, part))
+            })
+        }
+        File::NginxWebhookTls(w) => {
+            let webhook = model.webhook(w);
+            emit(path, 0o644, with(&webhook.origin.file), nginx, &|ctx| {
+                plain(nginx::render_webhook(ctx, webhook, nginx::SitePart::Tls))
             })
         }
         File::Sysctl(p) => {

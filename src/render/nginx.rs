@@ -144,6 +144,11 @@ struct WebhookView {
     listen_https: Vec<Raw>,
     server_name: String,
     tls: bool,
+    /// Which servers this file holds ([`SitePart`]).
+    http_part: bool,
+    tls_part: bool,
+    /// certbot's webroot, served for the ACME challenges over HTTP.
+    challenge_root: Option<String>,
     cert: Option<(String, String)>,
     path_regex: Raw,
     /// The `map`'s keys that let a request through: a GitHub-shaped POST
@@ -586,6 +591,12 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
         misdirected: host_plan.misdirected.clone(),
         server_name: plan.domain.clone(),
         tls: plan.certificate.is_some(),
+        http_part: true,
+        tls_part: true,
+        challenge_root: plan
+            .certificate
+            .is_some()
+            .then(|| host.path(&ctx.model.defaults.acme_webroot).to_string()),
         cert: cert(plan.certificate.as_ref()),
         path_regex: regex(&format!("^{}", regex_escape(&plan.path)))?,
         hook_key: regex(&format!(
@@ -628,8 +639,12 @@ pub fn render_site(ctx: &Context<'_>, site: &Site, part: SitePart) -> Result<Str
     ctx.render("nginx-site.conf.j2", &view)
 }
 
-pub fn render_webhook(ctx: &Context<'_>, w: &Webhook) -> Result<String> {
-    ctx.render("nginx-webhook.conf.j2", &webhook_view(w, ctx)?)
+/// A webhook's conf.d file: its servers, or one part of them ([`SitePart`]).
+pub fn render_webhook(ctx: &Context<'_>, w: &Webhook, part: SitePart) -> Result<String> {
+    let mut view = webhook_view(w, ctx)?;
+    view.http_part = part != SitePart::Tls;
+    view.tls_part = part != SitePart::Http;
+    ctx.render("nginx-webhook.conf.j2", &view)
 }
 
 #[derive(Serialize)]

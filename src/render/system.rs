@@ -201,7 +201,7 @@ pub fn certificate_requests(
     model: &Model,
     host: &Host,
 ) -> Vec<crate::manifest::CertificateRequest> {
-    let mut out: Vec<crate::manifest::CertificateRequest> = Vec::new();
+    let mut wanted: Vec<(String, Vec<String>, &Utf8Path, Option<&String>)> = Vec::new();
     for s in &host.sites {
         let site = model.site(*s);
         let Some((name, domains)) = certbot_certificate(site, host) else {
@@ -210,6 +210,23 @@ pub fn certificate_requests(
         let Some(webroot) = site.tls.certbot_webroot(host.proxy.kind, &model.defaults) else {
             continue;
         };
+        wanted.push((name, domains, webroot, site.acme_email.as_ref()));
+    }
+    // A webhook over TLS on NGINX: certbot's certificate for its domain.
+    if host.proxy.kind == ProxyKind::Nginx && model.defaults.tls != crate::model::TlsKind::Off {
+        for w in &host.webhooks {
+            let domain = model.webhook(*w).domain.clone();
+            let email = model.defaults.acme_email.as_ref();
+            wanted.push((
+                domain.clone(),
+                vec![domain],
+                &model.defaults.acme_webroot,
+                email,
+            ));
+        }
+    }
+    let mut out: Vec<crate::manifest::CertificateRequest> = Vec::new();
+    for (name, domains, webroot, email) in wanted {
         let live = host.path(Utf8Path::new(&format!("{CERTBOT_DIR}/live/{name}")));
         let webroot = host.path(webroot);
         // certbot refuses a webroot that does not exist (NGINX serves it).
@@ -222,7 +239,7 @@ pub fn certificate_requests(
         for d in &domains {
             command.push_str(&format!(" -d {}", word(d)));
         }
-        match site.acme_email.as_ref().or(host.acme_email.as_ref()) {
+        match email.or(host.acme_email.as_ref()) {
             Some(e) => command.push_str(&format!(" --email {}", word(e))),
             None => command.push_str(" --register-unsafely-without-email"),
         }
