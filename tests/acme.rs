@@ -98,16 +98,24 @@ fn after_run(master: u32, before: &[u32]) -> Vec<u32> {
     }
 }
 
-/// The serial of the certificate served for `name` on `port`.
+/// The serial of the certificate served for `name` on `port` (`serial=…`),
+/// asked again for up to 5 s while a handshake does not complete.
 fn served_serial(name: &str, port: u16) -> String {
     let script = format!(
         "openssl s_client -connect 127.0.0.1:{port} -servername {name} </dev/null 2>/dev/null | openssl x509 -noout -serial"
     );
-    let out = std::process::Command::new("sh")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    let start = std::time::Instant::now();
+    loop {
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        let serial = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if serial.starts_with("serial=") || start.elapsed() > Duration::from_secs(5) {
+            return serial;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// The generated renewal job (`builtin certbot-renew`) against pebble:

@@ -593,10 +593,7 @@ fn webhook_view(w: &Webhook, ctx: &Context<'_>) -> Result<WebhookView> {
         tls: plan.certificate.is_some(),
         http_part: true,
         tls_part: true,
-        challenge_root: plan
-            .certificate
-            .is_some()
-            .then(|| host.path(&ctx.model.defaults.acme_webroot).to_string()),
+        challenge_root: plan.challenge_root.as_ref().map(ToString::to_string),
         cert: cert(plan.certificate.as_ref()),
         path_regex: regex(&format!("^{}", regex_escape(&plan.path)))?,
         hook_key: regex(&format!(

@@ -113,6 +113,10 @@ pub struct HostPlan {
     pub webhook_tls: bool,
     /// A webhook's `http://` to `https://`: a POST must stay a POST.
     pub webhook_https_redirect: u16,
+    /// certbot's webroot on the host, where a webhook's ACME challenges
+    /// are answered from over HTTP (NGINX, whose certificates certbot
+    /// obtains).
+    pub webhook_challenge_root: Option<Utf8PathBuf>,
     /// A webhook request that does not look like GitHub's.
     pub webhook_not_found: Answer,
     /// Whatever goes wrong in a webhook's receiver: its problems are not
@@ -154,6 +158,8 @@ impl HostPlan {
             unknown_name: Answer::plain(404),
             misdirected: Answer::plain(421),
             webhook_https_redirect: 308,
+            webhook_challenge_root: (webhook_tls && host.proxy.kind == ProxyKind::Nginx)
+                .then(|| host.path(&model.defaults.acme_webroot)),
             webhook_not_found: Answer::plain(404),
             webhook_failed: Answer::plain(400),
             webhook_health_down: Answer::plain(503),
@@ -504,6 +510,9 @@ pub struct WebhookPlan {
     pub certificate: Option<Certificate>,
     /// With TLS: `http://` to `https://`, a POST staying a POST.
     pub https_redirect: Option<Redirect>,
+    /// Where its ACME challenges are answered from over HTTP (certbot's
+    /// webroot), when certbot obtains its certificate.
+    pub challenge_root: Option<Utf8PathBuf>,
 }
 
 impl WebhookPlan {
@@ -520,6 +529,7 @@ impl WebhookPlan {
             health: w.health.clone(),
             port: w.port,
             certificate: certificate(&tls, None, &w.domain, host),
+            challenge_root: plan.webhook_challenge_root.clone(),
             https_redirect: (tls != Tls::Off).then(|| Redirect {
                 status: plan.webhook_https_redirect,
                 to: url(true, "{host}", host, "{uri}"),
