@@ -158,11 +158,7 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
                     site.origin.span,
                     File::NginxSite(*s),
                 ));
-                if site
-                    .tls
-                    .certbot_webroot(host.proxy.kind, &model.defaults)
-                    .is_some()
-                {
+                if site.certbot_certificate(host).is_some() {
                     out.push(at(
                         nginx_site_tls(&site.name),
                         site.origin.span,
@@ -178,7 +174,7 @@ pub fn plan(model: &Model, id: HostId) -> Vec<Planned> {
                     File::NginxWebhook(*w),
                 ));
                 // Over TLS, certbot's certificate: its server apart.
-                if model.defaults.tls != crate::model::TlsKind::Off {
+                if model.webhook_certificate(host, *w).is_some() {
                     out.push(at(
                         nginx_webhook_tls(&webhook.name),
                         webhook.origin.span,

@@ -46,6 +46,15 @@ pub struct Model {
 }
 
 impl Model {
+    /// The certificate certbot obtains for webhook `w` on `host`: its
+    /// domain, when it is served over TLS by NGINX (as
+    /// [`Site::certbot_certificate`]).
+    #[must_use]
+    pub fn webhook_certificate(&self, host: &Host, w: WebhookId) -> Option<String> {
+        (host.proxy.kind == ProxyKind::Nginx && self.defaults.tls != TlsKind::Off)
+            .then(|| self.webhook(w).domain.clone())
+    }
+
     #[must_use]
     pub fn host(&self, id: HostId) -> &Host {
         &self.hosts[id.0]
@@ -338,6 +347,26 @@ impl Site {
     /// The names `host` serves the site on, the canonical one first: the
     /// site's `domains`, then (with `{host}`) the host's DNS name and
     /// aliases.
+    /// The certificate certbot obtains for this site on `host`, when it is
+    /// the one to (NGINX serves certbot's certificates): its name (the
+    /// site's first name there) and every name it covers (`redirect_from`
+    /// too). Layout, renderers and the certificate requests all ask here.
+    #[must_use]
+    pub fn certbot_certificate(&self, host: &Host) -> Option<(String, Vec<String>)> {
+        if host.proxy.kind != ProxyKind::Nginx
+            || !matches!(self.tls, Tls::Acme | Tls::Certbot { .. })
+        {
+            return None;
+        }
+        let mut domains = self.names_on(host);
+        for alias in &self.redirect_from {
+            if !domains.contains(alias) {
+                domains.push(alias.clone());
+            }
+        }
+        Some((domains.first()?.clone(), domains))
+    }
+
     #[must_use]
     pub fn names_on(&self, host: &Host) -> Vec<String> {
         let mut names = self.domains.clone();

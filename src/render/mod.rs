@@ -433,12 +433,11 @@ fn render_host(
     let needs_certificate: std::collections::HashMap<Utf8PathBuf, String> = planned
         .iter()
         .filter_map(|p| match p.file {
-            layout::File::NginxSiteTls(s) => Some((
-                p.path.clone(),
-                system::certbot_certificate(model.site(s), host)?.0,
-            )),
+            layout::File::NginxSiteTls(s) => {
+                Some((p.path.clone(), model.site(s).certbot_certificate(host)?.0))
+            }
             layout::File::NginxWebhookTls(w) => {
-                Some((p.path.clone(), model.webhook(w).domain.clone()))
+                Some((p.path.clone(), model.webhook_certificate(host, w)?))
             }
             _ => None,
         })
@@ -578,7 +577,7 @@ fn emit_file(
         File::NginxSite(s) => {
             let site = model.site(s);
             // Apart from its TLS servers when certbot obtains the certificate.
-            let part = if system::certbot_certificate(site, host).is_some() {
+            let part = if site.certbot_certificate(host).is_some() {
                 nginx::SitePart::Http
             } else {
                 nginx::SitePart::All
@@ -595,10 +594,10 @@ fn emit_file(
         }
         File::NginxWebhook(w) => {
             let webhook = model.webhook(w);
-            let part = if model.defaults.tls == crate::model::TlsKind::Off {
-                nginx::SitePart::All
-            } else {
+            let part = if model.webhook_certificate(host, w).is_some() {
                 nginx::SitePart::Http
+            } else {
+                nginx::SitePart::All
             };
             emit(path, 0o644, with(&webhook.origin.file), nginx, &|ctx| {
                 plain(nginx::render_webhook(ctx, webhook, part))

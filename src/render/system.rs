@@ -13,7 +13,7 @@ use super::{Context, Reload, SecretUse, reload_command};
 use crate::layout;
 use crate::model::{
     Backend, ContainerMode, CronJob, DeployMode, EnvValue, Host, Model, ProxyKind, PublishMode,
-    Restart, Route, RunMode, SecretRef, Service, Site, Task, Tls, Unit, VolumeSource, Webhook,
+    Restart, Route, RunMode, SecretRef, Service, Task, Tls, Unit, VolumeSource, Webhook,
 };
 use crate::quote::{self, shell::word};
 
@@ -177,23 +177,6 @@ pub fn containers_validate(host: &Host) -> String {
     }
 }
 
-/// The certificate certbot obtains for `site` on `host`, when it is the
-/// one to (NGINX serves certbot's certificates): its name (the site's
-/// first name there) and every name it covers (`redirect_from` too).
-#[must_use]
-pub fn certbot_certificate(site: &Site, host: &Host) -> Option<(String, Vec<String>)> {
-    if host.proxy.kind != ProxyKind::Nginx || !matches!(site.tls, Tls::Acme | Tls::Certbot { .. }) {
-        return None;
-    }
-    let mut domains = site.names_on(host);
-    for alias in &site.redirect_from {
-        if !domains.contains(alias) {
-            domains.push(alias.clone());
-        }
-    }
-    Some((domains.first()?.clone(), domains))
-}
-
 /// The certificates certbot obtains on `host`, each with the command that
 /// does (`certbot certonly` through the webroot NGINX serves).
 #[must_use]
@@ -204,7 +187,7 @@ pub fn certificate_requests(
     let mut wanted: Vec<(String, Vec<String>, &Utf8Path, Option<&String>)> = Vec::new();
     for s in &host.sites {
         let site = model.site(*s);
-        let Some((name, domains)) = certbot_certificate(site, host) else {
+        let Some((name, domains)) = site.certbot_certificate(host) else {
             continue;
         };
         let Some(webroot) = site.tls.certbot_webroot(host.proxy.kind, &model.defaults) else {
@@ -213,9 +196,8 @@ pub fn certificate_requests(
         wanted.push((name, domains, webroot, site.acme_email.as_ref()));
     }
     // A webhook over TLS on NGINX: certbot's certificate for its domain.
-    if host.proxy.kind == ProxyKind::Nginx && model.defaults.tls != crate::model::TlsKind::Off {
-        for w in &host.webhooks {
-            let domain = model.webhook(*w).domain.clone();
+    for w in &host.webhooks {
+        if let Some(domain) = model.webhook_certificate(host, *w) {
             let email = model.defaults.acme_email.as_ref();
             wanted.push((
                 domain.clone(),
