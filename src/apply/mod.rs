@@ -645,13 +645,9 @@ fn missing_certificates(target: &Target, options: &SshOptions) -> Result<Vec<Str
         "for f in {}; do [ -e \"$f\" ] || printf '%s\\n' \"$f\"; done",
         files.join(" ")
     );
-    let out = ssh(&target.manifest.ssh, options)?
-        .arg(script)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(ApplyError::Spawn)?;
+    let out = remote(target, options, &script)?;
     if !out.status.success() {
-        return Err(ApplyError::Ssh(
+        return Err(ApplyError::Protocol(
             String::from_utf8_lossy(&out.stderr).trim().to_owned(),
         ));
     }
@@ -664,6 +660,47 @@ fn missing_certificates(target: &Target, options: &SshOptions) -> Result<Vec<Str
         .filter(|c| c.files.iter().any(|f| missing.contains(&f.as_str())))
         .map(|c| c.name.clone())
         .collect())
+}
+
+/// Runs one shell command on the host; ssh's own failure (exit 255) is an
+/// `Ssh` error, the command's is the caller's to read.
+fn remote(
+    target: &Target,
+    options: &SshOptions,
+    command: &str,
+) -> Result<std::process::Output, ApplyError> {
+    let out = ssh(&target.manifest.ssh, options)?
+        .arg(command)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(ApplyError::Spawn)?;
+    if out.status.code().is_none_or(|c| c == 255) {
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        return Err(ApplyError::Ssh(if err.is_empty() {
+            format!("the connection ended without a message ({})", out.status)
+        } else {
+            err
+        }));
+    }
+    Ok(out)
+}
+
+/// Gives the host `target` without the files that need `certificates`:
+/// it serves HTTP, and so the ACME challenges, for those sites (nothing
+/// when it already does).
+pub fn serve_http(
+    target: &Target,
+    certificates: &[String],
+    options: &SshOptions,
+    proof_timeout: u32,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<Applied, ApplyError> {
+    let http = target.without_certificates(certificates);
+    let plan = self::plan(&http, options)?;
+    if !plan.is_empty() {
+        on_step("serving HTTP for the ACME challenges");
+    }
+    apply(&http, &plan, options, proof_timeout, on_step)
 }
 
 /// Applies `target`, first obtaining the certificates `plan` says are
@@ -682,32 +719,20 @@ pub fn apply_obtaining(
     if plan.certificates.is_empty() {
         return apply(target, plan, options, proof_timeout, on_step);
     }
-    let http = target.without_certificates(&plan.certificates);
-    let http_plan = self::plan(&http, options)?;
-    if !http_plan.is_empty() {
-        on_step("serving HTTP for the ACME challenges");
-        apply(&http, &http_plan, options, proof_timeout, on_step)?;
-    }
-    for name in &plan.certificates {
-        let Some(request) = target
-            .manifest
-            .certificates
-            .iter()
-            .find(|c| c.name == *name)
-        else {
-            continue;
-        };
-        on_step(&format!("requesting certificate {name}"));
-        let out = ssh(&target.manifest.ssh, options)?
-            .arg(&request.command)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(ApplyError::Spawn)?;
+    serve_http(target, &plan.certificates, options, proof_timeout, on_step)?;
+    let missing = target
+        .manifest
+        .certificates
+        .iter()
+        .filter(|c| plan.certificates.contains(&c.name));
+    for request in missing {
+        on_step(&format!("requesting certificate {}", request.name));
+        let out = remote(target, options, &request.command)?;
         if !out.status.success() {
             let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
             said.push_str(&String::from_utf8_lossy(&out.stderr));
             return Err(ApplyError::Certificate {
-                name: name.clone(),
+                name: request.name.clone(),
                 output: said.trim().to_owned(),
             });
         }

@@ -282,22 +282,13 @@ fn serve_http_first(
         }
         let target = &targets[i];
         let host = target.host();
-        let http = target.without_certificates(&plans[i].certificates);
-        report(Event::Step {
-            host,
-            step: "serving HTTP for the pool's ACME challenges",
-        });
-        let result = super::plan(&http, &options.ssh).and_then(|plan| {
-            super::apply(
-                &http,
-                &plan,
-                &options.ssh,
-                options.proof_timeout,
-                &mut |step| {
-                    report(Event::Step { host, step });
-                },
-            )
-        });
+        let result = super::serve_http(
+            target,
+            &plans[i].certificates,
+            &options.ssh,
+            options.proof_timeout,
+            &mut |step| report(Event::Step { host, step }),
+        );
         match result {
             Ok(applied) => {
                 if !applied.up_to_date {
