@@ -43,8 +43,7 @@ fn a_caddy_host_obtains_its_certificate_from_the_programs_acme_server() {
         "{}",
         String::from_utf8_lossy(&applied.stderr)
     );
-    let root = lab.root.join("pebble-issuing-root.pem");
-    std::fs::write(&root, acme.issuing_root()).unwrap();
+    let root = acme.issuing_root_in(&lab.root);
     let answer = get_https("a.example.org", https, &root, Duration::from_mins(1));
     assert_eq!(answer, Ok((200, "site a over https".to_owned())));
 }
@@ -139,8 +138,7 @@ fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
         "{}",
         String::from_utf8_lossy(&applied.stderr)
     );
-    let root = lab.root.join("pebble-issuing-root.pem");
-    std::fs::write(&root, acme.issuing_root()).unwrap();
+    let root = acme.issuing_root_in(&lab.root);
     assert_eq!(
         get_https("s.example.org", https, &root, Duration::from_secs(10)),
         Ok((200, "site s over https".to_owned()))
@@ -275,8 +273,7 @@ fn a_fresh_nginx_host_obtains_its_certificates_in_one_apply() {
         "{}",
         stderr(&first)
     );
-    let root = lab.root.join("pebble-issuing-root.pem");
-    std::fs::write(&root, acme.issuing_root()).unwrap();
+    let root = acme.issuing_root_in(&lab.root);
     assert_eq!(
         get_https("s.example.org", https, &root, Duration::from_secs(10)),
         Ok((200, "site s over https".to_owned()))
@@ -324,8 +321,7 @@ fn a_failed_request_leaves_the_host_serving_http_and_the_next_apply_goes_on() {
     lab.write(&certbot_program(&lab, &acme.directory));
     let next = lab.apply(&["--all"]);
     assert_eq!(next.status.code(), Some(0), "{}", stderr(&next));
-    let root = lab.root.join("pebble-issuing-root.pem");
-    std::fs::write(&root, acme.issuing_root()).unwrap();
+    let root = acme.issuing_root_in(&lab.root);
     assert_eq!(
         get_https("s.example.org", https, &root, Duration::from_secs(10)),
         Ok((200, "site s over https".to_owned()))
@@ -386,8 +382,7 @@ fn both_members_of_a_pool_obtain_certificates_through_challenge_forwarding() {
             "DNS naming {named}: {}",
             stderr(&applied)
         );
-        let root = lab.root.join("pebble-issuing-root.pem");
-        std::fs::write(&root, acme.issuing_root()).unwrap();
+        let root = acme.issuing_root_in(&lab.root);
         for (host, https) in [("a", https_a), ("b", https_b)] {
             assert_eq!(
                 get_https("s.example.org", https, &root, Duration::from_secs(10)),
@@ -426,8 +421,7 @@ fn a_refused_challenge_is_reported_with_the_cas_words_and_the_host_keeps_serving
         err.contains("Detail: ") && err.contains("192.0.2.1"),
         "{err}"
     );
-    let root = lab.root.join("pebble-issuing-root.pem");
-    std::fs::write(&root, acme.issuing_root()).unwrap();
+    let root = acme.issuing_root_in(&lab.root);
     assert_eq!(
         get_https("s.example.org", https, &root, Duration::from_secs(10)),
         Ok((200, "site s over https".to_owned()))

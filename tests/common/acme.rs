@@ -104,6 +104,13 @@ impl Acme {
         pem
     }
 
+    /// Writes [`Acme::issuing_root`] into `dir`, for clients to trust.
+    pub fn issuing_root_in(&self, dir: &camino::Utf8Path) -> Utf8PathBuf {
+        let path = dir.join("pebble-issuing-root.pem");
+        std::fs::write(&path, self.issuing_root()).unwrap();
+        path
+    }
+
     /// Makes the mock DNS answer `name` with `address` (A record).
     pub fn resolve(&self, name: &str, address: &str) {
         let body = serde_json::json!({"host": name, "addresses": [address]}).to_string();
