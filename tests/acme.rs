@@ -36,13 +36,7 @@ fn a_caddy_host_obtains_its_certificate_from_the_programs_acme_server() {
     lab.write(&format!(
         "defaults {{\n    site_root /srv\n}}\n{decl}site a {{\n    domains a.example.org\n    on c\n    static\n}}\n"
     ));
-    let applied = lab.apply(&["--all"]);
-    assert_eq!(
-        applied.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&applied.stderr)
-    );
+    applied_ok(&lab);
     let root = acme.issuing_root_in(&lab.root);
     let answer = get_https("a.example.org", https, &root, Duration::from_mins(1));
     assert_eq!(answer, Ok((200, "site a over https".to_owned())));
@@ -131,13 +125,7 @@ fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
             + "cron renew {\n    builtin certbot-renew\n    schedule @daily\n    on n\n}\n"),
     );
     // The first certificate: requested by the first apply.
-    let applied = lab.apply(&["--all"]);
-    assert_eq!(
-        applied.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&applied.stderr)
-    );
+    applied_ok(&lab);
     let root = acme.issuing_root_in(&lab.root);
     assert_eq!(
         get_https("s.example.org", https, &root, Duration::from_secs(10)),
@@ -250,6 +238,13 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `infrac apply --all`, which must succeed.
+fn applied_ok(lab: &Lab) -> std::process::Output {
+    let o = lab.apply(&["--all"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    o
+}
+
 /// A fresh NGINX host whose site needs a certificate certbot has not
 /// obtained yet: the plan says it will be requested, one apply serves HTTP,
 /// obtains it from the program's ACME server and ends serving the site
@@ -266,8 +261,7 @@ fn a_fresh_nginx_host_obtains_its_certificates_in_one_apply() {
         ),
         "{shown}"
     );
-    let first = lab.apply(&["--all"]);
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let first = applied_ok(&lab);
     assert!(
         stderr(&first).contains("obtained certificates s.example.org"),
         "{}",
@@ -278,8 +272,7 @@ fn a_fresh_nginx_host_obtains_its_certificates_in_one_apply() {
         get_https("s.example.org", https, &root, Duration::from_secs(10)),
         Ok((200, "site s over https".to_owned()))
     );
-    let second = lab.apply(&["--all"]);
-    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    let second = applied_ok(&lab);
     assert!(
         stderr(&second).contains("nothing to apply"),
         "{}",
@@ -319,8 +312,7 @@ fn a_failed_request_leaves_the_host_serving_http_and_the_next_apply_goes_on() {
     assert!(!conf.join("s.tls.conf").exists());
 
     lab.write(&certbot_program(&lab, &acme.directory));
-    let next = lab.apply(&["--all"]);
-    assert_eq!(next.status.code(), Some(0), "{}", stderr(&next));
+    applied_ok(&lab);
     let root = acme.issuing_root_in(&lab.root);
     assert_eq!(
         get_https("s.example.org", https, &root, Duration::from_secs(10)),
@@ -401,8 +393,7 @@ fn both_members_of_a_pool_obtain_certificates_through_challenge_forwarding() {
 fn a_refused_challenge_is_reported_with_the_cas_words_and_the_host_keeps_serving() {
     let (lab, https, port, _nginx, acme) = certbot_lab("acme-refused");
     lab.write(&certbot_program(&lab, &acme.directory));
-    let first = lab.apply(&["--all"]);
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    applied_ok(&lab);
     // A second site, whose name leads nowhere.
     acme.resolve("t.example.org", "192.0.2.1");
     lab.page("n", "t", "site t");
