@@ -226,12 +226,22 @@ fn certbot_lab(name: &str) -> (Lab, u16, common::lab::Port, common::Server, Acme
 
 /// The program of [`certbot_lab`] with the host's ACME directory `ca`.
 fn certbot_program(lab: &Lab, ca: &str) -> String {
+    certbot_sites(lab, ca, &["s".to_owned()])
+}
+
+/// The program of [`certbot_lab`] with the certbot sites `names`, each
+/// with a certificate of its own for `NAME.example.org`.
+fn certbot_sites(lab: &Lab, ca: &str, names: &[String]) -> String {
     let decl = std::fs::read_to_string(lab.root.join("decl")).unwrap();
     let decl = decl.replacen("}\n", &format!("    acme_ca {ca}\n}}\n"), 1);
-    format!(
-        "defaults {{\n    site_root /srv\n    acme_email ops@example.org\n}}\n{decl}\
-         site s {{\n    domains s.example.org\n    on n\n    tls certbot\n    static\n}}\n"
-    )
+    let mut program =
+        format!("defaults {{\n    site_root /srv\n    acme_email ops@example.org\n}}\n{decl}");
+    for name in names {
+        program.push_str(&format!(
+            "site {name} {{\n    domains {name}.example.org\n    on n\n    tls certbot\n    static\n}}\n"
+        ));
+    }
+    program
 }
 
 fn stderr(o: &std::process::Output) -> String {
@@ -494,5 +504,131 @@ fn a_webhook_on_nginx_is_served_over_http_for_its_challenges_until_its_certifica
     assert_eq!(
         common::lab::get(http, "hooks.example.org", "/hooks/").0,
         308
+    );
+}
+
+/// A bootstrap killed at every step never leaves the host broken, and the
+/// next apply finishes it. The steps: each checkpoint of the host's script
+/// in the HTTP-only apply (its first run) and in the full apply (its
+/// second), and the client with its ssh while certbot runs. Each trial
+/// adds a site with a certificate still to obtain to a host that serves
+/// the earlier ones over HTTPS; after the kill, those are still served,
+/// and one plain apply ends with every site over HTTPS, a clean plan and
+/// nothing of the killed run left on the host.
+#[test]
+fn a_kill_at_every_step_of_a_bootstrap_leaves_the_host_serving_and_the_next_apply_converges() {
+    let (lab, https, _port, _nginx, acme) = certbot_lab("acme-kills");
+    let root = acme.issuing_root_in(&lab.root);
+    let state = lab.host("n").join("var/lib/infrac");
+    let mut sites = vec!["s".to_owned()];
+    lab.write(&certbot_sites(&lab, &acme.directory, &sites));
+    applied_ok(&lab);
+    let serving = |sites: &[String], after: &str| {
+        for s in sites {
+            assert_eq!(
+                get_https(
+                    &format!("{s}.example.org"),
+                    https,
+                    &root,
+                    Duration::from_secs(5)
+                ),
+                Ok((200, format!("site {s} over https"))),
+                "{s} {after}"
+            );
+        }
+    };
+    let converges = |sites: &[String], after: &str| {
+        let out = lab.apply(&["--all"]);
+        assert_eq!(out.status.code(), Some(0), "{after}: {}", stderr(&out));
+        serving(sites, after);
+        let plan = lab.plan(&["--all"]);
+        assert_eq!(plan.status.code(), Some(0), "{after}: plan");
+        assert!(
+            String::from_utf8_lossy(&plan.stdout).contains("up to date"),
+            "{after}: {}",
+            String::from_utf8_lossy(&plan.stdout)
+        );
+        assert_eq!(lab.leftovers("n"), Vec::<String>::new(), "{after}");
+    };
+    let add_site = |sites: &mut Vec<String>, name: String| {
+        lab.page("n", &name, &format!("site {name} over https"));
+        sites.push(name);
+        lab.write(&certbot_sites(&lab, &acme.directory, sites));
+    };
+    // Each trial costs about 8 s, 3.6 of them certbot's own (it waits a
+    // second before each poll of the CA): CI kills at every third
+    // checkpoint (and where the walk ends), `INFRAC_BOOTSTRAP_KILL_STRIDE`
+    // chooses, at every one by default.
+    let stride: usize = std::env::var("INFRAC_BOOTSTRAP_KILL_STRIDE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if std::env::var_os("CI").is_some() {
+            3
+        } else {
+            1
+        });
+    let mut kills = 0;
+    for run in [1, 2] {
+        for n in (1..).step_by(stride) {
+            let start = std::time::Instant::now();
+            add_site(&mut sites, format!("r{run}k{n}"));
+            let _ = std::fs::remove_file(state.join("test-runs"));
+            let config = lab.kill_config(&format!("{n}:script:{run}"));
+            let out = common::infrac_command()
+                .args(["apply", lab.sites.as_str(), "--all", "--yes"])
+                .args(["--ssh-config", config.as_str(), "--proof-timeout", "4"])
+                .output()
+                .unwrap();
+            let after = format!("after a kill of apply {run}'s script at checkpoint {n}");
+            if std::fs::remove_file(state.join("test-killed")).is_err() {
+                // Past the run's last checkpoint: nothing was killed.
+                assert_eq!(out.status.code(), Some(0), "{after}: {}", stderr(&out));
+                serving(&sites, &after);
+                break;
+            }
+            kills += 1;
+            // What a killed run may report: a failure, or (cut off after
+            // its commit) the build it observes on the host.
+            if out.status.success() {
+                serving(&sites, &after);
+            } else {
+                serving(&sites[..sites.len() - 1], &after);
+            }
+            let killed = start.elapsed();
+            converges(&sites, &after);
+            eprintln!("{after}: {killed:?} then {:?}", start.elapsed());
+        }
+    }
+
+    // The client and its ssh killed while certbot runs on the host.
+    add_site(&mut sites, "certbot-killed".to_owned());
+    let mut child = lab
+        .command("apply", &["--all", "--yes", "--proof-timeout", "4"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap())) {
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if line.contains("requesting certificate certbot-killed.example.org") {
+            for pid in common::procs::children_of(child.id()) {
+                common::procs::kill(pid);
+            }
+            common::procs::kill(child.id());
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "killed while certbot ran: {said}");
+    let after = "after a kill of the client while certbot ran";
+    serving(&sites[..sites.len() - 1], after);
+    converges(&sites, after);
+    eprintln!("{kills} kills of the host's script, one of the client");
+    assert!(
+        kills * stride >= 2 * 12,
+        "{kills} kills: fewer checkpoints than expected"
     );
 }

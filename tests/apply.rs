@@ -5,59 +5,13 @@
 mod common;
 
 use common::lab::{Lab, Port, get, site, versioned};
+use common::procs::{self, children_of, processes};
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
-
-unsafe extern "C" {
-    #[link_name = "kill"]
-    fn libc_kill(pid: i32, signal: i32) -> i32;
-}
-
-/// Every process's pid and the contents of its `/proc/PID/<file>`.
-fn proc_files(file: &str) -> impl Iterator<Item = (u32, Vec<u8>)> + '_ {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(move |e| {
-            let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-            Some((pid, std::fs::read(e.path().join(file)).ok()?))
-        })
-}
-
-/// Processes whose argv `pick` accepts, from /proc.
-fn processes(pick: impl Fn(&[String]) -> bool) -> Vec<u32> {
-    proc_files("cmdline")
-        .filter(|(_, cmdline)| {
-            let argv: Vec<String> = cmdline
-                .split(|b| *b == 0)
-                .filter(|a| !a.is_empty())
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            pick(&argv)
-        })
-        .map(|(pid, _)| pid)
-        .collect()
-}
-
-/// The direct children of `parent` (the ssh clients of an infrac run).
-fn children_of(parent: u32) -> Vec<u32> {
-    proc_files("stat")
-        .filter(|(_, stat)| {
-            // pid (comm) state ppid …; comm may hold spaces, so after the `)`.
-            let stat = String::from_utf8_lossy(stat);
-            let ppid = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                .and_then(|p| p.parse::<u32>().ok());
-            ppid == Some(parent)
-        })
-        .map(|(pid, _)| pid)
-        .collect()
-}
 
 /// What a build of `sites` puts on its hosts, by path.
 fn built(sites: &Utf8Path) -> BTreeMap<String, Vec<u8>> {
@@ -366,8 +320,7 @@ fn a_killed_apply_leaves_whole_files_and_the_next_one_converges() {
                 && argv.iter().any(|a| a == root.as_str())
         }));
         for pid in doomed {
-            // SAFETY: plain kill(2) of processes this test started.
-            unsafe { libc_kill(i32::try_from(pid).unwrap(), 9) };
+            procs::kill(pid);
         }
         let _ = child.wait();
 
@@ -751,23 +704,6 @@ fn on_a_terminal_apply_asks_first_and_shows_progress() {
     assert_eq!(get(port.http, "b.test", "/"), (200, "content".into()));
 }
 
-/// An `ssh_config` for the lab that asks the host's script to stop at its
-/// `n`th checkpoint (`how`: `script` kills it, `pause` waits for the test).
-fn kill_config(lab: &Lab, n: usize, how: &str) -> Utf8PathBuf {
-    let base = std::fs::read_to_string(&lab.sshd.ssh_config).unwrap();
-    let path = lab.root.join(format!("ssh_config.kill-{n}-{how}"));
-    std::fs::write(
-        &path,
-        base.replacen(
-            "Host 127.0.0.1\n",
-            &format!("Host 127.0.0.1\n    SetEnv INFRAC_TEST_KILL_AT={n}:{how}\n"),
-            1,
-        ),
-    )
-    .unwrap();
-    path
-}
-
 /// What `X-Version` a site of host `n` answers with.
 fn served_version(port: Port) -> String {
     let out = Command::new("curl")
@@ -783,30 +719,6 @@ fn served_version(port: Port) -> String {
                 .map(|v| v.trim().to_owned())
         })
         .unwrap_or_default()
-}
-
-/// Files a run may leave only while it runs: none once another apply has
-/// finished.
-fn leftovers(lab: &Lab, host: &str) -> Vec<String> {
-    let state = lab.host(host).join("var/lib/infrac");
-    let mut found: Vec<String> = lab
-        .files(host)
-        .into_keys()
-        .filter(|p| p.ends_with(".infrac-new"))
-        .collect();
-    if let Ok(read) = std::fs::read_dir(&state) {
-        for e in read.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if ["incoming", "txn", "test-paused"].contains(&name.as_str())
-                || name.starts_with("request.")
-                || name.starts_with("dropped.")
-                || name.starts_with("waiting.")
-            {
-                found.push(format!("var/lib/infrac/{name}"));
-            }
-        }
-    }
-    found
 }
 
 /// Files directly in /tmp (where `mktemp` puts them) holding `needle`.
@@ -834,9 +746,9 @@ fn a_kill_at_every_step_of_the_host_script_converges() {
     let only = std::env::var("INFRAC_TEST_KILL_ONLY").ok();
     let mut trials = 0;
     for how in ["script", "ssh", "client"] {
-        // A fresh sshd for each way of dying: OpenSSH 9.2's sshd here was
-        // seen to stall a new session (a defunct privsep child) after some
-        // thirty sessions cut off on one sshd, whatever the host's script.
+        // A fresh lab for each way of dying. (Its sshd once stalled after
+        // some thirty sessions cut off: its log went to a pipe nobody
+        // read; it goes to a file now, see `common::sshd_with`.)
         trials += kills_at_every_checkpoint(how, only.as_deref());
     }
     eprintln!("{trials} kills, each followed by two converging applies");
@@ -884,7 +796,7 @@ fn kills_at_every_checkpoint(how: &str, only: Option<&str>) -> usize {
         }
         settle(&lab, "n");
         assert_eq!(served_version(port), canary(v), "{after}");
-        assert_eq!(leftovers(&lab, "n"), Vec::<String>::new(), "{after}");
+        assert_eq!(lab.leftovers("n"), Vec::<String>::new(), "{after}");
     };
     let mut version = 0;
     let mut trials = 0;
@@ -907,7 +819,7 @@ fn kills_at_every_checkpoint(how: &str, only: Option<&str>) -> usize {
             version += 1;
             lab.write(&program(version));
             let mode = if how == "script" { "script" } else { "pause" };
-            let config = kill_config(&lab, n, mode);
+            let config = lab.kill_config(&format!("{n}:{mode}"));
             let mut child = common::infrac_command()
                 .args(["apply", lab.sites.as_str(), "--all", "--yes"])
                 .args(["--ssh-config", config.as_str(), "--proof-timeout", "4"])
@@ -929,8 +841,7 @@ fn kills_at_every_checkpoint(how: &str, only: Option<&str>) -> usize {
                     let ssh = children_of(child.id());
                     let doomed = if how == "ssh" { ssh } else { vec![child.id()] };
                     for pid in doomed {
-                        // SAFETY: plain kill(2) of processes this test started.
-                        unsafe { libc_kill(i32::try_from(pid).unwrap(), 9) };
+                        procs::kill(pid);
                     }
                     let _ = std::fs::remove_file(&paused);
                 }
@@ -1144,7 +1055,7 @@ fn a_secret_is_only_ever_in_its_file() {
     let mut kills = 0;
     for n in 1..=60 {
         v += 1;
-        let config = kill_config(&lab, n, "script");
+        let config = lab.kill_config(&format!("{n}:script"));
         let killed = apply(v, Some(&config));
         let finished = killed.status.success();
         kills += usize::from(!finished);

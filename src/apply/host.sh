@@ -49,16 +49,31 @@ drop_txn() { # DIR
 }
 
 # Test hook, inert unless the tests' ssh sets INFRAC_TEST_KILL_AT=N:HOW
-# (`SetEnv`; their sshd accepts it): at the Nth checkpoint of an apply,
-# `script` kills this script; `pause` waits until the test, which killed
-# the client or its ssh meanwhile, removes `$state/test-paused`.
+# or N:HOW:R (`SetEnv`; their sshd accepts it): at the Nth checkpoint of
+# an apply (with R, of the Rth apply since the test removed
+# `$state/test-runs`), `script` kills this script, leaving
+# `$state/test-killed`; `pause` waits until the test, which killed the
+# client or its ssh meanwhile, removes `$state/test-paused`.
 checkpoints=0
+test_run=
 checkpoint() {
     [ -n "${INFRAC_TEST_KILL_AT:-}" ] || return 0
+    local how=${INFRAC_TEST_KILL_AT#*:}
     checkpoints=$((checkpoints + 1))
+    if [ "$how" != "${how#*:}" ]; then
+        if [ "$checkpoints" = 1 ]; then
+            test_run=$(($(cat "$state/test-runs" 2>/dev/null || echo 0) + 1))
+            echo "$test_run" > "$state/test-runs"
+        fi
+        [ "$test_run" = "${how#*:}" ] || return 0
+        how=${how%%:*}
+    fi
     [ "$checkpoints" = "${INFRAC_TEST_KILL_AT%%:*}" ] || return 0
-    case ${INFRAC_TEST_KILL_AT#*:} in
-        script) kill -9 $$ ;;
+    case $how in
+        script)
+            : > "$state/test-killed"
+            kill -9 $$
+            ;;
         pause)
             : > "$state/test-paused"
             local i=0

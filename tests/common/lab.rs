@@ -75,6 +75,52 @@ impl Lab {
         self.command("plan", args).output().unwrap()
     }
 
+    /// An `ssh_config` for the lab that has the host's script stop at a
+    /// checkpoint: `at` is `N:HOW` (the Nth checkpoint of each apply;
+    /// `script` kills the script, `pause` waits for the test to remove
+    /// `var/lib/infrac/test-paused`) or `N:HOW:R` (only in the Rth apply
+    /// since the test removed `var/lib/infrac/test-runs`).
+    pub fn kill_config(&self, at: &str) -> Utf8PathBuf {
+        let base = std::fs::read_to_string(&self.sshd.ssh_config).unwrap();
+        let path = self
+            .root
+            .join(format!("ssh_config.kill-{}", at.replace(':', "-")));
+        std::fs::write(
+            &path,
+            base.replacen(
+                "Host 127.0.0.1\n",
+                &format!("Host 127.0.0.1\n    SetEnv INFRAC_TEST_KILL_AT={at}\n"),
+                1,
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    /// Files a run may leave only while it runs: none once another apply
+    /// has finished.
+    pub fn leftovers(&self, host: &str) -> Vec<String> {
+        let state = self.host(host).join("var/lib/infrac");
+        let mut found: Vec<String> = self
+            .files(host)
+            .into_keys()
+            .filter(|p| p.ends_with(".infrac-new"))
+            .collect();
+        if let Ok(read) = std::fs::read_dir(&state) {
+            for e in read.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if ["incoming", "txn", "test-paused"].contains(&name.as_str())
+                    || name.starts_with("request.")
+                    || name.starts_with("dropped.")
+                    || name.starts_with("waiting.")
+                {
+                    found.push(format!("var/lib/infrac/{name}"));
+                }
+            }
+        }
+        found
+    }
+
     /// An NGINX host with its own ports, and a running NGINX whose main
     /// config includes the host's conf.d (empty until the first apply).
     pub fn nginx_host(&self, name: &str, extra: &str) -> (String, Port, super::Server) {

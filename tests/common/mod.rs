@@ -12,6 +12,7 @@ pub mod acme;
 pub mod behaviour;
 pub mod hostile;
 pub mod lab;
+pub mod procs;
 pub mod programs;
 pub mod readback;
 pub mod verify;
@@ -197,17 +198,19 @@ pub fn sshd_with(dir: &camino::Utf8Path, extra: &str) -> Sshd {
     .unwrap();
     // sshd's privilege separation folder.
     let _ = std::fs::create_dir_all("/run/sshd");
+    // Its log to a file: a pipe nobody reads fills after some thirty
+    // sessions cut off (each logs its error), and sshd then stalls on its
+    // next log line, taking no new session.
+    let log = dir.join("sshd.log");
     let mut child = std::process::Command::new(sshd)
         .args(["-D", "-e", "-f", config.as_str()])
-        .stderr(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .expect("start sshd (the tests run it as root)");
     let start = std::time::Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Ok(Some(status)) = child.try_wait() {
-            let mut err = String::new();
-            use std::io::Read as _;
-            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            let err = std::fs::read_to_string(&log).unwrap_or_default();
             panic!("sshd exited ({status}): {err}");
         }
         assert!(
