@@ -206,8 +206,14 @@ fn unit(path: &Utf8Path) -> Result<Vec<Token>, String> {
 /// it may call replaced by a stub that records its arguments: the values
 /// are the arguments the script runs things with.
 fn script(path: &Utf8Path, work: &Utf8Path) -> Result<Vec<Token>, String> {
-    run(Command::new("bash").arg("-n").arg(path.as_str()))?;
     run(Command::new(super::require_tool("shellcheck")).arg(path.as_str()))?;
+    shell_words(path, work)
+}
+
+/// Runs the bash script at `path` with the commands it may run stubbed
+/// (each records its argv): the words those commands are given.
+fn shell_words(path: &Utf8Path, work: &Utf8Path) -> Result<Vec<Token>, String> {
+    run(Command::new("bash").arg("-n").arg(path.as_str()))?;
     let stubs = work.join("stubs");
     let log = work.join("argv.log");
     std::fs::create_dir_all(&stubs).unwrap();
@@ -221,6 +227,9 @@ fn script(path: &Utf8Path, work: &Utf8Path) -> Result<Vec<Token>, String> {
         "caddy",
         "nginx",
         "sh",
+        "env",
+        "sysctl",
+        "systemd-analyze",
     ] {
         let stub = stubs.join(name);
         std::fs::write(
@@ -326,15 +335,30 @@ pub fn tree(
             tokens.map_err(|e| format!("{}/{path}: {e}", tree.host))?,
         );
     }
-    // The manifest: JSON whose commands a shell runs.
+    // The manifest: JSON, whose commands (validations, reloads,
+    // certificate requests) a shell on the host runs: those are read back
+    // as the words the programs they run are given.
     let manifest: serde_json::Value =
         serde_json::from_str(&tree.manifest.to_json()).map_err(|e| format!("manifest: {e}"))?;
-    for cmd in readback::json_strings(&manifest)
-        .iter()
-        .filter(|t| t.at.ends_with("/command") || t.at.ends_with("/validate"))
-    {
-        run(Command::new("bash").args(["-n", "-c", &cmd.text]))?;
+    let (commands, data): (Vec<Token>, Vec<Token>) = readback::json_strings(&manifest)
+        .into_iter()
+        .partition(|t| t.at.ends_with("/command") || t.at.ends_with("/validate"));
+    out.insert("manifest.json".into(), data);
+    if !commands.is_empty() {
+        let work = host_root.join("script-run");
+        std::fs::create_dir_all(&work).unwrap();
+        let path = work.join("manifest-commands.sh");
+        // Each must succeed with the stubs: a program without one fails.
+        let mut text = "#!/usr/bin/env bash\nset -e\n".to_owned();
+        for c in &commands {
+            text.push_str(&c.text);
+            text.push('\n');
+        }
+        std::fs::write(&path, text).unwrap();
+        out.insert(
+            "manifest.json: commands".into(),
+            shell_words(&path, &work).map_err(|e| format!("{}: manifest: {e}", tree.host))?,
+        );
     }
-    out.insert("manifest.json".into(), readback::json_strings(&manifest));
     Ok(out)
 }
