@@ -135,21 +135,7 @@ fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
     let first_serial = served_serial("s.example.org", https);
     assert!(first_serial.starts_with("serial="), "{first_serial}");
 
-    // journald does not run here: `systemd-cat` runs the command, as it
-    // does, with its output left on stderr.
-    let shims = lab.root.join("shims");
-    std::fs::create_dir_all(&shims).unwrap();
-    std::fs::write(
-        shims.join("systemd-cat"),
-        "#!/bin/sh\nwhile [ \"$#\" -gt 0 ] && [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(
-        shims.join("systemd-cat"),
-        std::fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    let shims = common::acme::shims(&lab.root);
     let config_home = lab.root.join("config-home");
     let run = |forced: bool| {
         let ini = config_home.join("letsencrypt/cli.ini");
@@ -199,6 +185,119 @@ fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(after_run(master, &after), after);
     assert_eq!(served_serial("s.example.org", https), renewed);
+}
+
+/// certbot in its image, as a host whose proxy runs in containers runs it
+/// (`docker run … certbot/certbot`, the seed's way). No Docker engine
+/// here: `common::acme::shims` runs this machine's certbot with the
+/// command's mounts, in a mount namespace of its own. The manifest's
+/// request obtains the certificate from pebble into the host's folders,
+/// through the webroot its mounts share with the proxy; the renewal job
+/// renews it through the same mounts and, by the deploy hook's marker,
+/// reloads the NGINX container exactly when a certificate changed.
+#[test]
+fn certbot_in_its_image_obtains_and_renews_through_the_hosts_folders() {
+    let root = common::temp_dir("acme-image");
+    let http = free_port();
+    let acme = Acme::start(&root.join("acme"), http, free_port());
+    let host = root.join("c");
+    let ca_root = host.join("etc/ssl/acme-root.pem");
+    std::fs::create_dir_all(ca_root.parent().unwrap()).unwrap();
+    std::fs::copy(&acme.api_root, &ca_root).unwrap();
+    // The proxy's part: the webroot served over HTTP where pebble asks.
+    let webroot = host.join("var/www/html");
+    std::fs::create_dir_all(&webroot).unwrap();
+    let mut web = common::Server(
+        std::process::Command::new(common::require_tool("python3"))
+            .args([
+                "-m",
+                "http.server",
+                &http.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .args(["--directory", webroot.as_str()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    common::wait_for_port(http, "python3 -m http.server", &mut web.0);
+    let text = format!(
+        "defaults {{\n    site_root /srv\n    acme_email ops@example.org\n}}\n\
+         host c {{\n    address 127.0.0.1\n    proxy nginx swarm\n    acme_ca {}\n    \
+         acme_ca_root /etc/ssl/acme-root.pem\n}}\n\
+         site s {{\n    domains s.example.org\n    on c\n    tls certbot\n    static\n}}\n\
+         cron renew {{\n    builtin certbot-renew\n    schedule @daily\n    on c\n}}\n",
+        acme.directory
+    );
+    let trees = common::hostile::build(&text, &root)
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    common::verify::write(&root, &trees).unwrap();
+    let request = &trees[0].manifest.certificates[0].command;
+    assert!(request.contains("docker run"), "{request}");
+    let shims = common::acme::shims(&root);
+    let path = format!("{shims}:{}", std::env::var("PATH").unwrap_or_default());
+    let run = |command: &mut std::process::Command| {
+        let out = command.env("PATH", &path).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    run(std::process::Command::new("bash").args(["-c", request]));
+
+    let live = host.join("etc/letsencrypt/live/s.example.org");
+    let issuing = acme.issuing_root_in(&root);
+    let chain = live.join("fullchain.pem");
+    let verified = std::process::Command::new(common::require_tool("openssl"))
+        .args([
+            "verify",
+            "-CAfile",
+            issuing.as_str(),
+            "-untrusted",
+            chain.as_str(),
+        ])
+        .arg(chain.as_str())
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{verified:?}");
+    assert!(live.join("privkey.pem").exists());
+    // Nothing of it in this machine's own folder.
+    assert!(!std::path::Path::new("/etc/letsencrypt/live/s.example.org").exists());
+
+    let serial = || {
+        let out = std::process::Command::new("openssl")
+            .args(["x509", "-noout", "-serial", "-in", chain.as_str()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let reloads = || {
+        std::fs::read_to_string(shims.join("docker-exec.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let renew = |forced: bool| {
+        // certbot in the image reads its settings from its config folder.
+        let mut settings = "no-random-sleep-on-renew = True\n".to_owned();
+        if forced {
+            settings.push_str("force-renewal = True\n");
+        }
+        std::fs::write(host.join("etc/letsencrypt/cli.ini"), settings).unwrap();
+        run(std::process::Command::new("bash")
+            .arg(host.join("usr/local/lib/infrac/renew.sh").as_str()));
+    };
+    let first = serial();
+    renew(false);
+    assert_eq!(serial(), first);
+    assert_eq!(reloads(), Vec::<String>::new(), "reloaded for nothing");
+    renew(true);
+    assert_ne!(serial(), first, "not renewed");
+    assert_eq!(reloads(), vec!["proxy1 nginx -s reload".to_owned()]);
+    assert!(!host.join("etc/letsencrypt/infrac-deploy").exists());
+    renew(false);
+    assert_eq!(reloads().len(), 1, "reloaded for nothing");
 }
 
 /// An NGINX host with `acme_ca` and `acme_ca_root` pointing at `acme`

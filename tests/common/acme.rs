@@ -176,3 +176,100 @@ pub fn forward(listen: &str, to: u16) {
         }
     });
 }
+
+/// A folder of stand-ins, to put first in `PATH`, for what a host runs
+/// that this machine lacks:
+/// - `systemd-cat` (journald does not run here) runs its command, with
+///   the output left on stderr;
+/// - `docker` (no engine here): `run` of the `certbot/certbot` image runs
+///   this machine's certbot as the image would, with only the image's
+///   folders and the `-v` mounts (bind mounts, read-only ones too) in a
+///   mount namespace of its own, and only the `-e` environment; `ps`
+///   names one running proxy container, and `exec` is written to
+///   `docker-exec.log` in the folder, one line a call.
+pub fn shims(dir: &camino::Utf8Path) -> Utf8PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    // The docker stand-in's mounts (util-linux).
+    super::require_tool("unshare");
+    let shims = dir.join("shims");
+    std::fs::create_dir_all(&shims).unwrap();
+    let log = shims.join("docker-exec.log");
+    let scripts = [
+        (
+            "systemd-cat",
+            "#!/bin/sh\nwhile [ \"$#\" -gt 0 ] && [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n"
+                .to_owned(),
+        ),
+        (
+            "docker",
+            format!(
+                r#"#!/bin/bash
+set -euo pipefail
+case $1 in
+    ps) echo proxy1; exit 0 ;;
+    exec) shift; echo "$*" >> '{log}'; exit 0 ;;
+    run) shift ;;
+    __inside)
+        # In the new mount namespace: the mounts' sources held aside, the
+        # machine's folders the image lacks hidden (/tmp, where the tests'
+        # hosts live) and the image's own empty; then the mounts where the
+        # command puts them, and certbot, the image's entrypoint.
+        shift
+        mount -t tmpfs tmpfs /mnt
+        n=$1; shift
+        specs=("${{@:1:n}}"); shift "$n"
+        for i in "${{!specs[@]}}"; do
+            src=${{specs[i]%%:*}}
+            # As docker does for `-v`: a missing source is made, a folder.
+            [ -e "$src" ] || mkdir -p "$src"
+            if [ -d "$src" ]; then mkdir "/mnt/$i"; else : > "/mnt/$i"; fi
+            mount --bind "$src" "/mnt/$i"
+        done
+        for d in /tmp /etc/letsencrypt /var/lib /var/log; do
+            mount -t tmpfs tmpfs "$d"
+        done
+        for i in "${{!specs[@]}}"; do
+            rest=${{specs[i]#*:}}; dst=${{rest%%:*}}
+            if [ -d "/mnt/$i" ]; then
+                mkdir -p "$dst"
+            else
+                mkdir -p "$(dirname "$dst")"
+                [ -e "$dst" ] || : > "$dst"
+            fi
+            mount --move "/mnt/$i" "$dst"
+            if [ "$rest" != "$dst" ]; then
+                [ "${{rest#*:}}" = ro ] || {{ echo "docker shim: mount ${{specs[i]}}" >&2; exit 1; }}
+                mount -o remount,bind,ro "$dst"
+            fi
+        done
+        n=$1; shift
+        envs=("${{@:1:n}}"); shift "$n"
+        exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "${{envs[@]}}" certbot "$@"
+        ;;
+    *) echo "docker shim: $1 is not supported" >&2; exit 1 ;;
+esac
+mounts=() envs=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --rm) shift ;;
+        -v) mounts+=("$2"); shift 2 ;;
+        -e) envs+=("$2"); shift 2 ;;
+        -*) echo "docker shim: option $1 is not supported" >&2; exit 1 ;;
+        *) break ;;
+    esac
+done
+[ "$1" = certbot/certbot ] || {{ echo "docker shim: image $1 is not supported" >&2; exit 1; }}
+shift
+exec unshare --mount --propagation private /bin/bash "$0" __inside \
+    "${{#mounts[@]}}" "${{mounts[@]}}" "${{#envs[@]}}" "${{envs[@]}}" "$@"
+"#
+            ),
+        ),
+    ];
+    for (name, text) in scripts {
+        let path = shims.join(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    shims
+}
