@@ -200,6 +200,12 @@ if [ "$mode" = plan ]; then
     declare -a paths=()
     while read -r hash flag path; do
         [ -n "$path" ] || continue
+        # A file the build needs and does not write (a certificate):
+        # its absolute path, said when it is missing.
+        if [ "$hash" = exists ]; then
+            [ -e "$path" ] || say "missing $path"
+            continue
+        fi
         want[$path]=$hash
         secret[$path]=$flag
         paths+=("$path")

@@ -559,6 +559,12 @@ fn plan_mode(
         let flag = if f.secret { 's' } else { '-' };
         input.push_str(&format!("{} {flag} {}\n", f.sha256, f.path));
     }
+    // The certificates' files: which are missing, in the same round trip.
+    for c in &target.manifest.certificates {
+        for f in &c.files {
+            input.push_str(&format!("exists - {f}\n"));
+        }
+    }
     let answer = run_script(
         target,
         options,
@@ -575,8 +581,9 @@ fn plan_mode(
         host: target.host().to_owned(),
         interrupted: false,
         changes: Vec::new(),
-        certificates: missing_certificates(target, options)?,
+        certificates: Vec::new(),
     };
+    let mut missing: Vec<&str> = Vec::new();
     let by_path: HashMap<&str, &TargetFile> =
         target.files.iter().map(|f| (f.path.as_str(), f)).collect();
     for line in &answer.lines {
@@ -595,6 +602,7 @@ fn plan_mode(
         };
         match words[0] {
             "pending" => plan.interrupted = true,
+            "missing" => missing.push(line.split_once(' ').map_or("", |(_, p)| p)),
             "same" => {
                 let f = file.ok_or_else(|| protocol(line))?;
                 if !same_meta(f, words.get(2).copied(), words.get(3).copied()) {
@@ -627,39 +635,14 @@ fn plan_mode(
             _ => return Err(protocol(line)),
         }
     }
-    Ok(plan)
-}
-
-/// The certificates of the manifest with a file missing on the host.
-fn missing_certificates(target: &Target, options: &SshOptions) -> Result<Vec<String>, ApplyError> {
-    let requests = &target.manifest.certificates;
-    if requests.is_empty() {
-        return Ok(Vec::new());
-    }
-    let files: Vec<String> = requests
-        .iter()
-        .flat_map(|c| &c.files)
-        .map(|f| shell_quote(f.as_str()))
-        .collect();
-    let script = format!(
-        "for f in {}; do [ -e \"$f\" ] || printf '%s\\n' \"$f\"; done",
-        files.join(" ")
-    );
-    let out = remote(target, options, &script)?;
-    if !out.status.success() {
-        return Err(ApplyError::Protocol(
-            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        ));
-    }
-    let missing: Vec<&str> = std::str::from_utf8(&out.stdout)
-        .unwrap_or_default()
-        .lines()
-        .collect();
-    Ok(requests
+    plan.certificates = target
+        .manifest
+        .certificates
         .iter()
         .filter(|c| c.files.iter().any(|f| missing.contains(&f.as_str())))
         .map(|c| c.name.clone())
-        .collect())
+        .collect();
+    Ok(plan)
 }
 
 /// Runs one shell command on the host; ssh's own failure (exit 255) is an
