@@ -437,20 +437,8 @@ fn a_failed_request_leaves_the_host_serving_http_and_the_next_apply_goes_on() {
 #[test]
 fn both_members_of_a_pool_obtain_certificates_through_challenge_forwarding() {
     for named in ["a", "b"] {
-        let lab = Lab::new(&format!("acme-pool-{named}"));
-        let (https_a, https_b) = (free_port(), free_port());
-        let root_line = "    acme_ca_root /etc/ssl/acme-root.pem\n";
-        let (decl_a, port_a, _a) =
-            lab.nginx_host("a", &format!("    https_port {https_a}\n{root_line}"));
-        let (decl_b, port_b, _b) =
-            lab.nginx_host("b", &format!("    https_port {https_b}\n{root_line}"));
-        // Pebble validates at the name's address on one port: each member
-        // has an address of its own there.
-        let challenge_port = free_port();
-        common::acme::forward(&format!("127.0.0.2:{challenge_port}"), port_a.http);
-        common::acme::forward(&format!("127.0.0.3:{challenge_port}"), port_b.http);
-        let acme = Acme::start(&lab.root.join("acme"), challenge_port, free_port());
-        acme.resolve(
+        let pool = PoolLab::start(&format!("acme-pool-{named}"));
+        pool.acme.resolve(
             "s.example.org",
             if named == "a" {
                 "127.0.0.2"
@@ -458,6 +446,104 @@ fn both_members_of_a_pool_obtain_certificates_through_challenge_forwarding() {
                 "127.0.0.3"
             },
         );
+        let ca = pool.acme.directory.clone();
+        pool.write([ca.as_str(), ca.as_str()]);
+        let applied = pool.lab.apply(&["--pool", "edge"]);
+        assert_eq!(
+            applied.status.code(),
+            Some(0),
+            "DNS naming {named}: {}",
+            stderr(&applied)
+        );
+        let root = pool.acme.issuing_root_in(&pool.lab.root);
+        for (host, https) in [("a", pool.https[0]), ("b", pool.https[1])] {
+            assert_eq!(
+                get_https("s.example.org", https, &root, Duration::from_secs(10)),
+                Ok((200, format!("site s on {host}"))),
+                "DNS naming {named}"
+            );
+        }
+    }
+}
+
+/// A pool member whose request fails after the member before it obtained
+/// its certificate and switched to the whole build: that one is put back
+/// to serving HTTP for the challenges, and says so (not "its previous
+/// configuration", which it no longer had); its certificate is kept, and
+/// once the failing member's CA answers, one apply ends with both over
+/// HTTPS.
+#[test]
+fn a_pool_member_put_back_after_obtaining_says_it_serves_http() {
+    let pool = PoolLab::start("acme-pool-rollback");
+    pool.acme.resolve("s.example.org", "127.0.0.2");
+    let closed = format!("https://127.0.0.1:{}/dir", free_port());
+    let ca = pool.acme.directory.clone();
+    pool.write([ca.as_str(), closed.as_str()]);
+    let failed = pool.lab.apply(&["--pool", "edge"]);
+    let err = stderr(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{err}");
+    assert!(err.contains("b: FAILED"), "{err}");
+    assert!(
+        err.contains(
+            "a: rolled back to serving HTTP for the ACME challenges, keeping the certificates it obtained"
+        ),
+        "{err}"
+    );
+    for (host, port) in [("a", pool.ports[0]), ("b", pool.ports[1])] {
+        assert_eq!(
+            common::lab::get(port.http, "s.example.org", "/").0,
+            308,
+            "{host}: {err}"
+        );
+        let conf = pool.lab.host(host).join("etc/nginx/conf.d");
+        assert!(!conf.join("s.tls.conf").exists(), "{host}: {err}");
+    }
+    let kept = pool
+        .lab
+        .host("a")
+        .join("etc/letsencrypt/live/s.example.org/fullchain.pem");
+    assert!(kept.exists(), "{err}");
+
+    pool.write([ca.as_str(), ca.as_str()]);
+    let applied = pool.lab.apply(&["--pool", "edge"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", stderr(&applied));
+    let root = pool.acme.issuing_root_in(&pool.lab.root);
+    for (host, https) in [("a", pool.https[0]), ("b", pool.https[1])] {
+        assert_eq!(
+            get_https("s.example.org", https, &root, Duration::from_secs(10)),
+            Ok((200, format!("site s on {host}")))
+        );
+    }
+}
+
+/// Two NGINX hosts `a` and `b` in pool `edge` (challenge forwarding on),
+/// each with an address of its own where pebble validates (127.0.0.2 and
+/// .3, forwarded to its HTTP port), pebble's root on each, and the site
+/// `s`'s page; the program is written by [`PoolLab::write`].
+struct PoolLab {
+    lab: Lab,
+    acme: Acme,
+    decls: [String; 2],
+    ports: [common::lab::Port; 2],
+    https: [u16; 2],
+    _nginx: [common::Server; 2],
+}
+
+impl PoolLab {
+    fn start(name: &str) -> PoolLab {
+        let lab = Lab::new(name);
+        let https = [free_port(), free_port()];
+        let root_line = "    acme_ca_root /etc/ssl/acme-root.pem\n";
+        let (decl_a, port_a, nginx_a) =
+            lab.nginx_host("a", &format!("    https_port {}\n{root_line}", https[0]));
+        let (decl_b, port_b, nginx_b) =
+            lab.nginx_host("b", &format!("    https_port {}\n{root_line}", https[1]));
+        // Pebble validates at the name's address on one port: each member
+        // has an address of its own there.
+        let challenge_port = free_port();
+        common::acme::forward(&format!("127.0.0.2:{challenge_port}"), port_a.http);
+        common::acme::forward(&format!("127.0.0.3:{challenge_port}"), port_b.http);
+        let acme = Acme::start(&lab.root.join("acme"), challenge_port, free_port());
         for host in ["a", "b"] {
             let dir = lab.host(host);
             let on_host = dir.join("etc/ssl/acme-root.pem");
@@ -468,29 +554,28 @@ fn both_members_of_a_pool_obtain_certificates_through_challenge_forwarding() {
             }
             lab.page(host, "s", &format!("site s on {host}"));
         }
-        let ca = format!("    acme_ca {}\n}}\n", acme.directory);
-        lab.write(&format!(
+        PoolLab {
+            lab,
+            acme,
+            decls: [decl_a, decl_b],
+            ports: [port_a, port_b],
+            https,
+            _nginx: [nginx_a, nginx_b],
+        }
+    }
+
+    /// The pool's program, member `a` with ACME directory `cas[0]`, `b`
+    /// with `cas[1]`.
+    fn write(&self, cas: [&str; 2]) {
+        let decl =
+            |i: usize| self.decls[i].replacen("}\n", &format!("    acme_ca {}\n}}\n", cas[i]), 1);
+        self.lab.write(&format!(
             "defaults {{\n    site_root /srv\n    acme_email ops@example.org\n}}\n{}{}\
              pool edge {{\n    hosts a b\n    acme_forward on\n}}\n\
              site s {{\n    domains s.example.org\n    on edge\n    tls certbot\n    static\n}}\n",
-            decl_a.replacen("}\n", &ca, 1),
-            decl_b.replacen("}\n", &ca, 1),
+            decl(0),
+            decl(1),
         ));
-        let applied = lab.apply(&["--pool", "edge"]);
-        assert_eq!(
-            applied.status.code(),
-            Some(0),
-            "DNS naming {named}: {}",
-            stderr(&applied)
-        );
-        let root = acme.issuing_root_in(&lab.root);
-        for (host, https) in [("a", https_a), ("b", https_b)] {
-            assert_eq!(
-                get_https("s.example.org", https, &root, Duration::from_secs(10)),
-                Ok((200, format!("site s on {host}"))),
-                "DNS naming {named}"
-            );
-        }
     }
 }
 

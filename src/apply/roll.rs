@@ -31,16 +31,22 @@ pub enum HostOutcome {
     Applied(Applied),
     /// Not applied; the host runs what it ran before.
     Failed(ApplyError),
-    /// Not tried: an earlier member of its pool failed.
+    /// Not tried: an earlier member of its pool failed. `http_only`: it
+    /// was given the build without the files that need its missing
+    /// certificates (it serves HTTP for the challenges), and has it still.
     Skipped {
         pool: String,
         member: String,
+        http_only: bool,
     },
     /// Applied, then put back because a later member of its pool failed.
+    /// `http_only`: back to the build without the files that need the
+    /// certificates it obtained meanwhile (it applied that one first).
     /// `error` says if putting it back failed.
     RolledBack {
         pool: String,
         member: String,
+        http_only: bool,
         error: Option<ApplyError>,
     },
 }
@@ -167,9 +173,11 @@ fn roll(
     options: &RollOptions,
     report: &(dyn Fn(Event<'_>) + Sync),
 ) -> Vec<HostOutcome> {
-    if let Some(outcomes) = serve_http_first(members, targets, plans, options, report) {
-        return outcomes;
-    }
+    // The positions in `members` of those now serving HTTP only.
+    let serving_http = match serve_http_first(members, targets, plans, options, report) {
+        Ok(switched) => switched,
+        Err(outcomes) => return outcomes,
+    };
     let mut outcomes: Vec<HostOutcome> = Vec::new();
     // The position in `members` of the member that failed.
     let mut failed: Option<usize> = None;
@@ -181,6 +189,7 @@ fn roll(
             HostOutcome::Skipped {
                 pool: shared_pool(target, culprit),
                 member: culprit.host().to_owned(),
+                http_only: serving_http.contains(&k),
             }
         } else {
             if !plans[i].is_empty() {
@@ -244,6 +253,7 @@ fn roll(
             outcomes[k] = HostOutcome::RolledBack {
                 pool: shared_pool(target, culprit),
                 member: culprit.host().to_owned(),
+                http_only: serving_http.contains(&k),
                 error,
             };
             report(Event::Done {
@@ -263,17 +273,18 @@ fn roll(
 /// HTTP: a challenge reaches whichever member round-robin DNS names, which
 /// answers it or forwards it to its peers, so every member must be
 /// answering challenges before any requests. (Alone, a host does this
-/// step in `apply_obtaining`.) When one cannot, those already switched
-/// are put back and the pool is left as it was: the outcomes.
+/// step in `apply_obtaining`.) The positions in `members` of those it
+/// switched. When one cannot, those already switched are put back and
+/// the pool is left as it was: the outcomes.
 fn serve_http_first(
     members: &[usize],
     targets: &[Target],
     plans: &[HostPlan],
     options: &RollOptions,
     report: &(dyn Fn(Event<'_>) + Sync),
-) -> Option<Vec<HostOutcome>> {
+) -> Result<Vec<usize>, Vec<HostOutcome>> {
     if members.len() < 2 {
-        return None;
+        return Ok(Vec::new());
     }
     let mut switched: Vec<usize> = Vec::new();
     for (k, &i) in members.iter().enumerate() {
@@ -301,6 +312,7 @@ fn serve_http_first(
                     .map(|&j| HostOutcome::Skipped {
                         pool: shared_pool(&targets[j], target),
                         member: host.to_owned(),
+                        http_only: false,
                     })
                     .collect();
                 for &s in switched.iter().rev() {
@@ -308,6 +320,7 @@ fn serve_http_first(
                     outcomes[s] = HostOutcome::RolledBack {
                         pool: shared_pool(t, target),
                         member: host.to_owned(),
+                        http_only: false,
                         error: super::rollback(t, &options.ssh, options.proof_timeout).err(),
                     };
                 }
@@ -318,11 +331,11 @@ fn serve_http_first(
                         outcome,
                     });
                 }
-                return Some(outcomes);
+                return Err(outcomes);
             }
         }
     }
-    None
+    Ok(switched)
 }
 
 /// The pool `a` and the failed member `b` share; for members joined only

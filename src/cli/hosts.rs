@@ -478,16 +478,34 @@ fn done(outcome: &HostOutcome) -> String {
             parts.join("; ")
         }
         HostOutcome::Failed(e) => format!("FAILED; {}", e.host_state()),
-        HostOutcome::Skipped { pool, member } => {
-            format!("not applied: `{member}` of pool `{pool}` failed first")
-        }
+        HostOutcome::Skipped {
+            pool,
+            member,
+            http_only: false,
+        } => format!("not applied: `{member}` of pool `{pool}` failed first"),
+        HostOutcome::Skipped {
+            pool,
+            member,
+            http_only: true,
+        } => format!(
+            "serving HTTP for the ACME challenges, not the whole build (the next apply goes on): `{member}` of pool `{pool}` failed first"
+        ),
         HostOutcome::RolledBack {
             pool,
             member,
+            http_only: false,
             error: None,
         } => {
             format!("rolled back to its previous configuration: `{member}` of pool `{pool}` failed")
         }
+        HostOutcome::RolledBack {
+            pool,
+            member,
+            http_only: true,
+            error: None,
+        } => format!(
+            "rolled back to serving HTTP for the ACME challenges, keeping the certificates it obtained (the next apply installs the whole build): `{member}` of pool `{pool}` failed"
+        ),
         HostOutcome::RolledBack { error: Some(e), .. } => format!("ROLLBACK FAILED: {e}"),
     }
 }
