@@ -417,3 +417,44 @@ fn a_change_to_a_site_changes_the_build_id_of_its_hosts_only() {
         );
     }
 }
+
+/// Each certificate request registers with the most specific e-mail: a
+/// site's own, else its host's, else the default; a webhook's, which has
+/// none of its own, its host's.
+#[test]
+fn certificate_requests_register_with_the_most_specific_email() {
+    let root = common::temp_dir("build-cert-email");
+    let text = "defaults {\n    acme_email default@example.org\n}\n\
+                host n {\n    address n.example.org\n    proxy nginx\n    acme_email host@example.org\n}\n\
+                host m {\n    address m.example.org\n    proxy nginx\n}\n\
+                site own {\n    domains own.example.org\n    on n\n    tls certbot\n    static\n    acme_email site@example.org\n}\n\
+                site plain {\n    domains plain.example.org\n    on n m\n    tls certbot\n    static\n}\n\
+                webhook w {\n    domain hooks.example.org\n    updates plain\n    secret env HOOK_SECRET\n}\n";
+    let trees = common::hostile::build(text, &root)
+        .expect("no internal error")
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut emails: Vec<(String, String, String)> = Vec::new();
+    for tree in &trees {
+        for c in &tree.manifest.certificates {
+            let words = shlex::split(&c.command).expect("one shell command");
+            let email = words
+                .iter()
+                .position(|w| w == "--email")
+                .map(|i| words[i + 1].clone())
+                .unwrap_or_default();
+            emails.push((tree.host.clone(), c.name.clone(), email));
+        }
+    }
+    emails.sort();
+    let want = |h: &str, n: &str, e: &str| (h.to_owned(), n.to_owned(), e.to_owned());
+    assert_eq!(
+        emails,
+        vec![
+            want("m", "hooks.example.org", "default@example.org"),
+            want("m", "plain.example.org", "default@example.org"),
+            want("n", "hooks.example.org", "host@example.org"),
+            want("n", "own.example.org", "site@example.org"),
+            want("n", "plain.example.org", "host@example.org"),
+        ]
+    );
+}

@@ -198,12 +198,12 @@ pub fn certificate_requests(
     // A webhook over TLS on NGINX: certbot's certificate for its domain.
     for w in &host.webhooks {
         if let Some(domain) = model.webhook_certificate(host, *w) {
-            let email = model.defaults.acme_email.as_ref();
+            // The host's e-mail (its own, else the default's).
             wanted.push((
                 domain.clone(),
                 vec![domain],
                 &model.defaults.acme_webroot,
-                email,
+                None,
             ));
         }
     }
