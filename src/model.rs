@@ -46,12 +46,19 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether certbot obtains the certificates of `host`'s webhooks: they
+    /// are served over TLS, by NGINX.
+    #[must_use]
+    pub fn certbot_for_webhooks(&self, host: &Host) -> bool {
+        host.proxy.kind == ProxyKind::Nginx && self.defaults.tls != TlsKind::Off
+    }
+
     /// The certificate certbot obtains for webhook `w` on `host`: its
-    /// domain, when it is served over TLS by NGINX (as
+    /// domain, when [`Model::certbot_for_webhooks`] (as
     /// [`Site::certbot_certificate`]).
     #[must_use]
     pub fn webhook_certificate(&self, host: &Host, w: WebhookId) -> Option<String> {
-        (host.proxy.kind == ProxyKind::Nginx && self.defaults.tls != TlsKind::Off)
+        self.certbot_for_webhooks(host)
             .then(|| self.webhook(w).domain.clone())
     }
 
@@ -344,9 +351,6 @@ pub enum AccessLog {
 }
 
 impl Site {
-    /// The names `host` serves the site on, the canonical one first: the
-    /// site's `domains`, then (with `{host}`) the host's DNS name and
-    /// aliases.
     /// The certificate certbot obtains for this site on `host`, when it is
     /// the one to (NGINX serves certbot's certificates): its name (the
     /// site's first name there) and every name it covers (`redirect_from`
@@ -367,6 +371,9 @@ impl Site {
         Some((domains.first()?.clone(), domains))
     }
 
+    /// The names `host` serves the site on, the canonical one first: the
+    /// site's `domains`, then (with `{host}`) the host's DNS name and
+    /// aliases.
     #[must_use]
     pub fn names_on(&self, host: &Host) -> Vec<String> {
         let mut names = self.domains.clone();

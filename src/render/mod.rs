@@ -576,12 +576,7 @@ fn emit_file(
         }),
         File::NginxSite(s) => {
             let site = model.site(s);
-            // Apart from its TLS servers when certbot obtains the certificate.
-            let part = if site.certbot_certificate(host).is_some() {
-                nginx::SitePart::Http
-            } else {
-                nginx::SitePart::All
-            };
+            let part = nginx::SitePart::http_file(site.certbot_certificate(host).is_some());
             emit(path, 0o644, with(&site.origin.file), nginx, &|ctx| {
                 plain(nginx::render_site(ctx, site, part))
             })
@@ -594,11 +589,7 @@ fn emit_file(
         }
         File::NginxWebhook(w) => {
             let webhook = model.webhook(w);
-            let part = if model.webhook_certificate(host, w).is_some() {
-                nginx::SitePart::Http
-            } else {
-                nginx::SitePart::All
-            };
+            let part = nginx::SitePart::http_file(model.webhook_certificate(host, w).is_some());
             emit(path, 0o644, with(&webhook.origin.file), nginx, &|ctx| {
                 plain(nginx::render_webhook(ctx, webhook, part))
             })

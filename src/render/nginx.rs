@@ -628,6 +628,16 @@ pub enum SitePart {
     Tls,
 }
 
+impl SitePart {
+    /// What a site's or webhook's first file holds: its HTTP servers when
+    /// its TLS servers are `apart` (certbot obtains their certificate),
+    /// else every server.
+    #[must_use]
+    pub fn http_file(apart: bool) -> SitePart {
+        if apart { SitePart::Http } else { SitePart::All }
+    }
+}
+
 /// A conf.d file of one site on `ctx.host`.
 pub fn render_site(ctx: &Context<'_>, site: &Site, part: SitePart) -> Result<String> {
     let mut view = site_view(site, ctx)?;

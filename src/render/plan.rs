@@ -158,7 +158,8 @@ impl HostPlan {
             unknown_name: Answer::plain(404),
             misdirected: Answer::plain(421),
             webhook_https_redirect: 308,
-            webhook_challenge_root: (webhook_tls && host.proxy.kind == ProxyKind::Nginx)
+            webhook_challenge_root: model
+                .certbot_for_webhooks(host)
                 .then(|| host.path(&model.defaults.acme_webroot)),
             webhook_not_found: Answer::plain(404),
             webhook_failed: Answer::plain(400),
