@@ -138,15 +138,7 @@ fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
     let shims = common::acme::shims(&lab.root);
     let config_home = lab.root.join("config-home");
     let run = |forced: bool| {
-        let ini = config_home.join("letsencrypt/cli.ini");
-        std::fs::create_dir_all(ini.parent().unwrap()).unwrap();
-        // certbot waits up to 8 minutes before a renewal it was not asked
-        // for on a terminal (to spread the CA's load): not in a test.
-        let mut settings = "no-random-sleep-on-renew = True\n".to_owned();
-        if forced {
-            settings.push_str("force-renewal = True\n");
-        }
-        std::fs::write(&ini, settings).unwrap();
+        write_certbot_settings(&config_home.join("letsencrypt"), forced);
         let path = format!("{shims}:{}", std::env::var("PATH").unwrap_or_default());
         std::process::Command::new(host.join("usr/local/lib/infrac/renew.sh"))
             .env("PATH", path)
@@ -185,6 +177,18 @@ fn the_renewal_job_reloads_nginx_exactly_when_a_certificate_changed() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(after_run(master, &after), after);
     assert_eq!(served_serial("s.example.org", https), renewed);
+}
+
+/// certbot's `cli.ini` in `dir`: a renewal at once (certbot waits up to
+/// 8 minutes before one it was not asked for on a terminal, to spread the
+/// CA's load), and forced when `forced`.
+fn write_certbot_settings(dir: &camino::Utf8Path, forced: bool) {
+    let mut settings = "no-random-sleep-on-renew = True\n".to_owned();
+    if forced {
+        settings.push_str("force-renewal = True\n");
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("cli.ini"), settings).unwrap();
 }
 
 /// certbot in its image, as a host whose proxy runs in containers runs it
@@ -280,11 +284,7 @@ fn certbot_in_its_image_obtains_and_renews_through_the_hosts_folders() {
     };
     let renew = |forced: bool| {
         // certbot in the image reads its settings from its config folder.
-        let mut settings = "no-random-sleep-on-renew = True\n".to_owned();
-        if forced {
-            settings.push_str("force-renewal = True\n");
-        }
-        std::fs::write(host.join("etc/letsencrypt/cli.ini"), settings).unwrap();
+        write_certbot_settings(&host.join("etc/letsencrypt"), forced);
         run(std::process::Command::new("bash")
             .arg(host.join("usr/local/lib/infrac/renew.sh").as_str()));
     };
